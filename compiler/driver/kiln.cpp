@@ -1,0 +1,364 @@
+//===- kiln.cpp - the kiln compiler driver --------------------------------===//
+//
+//   kiln build model.cpp -o model      DSL file -> native executable
+//   kiln build model.mlir -o model     nn-dialect file -> native executable
+//   kiln build model.cpp --emit=grad   print one stage and stop
+//   kiln build model.cpp -o model --dump-ir=DIR   write every stage
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/driver/config.h"
+#include "compiler/driver/toolchain.h"
+#include "compiler/halide/backend.h"
+#include "compiler/halide/emit_table.h"
+#include "compiler/halide/plan.h"
+#include "compiler/passes/passes.h"
+#include "dialects/nn/nn_dialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Emit { Binary, NN, Grad, Optimizer, Steps, Table, Halide };
+
+cl::OptionCategory buildCategory("kiln build options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::Required,
+                               cl::desc("<model.cpp | model.mlir>"),
+                               cl::cat(buildCategory));
+cl::opt<std::string> outputFile("o", cl::desc("Output file (executable, or "
+                                              "the stage --emit prints)"),
+                                cl::value_desc("file"), cl::cat(buildCategory));
+cl::opt<Emit> emit(
+    "emit", cl::desc("Print one stage instead of building an executable"),
+    cl::init(Emit::Binary),
+    cl::values(clEnumValN(Emit::NN, "nn", "the model as written (00-nn)"),
+               clEnumValN(Emit::Grad, "grad",
+                          "after reverse-mode autodiff (01-grad)"),
+               clEnumValN(Emit::Optimizer, "optimizer",
+                          "after the optimizer update (02-optimizer)"),
+               clEnumValN(Emit::Steps, "steps",
+                          "train_step/eval_step/predict functions (03-steps)"),
+               clEnumValN(Emit::Halide, "halide",
+                          "each kernel's lowered Halide statement"),
+               clEnumValN(Emit::Table, "table",
+                          "the generated step table (C)")),
+    cl::cat(buildCategory));
+cl::opt<std::string> dumpDir("dump-ir",
+                             cl::desc("Write every stage into this directory "
+                                      "(numbered: 00-nn.mlir ... 05-halide/)"),
+                             cl::value_desc("dir"), cl::cat(buildCategory));
+cl::opt<std::string> target("target",
+                            cl::desc("Halide target: 'host' (default) or a "
+                                     "target string such as "
+                                     "x86-64-linux-avx2-fma-f16c-sse41"),
+                            cl::init("host"), cl::cat(buildCategory));
+cl::opt<bool> keepTemps("keep-temps",
+                        cl::desc("Keep the work directory and print its path"),
+                        cl::cat(buildCategory));
+cl::opt<bool> verbose("v", cl::desc("Print the commands kiln runs"),
+                      cl::cat(buildCategory));
+
+struct StageInfo {
+  kiln::Stage stage;
+  Emit emit;
+  const char *file;
+};
+constexpr StageInfo kStages[] = {
+    {kiln::Stage::NN, Emit::NN, "00-nn.mlir"},
+    {kiln::Stage::Grad, Emit::Grad, "01-grad.mlir"},
+    {kiln::Stage::Optimizer, Emit::Optimizer, "02-optimizer.mlir"},
+    {kiln::Stage::Steps, Emit::Steps, "03-steps.mlir"},
+};
+
+std::string join(llvm::StringRef dir, llvm::StringRef file) {
+  llvm::SmallString<256> p(dir);
+  llvm::sys::path::append(p, file);
+  return std::string(p);
+}
+
+/// Writes `text` to `path` ("-" is stdout); false after printing an error.
+bool writeFile(llvm::StringRef path,
+               llvm::function_ref<void(llvm::raw_ostream &)> write) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file) {
+    llvm::errs() << "error: " << error << "\n";
+    return false;
+  }
+  write(file->os());
+  file->keep();
+  return true;
+}
+
+/// A work directory removed on exit unless --keep-temps.
+struct WorkDir {
+  std::string path;
+  ~WorkDir() {
+    if (path.empty())
+      return;
+    if (keepTemps)
+      llvm::errs() << "kiln: kept work directory " << path << "\n";
+    else
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+
+class Build {
+public:
+  Build(kiln::Toolchain tc) : tc(std::move(tc)) {}
+  int run();
+
+private:
+  bool runGenerator(const std::string &nnFile);
+  bool dump(llvm::StringRef file, ModuleOp module);
+  bool link(const kiln::hl::BackendResult &objects,
+            const std::string &tableFile);
+
+  kiln::Toolchain tc;
+  WorkDir work;
+};
+
+bool Build::runGenerator(const std::string &nnFile) {
+  // The model file is an ordinary C++ program: compile it against the DSL
+  // library and run it; it writes the model's nn IR with DSL locations.
+  std::string gen = join(work.path, "generator");
+  std::string error;
+  int rc = kiln::runTool({tc.cxx, "-std=c++20", "-O0", "-I" + tc.includeDir,
+                          inputFile, "-o", gen, "-L" + tc.libDir, "-lkiln_dsl",
+                          "-Wl,-rpath," + tc.libDir},
+                         verbose, error);
+  if (rc != 0) {
+    llvm::errs() << "error: " << inputFile << " did not compile"
+                 << (error.empty() ? "" : ": " + error) << "\n";
+    return false;
+  }
+  rc = kiln::runTool({gen, "--output", nnFile}, verbose, error);
+  if (rc != 0) {
+    // The generator already reported the model's errors at their DSL lines.
+    if (!error.empty())
+      llvm::errs() << "error: running the model generator failed: " << error
+                   << "\n";
+    return false;
+  }
+  return true;
+}
+
+bool Build::dump(llvm::StringRef file, ModuleOp module) {
+  if (dumpDir.empty())
+    return true;
+  return writeFile(join(dumpDir, file), [&](llvm::raw_ostream &os) {
+    module->print(os, OpPrintingFlags().enableDebugInfo(true, false));
+  });
+}
+
+bool Build::link(const kiln::hl::BackendResult &objects,
+                 const std::string &tableFile) {
+  std::vector<std::string> cmd = {tc.cxx, "-O2", "-I" + tc.includeDir,
+                                  tableFile};
+  for (const std::string &o : objects.objects)
+    cmd.push_back(o);
+  cmd.insert(cmd.end(), {join(tc.libDir, "libkiln_runtime.a"), "-lz",
+                         "-lpthread", "-ldl", "-lm", "-o", outputFile});
+  std::string error;
+  if (kiln::runTool(cmd, verbose, error) != 0) {
+    llvm::errs() << "error: linking " << outputFile << " failed"
+                 << (error.empty() ? "" : ": " + error) << "\n";
+    return false;
+  }
+  return true;
+}
+
+int Build::run() {
+  llvm::StringRef ext = llvm::sys::path::extension(inputFile);
+  bool isMlir = ext == ".mlir";
+  if (!isMlir && ext != ".cpp" && ext != ".cc" && ext != ".cxx") {
+    llvm::errs() << "error: " << inputFile
+                 << ": expected a C++ model file (.cpp) or an nn-dialect "
+                    "file (.mlir)\n";
+    return 1;
+  }
+  if (!llvm::sys::fs::exists(inputFile)) {
+    llvm::errs() << "error: " << inputFile << ": no such file\n";
+    return 1;
+  }
+  if (emit == Emit::Binary && outputFile.empty()) {
+    llvm::errs() << "error: no output file: pass -o <executable> (or "
+                    "--emit=<stage> to print a stage)\n";
+    return 1;
+  }
+  std::string targetError;
+  if (!kiln::hl::resolveTarget(target, targetError)) {
+    llvm::errs() << "error: " << targetError << "\n";
+    return 1;
+  }
+  llvm::SmallString<128> tmp;
+  if (auto ec = llvm::sys::fs::createUniqueDirectory("kiln", tmp)) {
+    llvm::errs() << "error: cannot create a work directory: " << ec.message()
+                 << "\n";
+    return 1;
+  }
+  work.path = std::string(tmp);
+  if (!dumpDir.empty())
+    if (auto ec = llvm::sys::fs::create_directories(dumpDir)) {
+      llvm::errs() << "error: cannot create " << dumpDir << ": "
+                   << ec.message() << "\n";
+      return 1;
+    }
+
+  std::string nnFile = inputFile;
+  if (!isMlir) {
+    nnFile = join(work.path, "00-nn.mlir");
+    if (!runGenerator(nnFile))
+      return 1;
+  }
+
+  DialectRegistry registry;
+  registry.insert<kiln::nn::NNDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(nnFile, sourceMgr,
+                                                           &context);
+  if (!module)
+    return 1;
+
+  std::string out = outputFile.empty() ? "-" : outputFile.getValue();
+  for (const StageInfo &s : kStages) {
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    kiln::addStagePasses(pm, s.stage);
+    if (failed(pm.run(*module)))
+      return 1;
+    if (!dump(s.file, *module))
+      return 1;
+    if (emit == s.emit)
+      return writeFile(out, [&](llvm::raw_ostream &os) {
+               module->print(os, OpPrintingFlags());
+             })
+                 ? 0
+                 : 1;
+  }
+
+  FailureOr<kiln::hl::ModelPlan> plan = kiln::hl::planModel(*module);
+  if (failed(plan))
+    return 1;
+  kiln::hl::BackendOptions opts;
+  opts.target = target;
+  opts.outDir = work.path;
+  if (emit == Emit::Halide) {
+    std::string error;
+    auto file = openOutputFile(out, &error);
+    if (!file) {
+      llvm::errs() << "error: " << error << "\n";
+      return 1;
+    }
+    if (failed(kiln::hl::printLoweredKernels(*plan, opts, file->os())))
+      return 1;
+    file->keep();
+    return 0;
+  }
+  if (!dumpDir.empty()) {
+    opts.dumpDir = join(dumpDir, "05-halide");
+    if (auto ec = llvm::sys::fs::create_directories(opts.dumpDir)) {
+      llvm::errs() << "error: cannot create " << opts.dumpDir << ": "
+                   << ec.message() << "\n";
+      return 1;
+    }
+  }
+  std::string resolved = *kiln::hl::resolveTarget(target, targetError);
+  if (emit == Emit::Table)
+    return writeFile(out, [&](llvm::raw_ostream &os) {
+             kiln::hl::emitTable(*plan, resolved, os);
+           })
+               ? 0
+               : 1;
+
+  FailureOr<kiln::hl::BackendResult> objects =
+      kiln::hl::compileKernels(*plan, opts);
+  if (failed(objects))
+    return 1;
+  std::string tableFile = join(work.path, "table.cpp");
+  auto writeTable = [&](llvm::raw_ostream &os) {
+    kiln::hl::emitTable(*plan, objects->target, os);
+  };
+  if (!writeFile(tableFile, writeTable) ||
+      (!dumpDir.empty() && !writeFile(join(dumpDir, "06-table.cpp"), writeTable)))
+    return 1;
+  return link(*objects, tableFile) ? 0 : 1;
+}
+
+void printUsage(llvm::raw_ostream &os) {
+  os << "kiln " KILN_VERSION
+        " - compile a neural-network model to a native executable\n\n"
+        "USAGE:\n"
+        "  kiln build <model.cpp|model.mlir> -o <executable> [options]\n"
+        "  kiln build <model> --emit=nn|grad|optimizer|steps|halide|table\n"
+        "  kiln build --help     all build options\n"
+        "  kiln --version\n\n"
+        "The executable trains and runs the model: ./model train --help\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::StringRef command = argc > 1 ? argv[1] : "";
+  if (command.empty()) {
+    printUsage(llvm::errs());
+    return 1;
+  }
+  if (command == "--help" || command == "-h" || command == "help") {
+    printUsage(llvm::outs());
+    return 0;
+  }
+  if (command == "--version") {
+    llvm::outs() << "kiln " KILN_VERSION " (MLIR " LLVM_VERSION_STRING
+                    ", Halide 14)\n";
+    return 0;
+  }
+  if (command != "build") {
+    llvm::errs() << "error: unknown command '" << command
+                 << "' (try: kiln --help)\n";
+    return 1;
+  }
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions(buildCategory);
+  std::string name = std::string(argv[0]) + " build";
+  std::vector<const char *> args{name.c_str()};
+  for (int i = 2; i < argc; ++i)
+    args.push_back(argv[i]);
+  if (!cl::ParseCommandLineOptions(
+          args.size(), args.data(),
+          "kiln build: compile a model (C++ DSL file or nn-dialect .mlir) "
+          "into an executable that trains and runs it.\n\n"
+          "MLIR's --mlir-print-ir-after-all, --mlir-print-debuginfo and "
+          "related flags also work (see --help-hidden).\n",
+          &llvm::errs()))
+    return 1;
+
+  std::string error;
+  std::optional<kiln::Toolchain> tc = kiln::Toolchain::find(argv[0], error);
+  if (!tc) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  return Build(*tc).run();
+}

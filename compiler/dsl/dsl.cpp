@@ -1,0 +1,489 @@
+//===- dsl.cpp - the C++ DSL builds nn IR ---------------------------------===//
+//
+// Each DSL call creates one nn op at the caller's location and runs the op's
+// own shape inference and verifier, so the DSL and a hand-written .mlir file
+// are checked by the same code. An error is reported once, at the user's
+// line; the failed tensor is invalid and silently poisons its users, so one
+// mistake gives one error.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/dsl.h"
+
+#include "dialects/nn/nn_dialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace mlir;
+namespace nn = kiln::nn;
+
+namespace kiln {
+namespace detail {
+
+struct ModelImpl {
+  MLIRContext ctx;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics{sourceMgr, &ctx, llvm::errs()};
+  OwningOpRef<ModuleOp> module;
+  nn::ModelOp model;
+  OpBuilder builder{&ctx};
+  std::vector<Value> values;
+  std::vector<Shape> shapes;
+  unsigned errors = 0;
+  std::optional<Location> lossLoc;
+  bool hasOptimizer = false;
+
+  explicit ModelImpl(const std::string &name) {
+    ctx.getOrLoadDialect<nn::NNDialect>();
+    ctx.getOrLoadDialect<func::FuncDialect>();
+    // Count errors however they are emitted (verifiers, inference, DSL).
+    ctx.getDiagEngine().registerHandler([this](Diagnostic &d) {
+      if (d.getSeverity() == DiagnosticSeverity::Error)
+        ++errors;
+      return failure(); // fall through to the printing handler
+    });
+    module = ModuleOp::create(UnknownLoc::get(&ctx));
+    builder.setInsertionPointToEnd(module->getBody());
+    model = builder.create<nn::ModelOp>(UnknownLoc::get(&ctx), name);
+    builder.setInsertionPointToEnd(&model.getBodyBlock());
+  }
+
+  Location loc(const Loc &l) {
+    return FileLineColLoc::get(&ctx, l.file_name(), l.line(), l.column());
+  }
+
+  Tensor wrap(Value v);
+
+  /// Finishes an op: infers its result type, verifies it; on failure the
+  /// error is out, the op is gone and the result is an invalid tensor.
+  Tensor finish(Operation *op) {
+    if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
+      SmallVector<Type> types;
+      if (failed(infer.inferReturnTypes(
+              &ctx, op->getLoc(), op->getOperands(),
+              op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
+              op->getRegions(), types))) {
+        op->erase();
+        return Tensor();
+      }
+      for (auto [r, t] : llvm::zip(op->getResults(), types))
+        r.setType(t);
+    }
+    if (failed(verify(op))) {
+      op->erase();
+      return Tensor();
+    }
+    return op->getNumResults() ? wrap(op->getResult(0)) : Tensor();
+  }
+
+  RankedTensorType tensorType(const Shape &shape) {
+    SmallVector<int64_t> dims;
+    for (int64_t d : shape)
+      dims.push_back(d == kiln::batch ? ShapedType::kDynamic : d);
+    return RankedTensorType::get(dims, builder.getF32Type());
+  }
+
+  /// Checks a user-written shape; false after reporting.
+  bool checkShape(const Shape &shape, Location where) {
+    for (int64_t d : shape)
+      if (d <= 0 && d != kiln::batch) {
+        emitError(where) << "dimension " << d
+                         << " must be positive (or kiln::batch)";
+        return false;
+      }
+    return true;
+  }
+
+  /// A placeholder result type, replaced by inference in finish().
+  Type placeholder() { return RankedTensorType::get({}, builder.getF32Type()); }
+};
+
+struct Access {
+  static ModelImpl *impl(const Tensor &t) { return t.impl_; }
+  static int id(const Tensor &t) { return t.id_; }
+  static Tensor make(ModelImpl *impl, int id) {
+    Tensor t;
+    t.impl_ = impl;
+    t.id_ = id;
+    return t;
+  }
+};
+
+Tensor ModelImpl::wrap(Value v) {
+  values.push_back(v);
+  Shape s;
+  for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
+    s.push_back(ShapedType::isDynamic(d) ? kiln::batch : d);
+  shapes.push_back(std::move(s));
+  return Access::make(this, values.size() - 1);
+}
+
+} // namespace detail
+
+using detail::Access;
+using detail::ModelImpl;
+
+namespace {
+
+/// The model all operands belong to, or null if one is invalid (already
+/// reported) or they come from different models (reported here).
+ModelImpl *modelOf(std::initializer_list<Tensor> ts, const Loc &loc) {
+  ModelImpl *impl = nullptr;
+  for (const Tensor &t : ts) {
+    ModelImpl *m = Access::impl(t);
+    if (!m)
+      return nullptr;
+    if (impl && m != impl) {
+      emitError(impl->loc(loc)) << "operands belong to different models";
+      return nullptr;
+    }
+    impl = m;
+  }
+  return impl;
+}
+
+Value valueOf(const Tensor &t) {
+  return Access::impl(t)->values[Access::id(t)];
+}
+
+/// Normalises user axes (negative from the end) to sorted unique ones.
+std::optional<SmallVector<int64_t>> normaliseAxes(ModelImpl *m, Tensor x,
+                                                  const Axes &axes,
+                                                  Location where) {
+  int64_t rank = x.rank();
+  SmallVector<int64_t> out;
+  if (axes.empty())
+    out = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  for (int64_t a : axes) {
+    int64_t n = a < 0 ? a + rank : a;
+    if (n < 0 || n >= rank) {
+      emitError(where) << "axis " << a << " is out of range for a rank-"
+                       << rank << " tensor";
+      return std::nullopt;
+    }
+    out.push_back(n);
+  }
+  llvm::sort(out);
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+template <typename OpTy>
+Tensor binary(At a, Tensor b) {
+  ModelImpl *m = modelOf({a.t, b}, a.loc);
+  if (!m)
+    return Tensor();
+  auto op = m->builder.create<OpTy>(m->loc(a.loc), m->placeholder(),
+                                    valueOf(a.t), valueOf(b));
+  return m->finish(op);
+}
+
+template <typename OpTy>
+Tensor unary(Tensor x, const Loc &loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  Value v = valueOf(x);
+  return m->finish(m->builder.create<OpTy>(m->loc(loc), v.getType(), v));
+}
+
+/// A scalar constant in x's model, at `loc`.
+Tensor scalar(Tensor x, double v, const Loc &loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  return m->finish(m->builder.create<nn::ConstantOp>(
+      m->loc(loc), m->tensorType({}), static_cast<float>(v)));
+}
+
+template <typename OpTy>
+Tensor reduce(Tensor x, const Axes &axes, bool keepdims, const Loc &loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  auto norm = normaliseAxes(m, x, axes, m->loc(loc));
+  if (!norm)
+    return Tensor();
+  auto op = m->builder.create<OpTy>(m->loc(loc), m->placeholder(), valueOf(x),
+                                    *norm, keepdims);
+  return m->finish(op);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Tensor
+//===----------------------------------------------------------------------===//
+
+static const Shape kNoShape;
+
+const Shape &Tensor::shape() const {
+  return impl_ ? impl_->shapes[id_] : kNoShape;
+}
+
+int Tensor::rank() const { return static_cast<int>(shape().size()); }
+
+int64_t Tensor::dim(int axis) const {
+  int r = rank();
+  int a = axis < 0 ? axis + r : axis;
+  return a >= 0 && a < r ? shape()[a] : 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Initializers and optimizers
+//===----------------------------------------------------------------------===//
+
+namespace init {
+Init zeros() { return {static_cast<int>(nn::InitKind::zeros)}; }
+Init ones() { return {static_cast<int>(nn::InitKind::ones)}; }
+Init constant(double v) { return {static_cast<int>(nn::InitKind::constant), v}; }
+Init uniform(double lo, double hi) {
+  return {static_cast<int>(nn::InitKind::uniform), lo, hi};
+}
+Init normal(double mean, double stddev) {
+  return {static_cast<int>(nn::InitKind::normal), mean, stddev};
+}
+Init xavier_uniform() { return {static_cast<int>(nn::InitKind::xavier_uniform)}; }
+Init xavier_normal() { return {static_cast<int>(nn::InitKind::xavier_normal)}; }
+Init he_uniform() { return {static_cast<int>(nn::InitKind::he_uniform)}; }
+Init he_normal() { return {static_cast<int>(nn::InitKind::he_normal)}; }
+} // namespace init
+
+namespace optim {
+Optimizer sgd(double lr) { return {"sgd", lr}; }
+} // namespace optim
+
+//===----------------------------------------------------------------------===//
+// Model
+//===----------------------------------------------------------------------===//
+
+Model::Model(const std::string &name) : impl_(new ModelImpl(name)) {}
+Model::~Model() { delete impl_; }
+
+static Tensor declareInput(ModelImpl *m, const std::string &name,
+                           const Shape &shape, bool label, const Loc &loc) {
+  Location where = m->loc(loc);
+  if (!m->checkShape(shape, where))
+    return Tensor();
+  auto op = m->builder.create<nn::InputOp>(where, m->tensorType(shape), name,
+                                           label);
+  return m->finish(op);
+}
+
+Tensor Model::input(const std::string &name, Shape shape, Loc loc) {
+  return declareInput(impl_, name, shape, false, loc);
+}
+
+Tensor Model::label(const std::string &name, Shape shape, Loc loc) {
+  return declareInput(impl_, name, shape, true, loc);
+}
+
+Tensor Model::param(const std::string &name, Shape shape, Init init, Loc loc) {
+  ModelImpl *m = impl_;
+  Location where = m->loc(loc);
+  if (!m->checkShape(shape, where))
+    return Tensor();
+  SmallVector<double> args;
+  auto kind = static_cast<nn::InitKind>(init.kind);
+  if (kind == nn::InitKind::constant)
+    args = {init.a};
+  else if (kind == nn::InitKind::uniform || kind == nn::InitKind::normal)
+    args = {init.a, init.b};
+  auto attr = nn::InitAttr::getChecked(
+      [&] { return emitError(where); }, &m->ctx, kind,
+      DenseF64ArrayAttr::get(&m->ctx, args));
+  if (!attr)
+    return Tensor();
+  auto op = m->builder.create<nn::ParamOp>(where, m->tensorType(shape), name,
+                                           attr);
+  return m->finish(op);
+}
+
+void Model::output(const std::string &name, Tensor value, Metric metric,
+                   Loc loc) {
+  if (!modelOf({value}, loc))
+    return;
+  auto op = impl_->builder.create<nn::OutputOp>(
+      impl_->loc(loc), name, valueOf(value),
+      metric == Metric::binary_accuracy ? "binary_accuracy" : "none");
+  impl_->finish(op);
+}
+
+void Model::loss(Tensor value, Loc loc) {
+  if (!modelOf({value}, loc))
+    return;
+  Location where = impl_->loc(loc);
+  if (impl_->lossLoc) {
+    InFlightDiagnostic diag = emitError(where)
+                              << "the model already has a loss";
+    diag.attachNote(*impl_->lossLoc) << "the first loss is declared here";
+    return;
+  }
+  impl_->lossLoc = where;
+  impl_->finish(impl_->builder.create<nn::LossOp>(where, valueOf(value)));
+}
+
+void Model::optimizer(const Optimizer &opt, Loc loc) {
+  Location where = impl_->loc(loc);
+  if (!(opt.lr > 0)) {
+    emitError(where) << "learning rate must be positive, got " << opt.lr;
+    return;
+  }
+  Builder &b = impl_->builder;
+  impl_->model.setOptimizerAttr(b.getDictionaryAttr(
+      {b.getNamedAttr("kind", b.getStringAttr(opt.kind)),
+       b.getNamedAttr("lr", b.getF64FloatAttr(opt.lr))}));
+  if (failed(verify(impl_->model.getOperation(), /*verifyRecursively=*/false)))
+    impl_->model.removeOptimizerAttr();
+}
+
+//===----------------------------------------------------------------------===//
+// Ops
+//===----------------------------------------------------------------------===//
+
+Tensor matmul(Tensor a, Tensor b, MatmulOptions opts, Loc loc) {
+  ModelImpl *m = modelOf({a, b}, loc);
+  if (!m)
+    return Tensor();
+  auto op = m->builder.create<nn::MatmulOp>(m->loc(loc), m->placeholder(),
+                                            valueOf(a), valueOf(b),
+                                            opts.transpose_a, opts.transpose_b);
+  return m->finish(op);
+}
+
+Tensor operator+(At a, Tensor b) { return binary<nn::AddOp>(a, b); }
+Tensor operator-(At a, Tensor b) { return binary<nn::SubOp>(a, b); }
+Tensor operator*(At a, Tensor b) { return binary<nn::MulOp>(a, b); }
+Tensor operator/(At a, Tensor b) { return binary<nn::DivOp>(a, b); }
+Tensor operator+(At a, double b) { return binary<nn::AddOp>(a, scalar(a.t, b, a.loc)); }
+Tensor operator-(At a, double b) { return binary<nn::SubOp>(a, scalar(a.t, b, a.loc)); }
+Tensor operator*(At a, double b) { return binary<nn::MulOp>(a, scalar(a.t, b, a.loc)); }
+Tensor operator/(At a, double b) { return binary<nn::DivOp>(a, scalar(a.t, b, a.loc)); }
+Tensor operator+(double a, At b) {
+  return binary<nn::AddOp>(At(scalar(b.t, a, b.loc), b.loc), b.t);
+}
+Tensor operator-(double a, At b) {
+  return binary<nn::SubOp>(At(scalar(b.t, a, b.loc), b.loc), b.t);
+}
+Tensor operator*(double a, At b) {
+  return binary<nn::MulOp>(At(scalar(b.t, a, b.loc), b.loc), b.t);
+}
+Tensor operator/(double a, At b) {
+  return binary<nn::DivOp>(At(scalar(b.t, a, b.loc), b.loc), b.t);
+}
+Tensor operator-(At a) { return unary<nn::NegOp>(a.t, a.loc); }
+
+Tensor neg(Tensor x, Loc loc) { return unary<nn::NegOp>(x, loc); }
+Tensor exp(Tensor x, Loc loc) { return unary<nn::ExpOp>(x, loc); }
+Tensor log(Tensor x, Loc loc) { return unary<nn::LogOp>(x, loc); }
+Tensor sigmoid(Tensor x, Loc loc) { return unary<nn::SigmoidOp>(x, loc); }
+
+Tensor sum(Tensor x, Axes axes, bool keepdims, Loc loc) {
+  return reduce<nn::ReduceSumOp>(x, axes, keepdims, loc);
+}
+Tensor mean(Tensor x, Axes axes, bool keepdims, Loc loc) {
+  return reduce<nn::ReduceMeanOp>(x, axes, keepdims, loc);
+}
+
+Tensor reshape(Tensor x, Shape shape, Loc loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m || !m->checkShape(shape, m->loc(loc)))
+    return Tensor();
+  return m->finish(m->builder.create<nn::ReshapeOp>(
+      m->loc(loc), m->tensorType(shape), valueOf(x)));
+}
+
+Tensor broadcast_to(Tensor x, Shape shape, Loc loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m || !m->checkShape(shape, m->loc(loc)))
+    return Tensor();
+  return m->finish(m->builder.create<nn::BroadcastToOp>(
+      m->loc(loc), m->tensorType(shape), valueOf(x)));
+}
+
+Tensor mse(Tensor prediction, Tensor target, Loc loc) {
+  ModelImpl *m = modelOf({prediction, target}, loc);
+  if (!m)
+    return Tensor();
+  return m->finish(m->builder.create<nn::MseOp>(
+      m->loc(loc), m->placeholder(), valueOf(prediction), valueOf(target)));
+}
+
+Tensor binary_cross_entropy(Tensor probability, Tensor target, Loc loc) {
+  ModelImpl *m = modelOf({probability, target}, loc);
+  if (!m)
+    return Tensor();
+  return m->finish(m->builder.create<nn::BinaryCrossEntropyOp>(
+      m->loc(loc), m->placeholder(), valueOf(probability), valueOf(target)));
+}
+
+Tensor dense(Model &m, const std::string &name, Tensor x, int64_t units,
+             Init weight, Init bias, Loc loc) {
+  if (!x.valid())
+    return Tensor();
+  if (x.rank() != 2) {
+    emitError(m.impl()->loc(loc))
+        << "dense layer '" << name << "' needs a rank-2 input [batch, "
+        << "features], got rank " << x.rank();
+    return Tensor();
+  }
+  Tensor w = m.param(name + ".w", {x.dim(1), units}, weight, loc);
+  Tensor b = m.param(name + ".b", {units}, bias, loc);
+  return At(matmul(x, w, {}, loc), loc) + b;
+}
+
+//===----------------------------------------------------------------------===//
+// The generator
+//===----------------------------------------------------------------------===//
+
+namespace detail {
+
+int generator_main(int argc, char **argv, const char *name,
+                   void (*build)(Model &)) {
+  std::string output = "-";
+  for (int i = 1; i < argc; ++i) {
+    if ((!std::strcmp(argv[i], "--output") || !std::strcmp(argv[i], "-o")) &&
+        i + 1 < argc) {
+      output = argv[++i];
+    } else if (!std::strcmp(argv[i], "--help")) {
+      llvm::outs() << "usage: " << argv[0]
+                   << " [--output FILE]\n"
+                      "Builds model '"
+                   << name
+                   << "' and writes its nn IR (with DSL locations); "
+                      "normally run by `kiln build`.\n";
+      return 0;
+    } else {
+      llvm::errs() << "error: unknown argument '" << argv[i] << "'\n";
+      return 1;
+    }
+  }
+  Model model(name);
+  build(model);
+  ModelImpl *m = model.impl();
+  if (m->errors)
+    return 1;
+  if (failed(verify(*m->module)))
+    return 1;
+  std::string error;
+  auto file = openOutputFile(output, &error);
+  if (!file) {
+    llvm::errs() << "error: " << error << "\n";
+    return 1;
+  }
+  m->module->print(file->os(), OpPrintingFlags().enableDebugInfo(true, false));
+  file->keep();
+  return 0;
+}
+
+} // namespace detail
+} // namespace kiln

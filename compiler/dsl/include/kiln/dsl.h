@@ -1,0 +1,196 @@
+//===- kiln/dsl.h - write a model in C++ ------------------------*- C++ -*-===//
+//
+// A model file is an ordinary C++ program that `kiln build` compiles and
+// runs to build the model's IR (the Halide "generator" pattern):
+//
+//   #include <kiln/dsl.h>
+//   using namespace kiln;
+//
+//   KILN_MODEL(logistic_regression, m) {
+//     Tensor x = m.input("x", {batch, 30});
+//     Tensor y = m.label("y", {batch, 1});
+//     Tensor p = sigmoid(dense(m, "fc", x, 1));
+//     m.output("probability", p, Metric::binary_accuracy);
+//     m.loss(binary_cross_entropy(p, y));
+//     m.optimizer(optim::sgd(0.1));
+//   }
+//
+// Every call records the caller's file:line:col, so a shape error points at
+// the line that made it. This header has no MLIR or LLVM in it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_DSL_H
+#define KILN_DSL_H
+
+#include <cstdint>
+#include <source_location>
+#include <string>
+#include <vector>
+
+#define KILN_API __attribute__((visibility("default")))
+
+namespace kiln {
+
+/// The batch dimension, sized at run time: `m.input("x", {batch, 30})`.
+inline constexpr int64_t batch = -1;
+
+using Shape = std::vector<int64_t>;
+using Axes = std::vector<int64_t>;
+using Loc = std::source_location;
+
+namespace detail {
+struct ModelImpl;
+struct Access;
+} // namespace detail
+
+/// A value in the model graph; cheap to copy. A tensor whose creation failed
+/// (the error was already reported) is invalid and poisons what uses it.
+class KILN_API Tensor {
+public:
+  Tensor() = default;
+  /// Dims; kiln::batch (-1) for the batch dimension.
+  const Shape &shape() const;
+  /// Dim `axis`; negative axes count from the end.
+  int64_t dim(int axis) const;
+  int rank() const;
+  bool valid() const { return impl_ != nullptr; }
+
+private:
+  friend struct detail::Access;
+  detail::ModelImpl *impl_ = nullptr;
+  int id_ = -1;
+};
+
+/// Carries the caller's location into operators, which cannot take a
+/// defaulted std::source_location: the conversion happens at the call site.
+struct At {
+  Tensor t;
+  Loc loc;
+  At(Tensor t, Loc loc = Loc::current()) : t(t), loc(loc) {}
+};
+
+/// How a parameter starts (same kinds as #nn.init).
+struct Init {
+  int kind;
+  double a = 0, b = 0;
+};
+namespace init {
+KILN_API Init zeros();
+KILN_API Init ones();
+KILN_API Init constant(double value);
+KILN_API Init uniform(double low, double high);
+KILN_API Init normal(double mean, double stddev);
+KILN_API Init xavier_uniform(); ///< U(±√(6/(fan_in+fan_out)))
+KILN_API Init xavier_normal();  ///< N(0, 2/(fan_in+fan_out))
+KILN_API Init he_uniform();     ///< U(±√(6/fan_in))
+KILN_API Init he_normal();      ///< N(0, 2/fan_in)
+} // namespace init
+
+struct Optimizer {
+  std::string kind;
+  double lr;
+};
+namespace optim {
+/// Stochastic gradient descent θ ← θ − lr·g.
+KILN_API Optimizer sgd(double lr = 0.01);
+} // namespace optim
+
+/// How the runtime scores an output against the model's label.
+enum class Metric { none, binary_accuracy };
+
+class KILN_API Model {
+public:
+  explicit Model(const std::string &name);
+  ~Model();
+  Model(const Model &) = delete;
+  Model &operator=(const Model &) = delete;
+
+  /// Per-sample features the runtime feeds (predict needs these).
+  Tensor input(const std::string &name, Shape shape, Loc loc = Loc::current());
+  /// Per-sample targets: fed to training and evaluation, never to predict.
+  Tensor label(const std::string &name, Shape shape, Loc loc = Loc::current());
+  /// A trainable tensor (static shape).
+  Tensor param(const std::string &name, Shape shape,
+               Init init = init::xavier_uniform(), Loc loc = Loc::current());
+  /// A named result of predict (and eval).
+  void output(const std::string &name, Tensor value,
+              Metric metric = Metric::none, Loc loc = Loc::current());
+  /// The scalar training minimizes.
+  void loss(Tensor value, Loc loc = Loc::current());
+  /// Defaults to optim::sgd(0.01).
+  void optimizer(const Optimizer &opt, Loc loc = Loc::current());
+
+  detail::ModelImpl *impl() const { return impl_; }
+
+private:
+  detail::ModelImpl *impl_;
+};
+
+// ---- Tensor ops (numpy broadcasting for elementwise arithmetic) ----------
+struct MatmulOptions {
+  bool transpose_a = false;
+  bool transpose_b = false;
+};
+KILN_API Tensor matmul(Tensor a, Tensor b, MatmulOptions opts = {},
+                       Loc loc = Loc::current());
+
+KILN_API Tensor operator+(At a, Tensor b);
+KILN_API Tensor operator-(At a, Tensor b);
+KILN_API Tensor operator*(At a, Tensor b);
+KILN_API Tensor operator/(At a, Tensor b);
+KILN_API Tensor operator+(At a, double b);
+KILN_API Tensor operator-(At a, double b);
+KILN_API Tensor operator*(At a, double b);
+KILN_API Tensor operator/(At a, double b);
+KILN_API Tensor operator+(double a, At b);
+KILN_API Tensor operator-(double a, At b);
+KILN_API Tensor operator*(double a, At b);
+KILN_API Tensor operator/(double a, At b);
+KILN_API Tensor operator-(At a);
+
+KILN_API Tensor neg(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor exp(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor log(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor sigmoid(Tensor x, Loc loc = Loc::current());
+
+/// Sum / mean over `axes` (all axes when empty); negative axes count from
+/// the end.
+KILN_API Tensor sum(Tensor x, Axes axes = {}, bool keepdims = false,
+                    Loc loc = Loc::current());
+KILN_API Tensor mean(Tensor x, Axes axes = {}, bool keepdims = false,
+                     Loc loc = Loc::current());
+KILN_API Tensor reshape(Tensor x, Shape shape, Loc loc = Loc::current());
+KILN_API Tensor broadcast_to(Tensor x, Shape shape, Loc loc = Loc::current());
+
+// ---- Losses (scalar results) --------------------------------------------
+/// (1/n) Σ (prediction − target)²
+KILN_API Tensor mse(Tensor prediction, Tensor target, Loc loc = Loc::current());
+/// −(1/n) Σ [y ln p + (1 − y) ln(1 − p)] on probabilities p.
+KILN_API Tensor binary_cross_entropy(Tensor probability, Tensor target,
+                                     Loc loc = Loc::current());
+
+// ---- Layers ---------------------------------------------------------------
+/// Fully connected y = x·W + b with parameters "<name>.w" ([in, units]) and
+/// "<name>.b" ([units]).
+KILN_API Tensor dense(Model &m, const std::string &name, Tensor x,
+                      int64_t units, Init weight = init::xavier_uniform(),
+                      Init bias = init::zeros(), Loc loc = Loc::current());
+
+namespace detail {
+/// The generator's main: builds the model and writes its nn IR.
+KILN_API int generator_main(int argc, char **argv, const char *name,
+                            void (*build)(Model &));
+} // namespace detail
+
+} // namespace kiln
+
+/// Defines the model (and the generator's main). One per file.
+#define KILN_MODEL(NAME, MODEL)                                                \
+  static void kiln_build_##NAME(::kiln::Model &MODEL);                         \
+  int main(int argc, char **argv) {                                            \
+    return ::kiln::detail::generator_main(argc, argv, #NAME,                   \
+                                          &kiln_build_##NAME);                 \
+  }                                                                            \
+  static void kiln_build_##NAME(::kiln::Model &MODEL)
+
+#endif // KILN_DSL_H

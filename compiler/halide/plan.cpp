@@ -1,0 +1,200 @@
+//===- plan.cpp - kernels and step tables of a compiled model -------------===//
+#include "compiler/halide/plan.h"
+#include "dialects/nn/nn_dialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace kiln::hl {
+
+std::string formatLoc(Location loc) {
+  if (auto f = dyn_cast<FileLineColLoc>(loc))
+    return (f.getFilename().getValue() + ":" + Twine(f.getLine()) + ":" +
+            Twine(f.getColumn()))
+        .str();
+  if (auto n = dyn_cast<NameLoc>(loc))
+    return formatLoc(n.getChildLoc());
+  if (auto f = dyn_cast<FusedLoc>(loc))
+    for (Location l : f.getLocations())
+      if (std::string s = formatLoc(l); !s.empty())
+        return s;
+  if (auto c = dyn_cast<CallSiteLoc>(loc))
+    return formatLoc(c.getCallee());
+  return "";
+}
+
+bool isInlinedConstant(Value v) { return v.getDefiningOp<ConstantOp>() != nullptr; }
+
+namespace {
+
+/// Two ops share a kernel when they print the same once SSA names are gone:
+/// same op, attributes, operand/result types and inlined constants.
+std::string kernelKey(Operation *op) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  os << op->getName() << ' ' << op->getAttrDictionary() << ' '
+     << op->getPropertiesAsAttribute();
+  for (Value v : op->getOperands()) {
+    os << ' ' << v.getType();
+    if (auto c = v.getDefiningOp<ConstantOp>())
+      os << '=' << c.getValue();
+  }
+  for (Type t : op->getResultTypes())
+    os << " -> " << t;
+  return key;
+}
+
+bool hasDynamicDim(Type t) {
+  auto ranked = dyn_cast<RankedTensorType>(t);
+  return ranked && !ranked.hasStaticShape();
+}
+
+std::optional<BindKind> argKind(DictionaryAttr attrs, std::string &name) {
+  if (!attrs)
+    return std::nullopt;
+  if (auto s = attrs.getAs<StringAttr>("nn.param"))
+    return name = s.str(), BindKind::Param;
+  if (auto s = attrs.getAs<StringAttr>("nn.hyper"))
+    return name = s.str(), BindKind::Hyper;
+  if (auto s = attrs.getAs<StringAttr>("nn.input"))
+    return name = s.str(),
+           attrs.get("nn.label") ? BindKind::Label : BindKind::Input;
+  return std::nullopt;
+}
+
+std::optional<BindKind> resultKind(DictionaryAttr attrs, std::string &name,
+                                   std::string &metric) {
+  if (!attrs)
+    return std::nullopt;
+  if (auto s = attrs.getAs<StringAttr>("nn.update"))
+    return name = s.str(), BindKind::Update;
+  if (attrs.get("nn.loss"))
+    return name = "loss", BindKind::Loss;
+  if (auto s = attrs.getAs<StringAttr>("nn.output")) {
+    if (auto m = attrs.getAs<StringAttr>("nn.metric"))
+      metric = m.str();
+    return name = s.str(), BindKind::Output;
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+FailureOr<ModelPlan> planModel(ModuleOp module) {
+  ModelPlan plan;
+  auto models = llvm::to_vector(module.getOps<ModelOp>());
+  if (models.size() != 1)
+    return module.emitError() << "expected exactly one nn.model, found "
+                              << models.size();
+  ModelOp model = models.front();
+  plan.name = model.getSymName().str();
+  plan.optimizer = "sgd";
+  if (DictionaryAttr opt = model.getOptimizerAttr())
+    if (auto kind = opt.getAs<StringAttr>("kind"))
+      plan.optimizer = kind.str();
+  for (Operation &op : model.getBodyBlock()) {
+    if (auto p = dyn_cast<ParamOp>(op)) {
+      ParamPlan pp{p.getName().str(),
+                   llvm::to_vector(p.getType().getShape()),
+                   static_cast<int>(p.getInit().getKind()),
+                   {0, 0},
+                   formatLoc(p.getLoc())};
+      for (auto [i, v] : llvm::enumerate(p.getInit().getArgs().asArrayRef()))
+        pp.initArgs[i] = v;
+      plan.params.push_back(pp);
+    } else if (auto in = dyn_cast<InputOp>(op)) {
+      plan.inputs.push_back({in.getName().str(),
+                             llvm::to_vector(in.getType().getShape()),
+                             in.getLabel()});
+    } else if (auto h = dyn_cast<HyperOp>(op)) {
+      plan.hypers.emplace_back(h.getName().str(),
+                               h.getDefaultValue().convertToDouble());
+    } else {
+      return op.emitError() << "unexpected op in the model after outlining "
+                               "(run --kiln-outline-steps first)";
+    }
+  }
+
+  llvm::StringMap<unsigned> kernelByKey;
+  for (StringRef fnName : {"train_step", "eval_step", "predict"}) {
+    auto fn = module.lookupSymbol<func::FuncOp>(fnName);
+    if (!fn)
+      continue;
+    FunctionPlan fp;
+    fp.name = fnName.str();
+    llvm::DenseMap<Value, int> ids;
+    auto tensorOf = [&](Value v) {
+      auto [it, inserted] = ids.try_emplace(v, fp.tensors.size());
+      if (inserted) {
+        TensorPlan t;
+        t.shape = llvm::to_vector(cast<RankedTensorType>(v.getType()).getShape());
+        fp.tensors.push_back(std::move(t));
+      }
+      return it->second;
+    };
+    for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
+      std::string name;
+      auto kind = argKind(fn.getArgAttrDict(i), name);
+      if (!kind)
+        return fn.emitError() << "argument #" << i
+                              << " has no nn.param/nn.hyper/nn.input name";
+      fp.args.push_back({name, *kind, tensorOf(arg), ""});
+    }
+    for (Operation &op : fn.getBody().front()) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+          std::string name, metric;
+          auto kind = resultKind(fn.getResultAttrDict(i), name, metric);
+          if (!kind)
+            return fn.emitError() << "result #" << i
+                                  << " has no nn.update/nn.loss/nn.output name";
+          int id = tensorOf(v);
+          if (auto c = v.getDefiningOp<ConstantOp>()) {
+            auto dense = cast<DenseElementsAttr>(c.getValue());
+            fp.tensors[id].isConstant = true;
+            for (float x : dense.getValues<float>())
+              fp.tensors[id].data.push_back(x);
+          }
+          fp.results.push_back({name, *kind, id, metric});
+        }
+        continue;
+      }
+      if (isa<ConstantOp>(op))
+        continue; // inlined into the kernels that read it
+      if (op.getDialect() == nullptr ||
+          !isa<NNDialect>(op.getDialect()) || op.getNumResults() != 1)
+        return op.emitError() << "cannot compile '" << op.getName()
+                              << "' to a kernel";
+      std::string key = kernelKey(&op);
+      auto [it, inserted] = kernelByKey.try_emplace(key, plan.kernels.size());
+      if (inserted) {
+        KernelPlan k;
+        k.name = "kiln_k" + std::to_string(plan.kernels.size());
+        k.op = &op;
+        k.usesBatch = llvm::any_of(op.getOperandTypes(), hasDynamicDim) ||
+                      hasDynamicDim(op.getResult(0).getType());
+        k.loc = formatLoc(op.getLoc());
+        plan.kernels.push_back(std::move(k));
+      }
+      CallPlan call;
+      call.kernel = it->second;
+      for (Value v : op.getOperands())
+        if (!isInlinedConstant(v))
+          call.inputs.push_back(tensorOf(v));
+      call.output = tensorOf(op.getResult(0));
+      call.loc = formatLoc(op.getLoc());
+      fp.calls.push_back(std::move(call));
+    }
+    plan.functions.push_back(std::move(fp));
+  }
+  if (plan.functions.empty())
+    return module.emitError() << "no train_step, eval_step or predict "
+                                 "function to compile";
+  return plan;
+}
+
+} // namespace kiln::hl

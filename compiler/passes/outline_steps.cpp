@@ -1,0 +1,175 @@
+//===- outline_steps.cpp - train_step / eval_step / predict ---------------===//
+//
+// Each function is the backward slice of some of the model's sinks: its
+// arguments are the declarations the slice reads (parameters first, then
+// hyperparameters, then inputs) and its results the sinks' values. The
+// attributes on both say what the runtime binds them to.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/passes/passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace kiln {
+#define GEN_PASS_DEF_OUTLINESTEPS
+#include "compiler/passes/passes.h.inc"
+} // namespace kiln
+
+namespace {
+
+bool isDecl(Operation *op) { return isa<InputOp, ParamOp, HyperOp>(op); }
+
+/// A function result: the value and the attributes naming it.
+struct Result {
+  Value value;
+  NamedAttrList attrs;
+};
+
+/// Argument attributes for a declaration: {nn.param = "w"} etc.
+NamedAttrList declAttrs(Operation *decl) {
+  Builder b(decl->getContext());
+  NamedAttrList attrs;
+  if (auto p = dyn_cast<ParamOp>(decl))
+    attrs.append("nn.param", b.getStringAttr(p.getName()));
+  else if (auto h = dyn_cast<HyperOp>(decl))
+    attrs.append("nn.hyper", b.getStringAttr(h.getName()));
+  else if (auto in = dyn_cast<InputOp>(decl)) {
+    attrs.append("nn.input", b.getStringAttr(in.getName()));
+    if (in.getLabel())
+      attrs.append("nn.label", b.getUnitAttr());
+  }
+  return attrs;
+}
+
+int declRank(Operation *op) {
+  return isa<ParamOp>(op) ? 0 : isa<HyperOp>(op) ? 1 : 2;
+}
+
+func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
+                     ArrayRef<Result> results) {
+  // Backward slice of the results within the model block.
+  llvm::DenseSet<Operation *> slice;
+  SmallVector<Value> work;
+  for (const Result &r : results)
+    work.push_back(r.value);
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (def && slice.insert(def).second)
+      llvm::append_range(work, def->getOperands());
+  }
+  SmallVector<Operation *> decls, body;
+  for (Operation &op : model.getBodyBlock())
+    if (slice.contains(&op))
+      (isDecl(&op) ? decls : body).push_back(&op);
+  llvm::stable_sort(decls, [](Operation *a, Operation *b) {
+    return declRank(a) < declRank(b);
+  });
+
+  SmallVector<Type> argTypes, resultTypes;
+  for (Operation *d : decls)
+    argTypes.push_back(d->getResult(0).getType());
+  for (const Result &r : results)
+    resultTypes.push_back(r.value.getType());
+  auto fn = moduleBuilder.create<func::FuncOp>(
+      model.getLoc(), name,
+      moduleBuilder.getFunctionType(argTypes, resultTypes));
+  Block *entry = fn.addEntryBlock();
+  IRMapping map;
+  for (auto [i, d] : llvm::enumerate(decls)) {
+    map.map(d->getResult(0), entry->getArgument(i));
+    entry->getArgument(i).setLoc(d->getLoc());
+    fn.setArgAttrs(i, declAttrs(d).getDictionary(fn.getContext()));
+  }
+  OpBuilder b = OpBuilder::atBlockEnd(entry);
+  for (Operation *op : body)
+    b.clone(*op, map);
+  SmallVector<Value> returned;
+  for (auto [i, r] : llvm::enumerate(results)) {
+    returned.push_back(map.lookupOrDefault(r.value));
+    fn.setResultAttrs(i, r.attrs.getDictionary(fn.getContext()));
+  }
+  b.create<func::ReturnOp>(model.getLoc(), returned);
+  return fn;
+}
+
+LogicalResult outlineModel(ModelOp model) {
+  Builder attrs(model.getContext());
+  SmallVector<Result> updates, outputs;
+  std::optional<Result> loss;
+  for (Operation &op : model.getBodyBlock()) {
+    if (auto u = dyn_cast<UpdateOp>(op)) {
+      auto name = u.getParam().getDefiningOp<ParamOp>().getName();
+      updates.push_back(
+          {u.getValue(), {attrs.getNamedAttr("nn.update",
+                                             attrs.getStringAttr(name))}});
+    } else if (auto l = dyn_cast<LossOp>(op)) {
+      loss = Result{l.getValue(), {attrs.getNamedAttr("nn.loss",
+                                                      attrs.getUnitAttr())}};
+    } else if (auto o = dyn_cast<OutputOp>(op)) {
+      NamedAttrList a;
+      a.append("nn.output", attrs.getStringAttr(o.getName()));
+      a.append("nn.metric", attrs.getStringAttr(o.getMetric()));
+      outputs.push_back({o.getValue(), a});
+      // predict gets no labels: an output computed from one cannot be served.
+      llvm::DenseSet<Value> seen;
+      SmallVector<Value> work{o.getValue()};
+      while (!work.empty()) {
+        Value v = work.pop_back_val();
+        if (!seen.insert(v).second)
+          continue;
+        if (auto in = v.getDefiningOp<InputOp>(); in && in.getLabel())
+          return o.emitError() << "output '" << o.getName()
+                               << "' depends on label input '" << in.getName()
+                               << "', so predict could not compute it";
+        if (Operation *def = v.getDefiningOp())
+          llvm::append_range(work, def->getOperands());
+      }
+    } else if (isa<GradientOp>(op)) {
+      return op.emitError() << "gradient without an update (run "
+                               "--kiln-optimizer before --kiln-outline-steps)";
+    }
+  }
+
+  OpBuilder mb(model.getContext());
+  mb.setInsertionPointAfter(model);
+  if (!updates.empty()) {
+    SmallVector<Result> train(updates);
+    if (loss)
+      train.push_back(*loss);
+    outline(model, mb, "train_step", train);
+  }
+  if (loss) {
+    SmallVector<Result> eval{*loss};
+    llvm::append_range(eval, outputs);
+    outline(model, mb, "eval_step", eval);
+  }
+  if (!outputs.empty())
+    outline(model, mb, "predict", outputs);
+
+  // The model keeps only its declarations: the runtime's table of names,
+  // shapes and initializers.
+  for (Operation &op :
+       llvm::make_early_inc_range(llvm::reverse(model.getBodyBlock())))
+    if (!isDecl(&op))
+      op.erase();
+  return success();
+}
+
+struct OutlineStepsPass : kiln::impl::OutlineStepsBase<OutlineStepsPass> {
+  void runOnOperation() override {
+    auto models = llvm::to_vector(getOperation().getOps<ModelOp>());
+    if (models.size() > 1) {
+      models[1].emitError() << "kiln compiles one model per module";
+      return signalPassFailure();
+    }
+    for (ModelOp model : models)
+      if (failed(outlineModel(model)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

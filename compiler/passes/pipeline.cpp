@@ -1,0 +1,43 @@
+//===- pipeline.cpp - the stages of kiln build ----------------------------===//
+#include "compiler/passes/passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+void addStagePasses(OpPassManager &pm, Stage stage) {
+  switch (stage) {
+  case Stage::NN:
+    pm.addPass(createVerifyShapes());
+    return;
+  case Stage::Grad:
+    pm.addPass(createAutodiff());
+    return;
+  case Stage::Optimizer:
+    pm.addPass(createOptimizer());
+    return;
+  case Stage::Steps:
+    pm.addPass(createOutlineSteps());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    return;
+  }
+}
+
+void registerAllPasses() {
+  registerKilnPasses();
+  registerCanonicalizerPass();
+  registerCSEPass();
+  PassPipelineRegistration<>(
+      "kiln-train-pipeline",
+      "verify-shapes, autodiff, optimizer, outline-steps, canonicalize, cse",
+      [](OpPassManager &pm) {
+        for (Stage s : {Stage::NN, Stage::Grad, Stage::Optimizer, Stage::Steps})
+          addStagePasses(pm, s);
+      });
+}
+
+} // namespace kiln

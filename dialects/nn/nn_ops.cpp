@@ -1,0 +1,405 @@
+//===- nn_ops.cpp - nn ops: verifiers, shape inference, folders -----------===//
+#include "dialects/nn/nn_dialect.h"
+#include "dialects/nn/shape.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace kiln::nn;
+
+#define GET_OP_CLASSES
+#include "dialects/nn/nn_ops.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+static ArrayRef<int64_t> shapeOf(Value v) {
+  return llvm::cast<RankedTensorType>(v.getType()).getShape();
+}
+
+static RankedTensorType f32Tensor(MLIRContext *ctx, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, Float32Type::get(ctx));
+}
+
+/// A shape error at `loc`, with a note at each operand's definition when it
+/// comes from another place, so the user sees where the other side came from.
+static LogicalResult shapeError(std::optional<Location> loc,
+                                ArrayRef<std::pair<StringRef, Value>> operands,
+                                const Twine &message) {
+  if (!loc)
+    return failure();
+  InFlightDiagnostic diag = emitError(*loc) << message;
+  for (auto [name, value] : operands) {
+    if (value.getLoc() == *loc)
+      continue;
+    diag.attachNote(value.getLoc())
+        << name << " (" << formatShape(shapeOf(value)) << ") is defined here";
+  }
+  return failure();
+}
+
+//===----------------------------------------------------------------------===//
+// nn.model and its declarations and sinks
+//===----------------------------------------------------------------------===//
+
+void ModelOp::build(OpBuilder &builder, OperationState &state, StringRef name) {
+  state.addAttribute(getSymNameAttrName(state.name),
+                     builder.getStringAttr(name));
+  Region *body = state.addRegion();
+  body->emplaceBlock();
+}
+
+/// Names the runtime binds by must be unique within their kind.
+static LogicalResult checkUniqueName(llvm::StringSet<> &seen, Operation *op,
+                                     StringRef kind, StringRef name) {
+  if (name.empty())
+    return op->emitOpError() << kind << " name must not be empty";
+  if (!seen.insert(name).second)
+    return op->emitOpError() << "duplicate " << kind << " name '" << name
+                             << "'";
+  return success();
+}
+
+LogicalResult ModelOp::verifyRegions() {
+  llvm::StringSet<> values, outputs;
+  unsigned losses = 0;
+  for (Operation &op : getBodyBlock()) {
+    if (auto in = llvm::dyn_cast<InputOp>(op)) {
+      if (failed(checkUniqueName(values, &op, "input/parameter", in.getName())))
+        return failure();
+    } else if (auto p = llvm::dyn_cast<ParamOp>(op)) {
+      if (failed(checkUniqueName(values, &op, "input/parameter", p.getName())))
+        return failure();
+    } else if (auto h = llvm::dyn_cast<HyperOp>(op)) {
+      if (failed(checkUniqueName(values, &op, "input/parameter", h.getName())))
+        return failure();
+    } else if (auto out = llvm::dyn_cast<OutputOp>(op)) {
+      if (failed(checkUniqueName(outputs, &op, "output", out.getName())))
+        return failure();
+    } else if (llvm::isa<LossOp>(op)) {
+      if (++losses > 1)
+        return op.emitOpError() << "a model has at most one loss";
+    }
+  }
+  if (DictionaryAttr opt = getOptimizerAttr()) {
+    auto kind = opt.getAs<StringAttr>("kind");
+    if (!kind)
+      return emitOpError() << "optimizer needs a string 'kind'";
+    if (kind.getValue() != "sgd")
+      return emitOpError() << "unknown optimizer '" << kind.getValue()
+                           << "' (supported: sgd)";
+    for (NamedAttribute entry : opt) {
+      if (entry.getName() == "kind")
+        continue;
+      if (entry.getName() != "lr")
+        return emitOpError() << "optimizer 'sgd' has no hyperparameter '"
+                             << entry.getName().getValue()
+                             << "' (it takes: lr)";
+      auto lr = llvm::dyn_cast<FloatAttr>(entry.getValue());
+      if (!lr || !(lr.getValueAsDouble() > 0))
+        return emitOpError() << "optimizer learning rate must be a positive "
+                                "float";
+    }
+  }
+  return success();
+}
+
+LogicalResult ParamOp::verify() {
+  auto type = llvm::cast<RankedTensorType>(getType());
+  if (!type.hasStaticShape())
+    return emitOpError() << "parameter '" << getName()
+                         << "' must have a static shape, got "
+                         << formatShape(type.getShape());
+  if (type.getNumElements() == 0)
+    return emitOpError() << "parameter '" << getName() << "' has no elements";
+  return success();
+}
+
+LogicalResult LossOp::verify() {
+  auto type = llvm::cast<RankedTensorType>(getValue().getType());
+  if (type.getRank() != 0)
+    return emitOpError() << "the loss must be a scalar, got a "
+                         << formatShape(type.getShape())
+                         << " tensor (reduce it, e.g. with reduce_mean)";
+  return success();
+}
+
+LogicalResult OutputOp::verify() {
+  StringRef metric = getMetric();
+  if (metric != "none" && metric != "binary_accuracy")
+    return emitOpError() << "unknown metric '" << metric
+                         << "' (expected none or binary_accuracy)";
+  return success();
+}
+
+/// nn.gradient and nn.update name their parameter by its nn.param value.
+static LogicalResult verifyParamOperand(Operation *op, Value param) {
+  if (!param.getDefiningOp<ParamOp>())
+    return op->emitOpError() << "first operand must be an nn.param";
+  return success();
+}
+
+LogicalResult GradientOp::verify() { return verifyParamOperand(*this, getParam()); }
+LogicalResult UpdateOp::verify() { return verifyParamOperand(*this, getParam()); }
+
+//===----------------------------------------------------------------------===//
+// nn.constant
+//===----------------------------------------------------------------------===//
+
+void ConstantOp::build(OpBuilder &builder, OperationState &state,
+                       RankedTensorType type, float splat) {
+  build(builder, state, DenseElementsAttr::get(type, splat));
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// nn.matmul
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> a = shapeOf(adaptor.getLhs());
+  ArrayRef<int64_t> b = shapeOf(adaptor.getRhs());
+  if (a.size() != 2 || b.size() != 2)
+    return shapeError(loc, {{"lhs", adaptor.getLhs()}, {"rhs", adaptor.getRhs()}},
+                      "matmul needs rank-2 operands, got " + formatShape(a) +
+                          " and " + formatShape(b));
+  bool ta = adaptor.getTransposeLhs(), tb = adaptor.getTransposeRhs();
+  int64_t m = ta ? a[1] : a[0], ka = ta ? a[0] : a[1];
+  int64_t kb = tb ? b[1] : b[0], n = tb ? b[0] : b[1];
+  if (ka != kb) {
+    auto dim = [](int64_t d) {
+      return ShapedType::isDynamic(d) ? std::string("? (batch)")
+                                      : std::to_string(d);
+    };
+    return shapeError(
+        loc, {{"lhs", adaptor.getLhs()}, {"rhs", adaptor.getRhs()}},
+        "matmul inner dimensions differ: lhs " + formatShape(a) +
+            (ta ? " (transposed)" : "") + " has " + dim(ka) +
+            " columns but rhs " + formatShape(b) + (tb ? " (transposed)" : "") +
+            " has " + dim(kb) + " rows");
+  }
+  types.push_back(f32Tensor(ctx, {m, n}));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Broadcasting elementwise ops
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferBroadcast(MLIRContext *ctx,
+                                    std::optional<Location> loc, StringRef op,
+                                    Value lhs, Value rhs,
+                                    SmallVectorImpl<Type> &types) {
+  std::string why;
+  auto shape = broadcastShapes(shapeOf(lhs), shapeOf(rhs), &why);
+  if (!shape)
+    return shapeError(loc, {{"lhs", lhs}, {"rhs", rhs}},
+                      op + " operands have incompatible shapes " +
+                          formatShape(shapeOf(lhs)) + " and " +
+                          formatShape(shapeOf(rhs)) + " (" + why + ")");
+  types.push_back(f32Tensor(ctx, *shape));
+  return success();
+}
+
+#define KILN_BROADCAST_INFER(OpClass, name)                                    \
+  LogicalResult OpClass::inferReturnTypes(                                     \
+      MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,          \
+      SmallVectorImpl<Type> &types) {                                          \
+    return inferBroadcast(ctx, loc, name, adaptor.getLhs(), adaptor.getRhs(),  \
+                          types);                                              \
+  }
+KILN_BROADCAST_INFER(AddOp, "add")
+KILN_BROADCAST_INFER(SubOp, "sub")
+KILN_BROADCAST_INFER(MulOp, "mul")
+KILN_BROADCAST_INFER(DivOp, "div")
+#undef KILN_BROADCAST_INFER
+
+/// x op c -> x when c is a splat `identity` and x already has the result type.
+static OpFoldResult foldIdentity(Value lhs, Value rhs, Type result,
+                                 float identity) {
+  auto isIdentity = [&](Value v) {
+    SplatElementsAttr splat;
+    return matchPattern(v, m_Constant(&splat)) &&
+           splat.getSplatValue<APFloat>().convertToFloat() == identity;
+  };
+  if (lhs.getType() == result && isIdentity(rhs))
+    return lhs;
+  if (rhs.getType() == result && isIdentity(lhs))
+    return rhs;
+  return {};
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor) {
+  return foldIdentity(getLhs(), getRhs(), getType(), 0.0f);
+}
+OpFoldResult MulOp::fold(FoldAdaptor) {
+  return foldIdentity(getLhs(), getRhs(), getType(), 1.0f);
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor) {
+  if (auto inner = getInput().getDefiningOp<NegOp>())
+    return inner.getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions and shape moves
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferReduce(MLIRContext *ctx, std::optional<Location> loc,
+                                 Value input, ArrayRef<int64_t> axes,
+                                 bool keepdims, SmallVectorImpl<Type> &types) {
+  auto shape = reducedShape(shapeOf(input), axes, keepdims, [&] {
+    return loc ? emitError(*loc) : InFlightDiagnostic();
+  });
+  if (failed(shape))
+    return failure();
+  types.push_back(f32Tensor(ctx, *shape));
+  return success();
+}
+
+LogicalResult ReduceSumOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  return inferReduce(ctx, loc, adaptor.getInput(), adaptor.getAxes(),
+                     adaptor.getKeepdims(), types);
+}
+
+LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *ctx,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  return inferReduce(ctx, loc, adaptor.getInput(), adaptor.getAxes(),
+                     adaptor.getKeepdims(), types);
+}
+
+LogicalResult BroadcastToOp::verify() {
+  if (!isBroadcastableTo(shapeOf(getInput()), shapeOf(getResult())))
+    return emitOpError() << "cannot broadcast "
+                         << formatShape(shapeOf(getInput())) << " to "
+                         << formatShape(shapeOf(getResult()));
+  return success();
+}
+
+OpFoldResult BroadcastToOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult SumToOp::verify() {
+  if (!isBroadcastableTo(shapeOf(getResult()), shapeOf(getInput())))
+    return emitOpError() << "cannot sum " << formatShape(shapeOf(getInput()))
+                         << " down to " << formatShape(shapeOf(getResult()))
+                         << ": the result must broadcast to the input";
+  return success();
+}
+
+OpFoldResult SumToOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+LogicalResult ElementCountOp::inferReturnTypes(MLIRContext *ctx,
+                                               std::optional<Location>,
+                                               Adaptor,
+                                               SmallVectorImpl<Type> &types) {
+  types.push_back(f32Tensor(ctx, {}));
+  return success();
+}
+
+LogicalResult ElementCountOp::verify() {
+  return reducedShape(shapeOf(getInput()), getAxes(), false,
+                      [&] { return emitOpError(); });
+}
+
+OpFoldResult ElementCountOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> shape = shapeOf(getInput());
+  double count = 1;
+  for (int64_t axis : getAxes()) {
+    if (ShapedType::isDynamic(shape[axis]))
+      return {};
+    count *= static_cast<double>(shape[axis]);
+  }
+  return DenseElementsAttr::get(llvm::cast<ShapedType>(getType()),
+                                static_cast<float>(count));
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+static LogicalResult inferLoss(MLIRContext *ctx, std::optional<Location> loc,
+                               StringRef name, Value prediction, Value target,
+                               SmallVectorImpl<Type> &types) {
+  if (shapeOf(prediction) != shapeOf(target))
+    return shapeError(loc, {{"prediction", prediction}, {"target", target}},
+                      name + " needs prediction and target of the same shape, "
+                             "got " +
+                          formatShape(shapeOf(prediction)) + " and " +
+                          formatShape(shapeOf(target)));
+  types.push_back(f32Tensor(ctx, {}));
+  return success();
+}
+
+LogicalResult MseOp::inferReturnTypes(MLIRContext *ctx,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  return inferLoss(ctx, loc, "mse", adaptor.getPrediction(),
+                   adaptor.getTarget(), types);
+}
+
+LogicalResult BinaryCrossEntropyOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferLoss(ctx, loc, "binary_cross_entropy", adaptor.getPrediction(),
+                   adaptor.getTarget(), types);
+}
+
+//===----------------------------------------------------------------------===//
+// nn.reshape
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  auto split = [](ArrayRef<int64_t> s, int64_t &staticCount) {
+    unsigned dynamic = 0;
+    staticCount = 1;
+    for (int64_t d : s) {
+      if (ShapedType::isDynamic(d))
+        ++dynamic;
+      else
+        staticCount *= d;
+    }
+    return dynamic;
+  };
+  int64_t inCount, outCount;
+  unsigned inDyn = split(in, inCount), outDyn = split(out, outCount);
+  if (inDyn != outDyn || inCount != outCount || inDyn > 1)
+    return emitOpError() << "cannot reshape " << formatShape(in) << " to "
+                         << formatShape(out)
+                         << ": element counts differ (a batch dim must be "
+                            "kept and the other dims must multiply to the "
+                            "same count)";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>())
+    if (inner.getInput().getType() == getType())
+      return inner.getInput();
+  return {};
+}

@@ -1,0 +1,278 @@
+//===- nn_ops.td - the nn dialect's operations -------------*- tablegen -*-===//
+#ifndef KILN_NN_OPS_TD
+#define KILN_NN_OPS_TD
+
+include "dialects/nn/nn_base.td"
+include "dialects/nn/nn_interfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def NN_F32Tensor : RankedTensorOf<[F32]>;
+def NN_Scalar : 0DTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// The model and its declarations
+//===----------------------------------------------------------------------===//
+
+def NN_ModelOp : NN_Op<"model", [Symbol, IsolatedFromAbove, SingleBlock,
+                                 NoTerminator, NoRegionArguments]> {
+  let summary = "a trainable model: inputs, parameters, graph, sinks";
+  let description = [{
+    One block holding the model's declarations (`nn.input`, `nn.param`,
+    `nn.hyper`), its computation and its sinks (`nn.loss`, `nn.output`,
+    `nn.gradient`, `nn.update`). `optimizer` is a dictionary with a `kind`
+    (`"sgd"`) and that optimizer's hyperparameters (`lr`).
+
+    ```mlir
+    nn.model @logistic_regression attributes {optimizer = {kind = "sgd", lr = 0.1 : f64}} {
+      %x = nn.input "x" : tensor<?x30xf32>
+      %w = nn.param "w" init <xavier_uniform> : tensor<30x1xf32>
+      ...
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       OptionalAttr<DictionaryAttr>:$optimizer);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+  let skipDefaultBuilders = 1;
+  let builders = [OpBuilder<(ins "::llvm::StringRef":$name)>];
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+  }];
+}
+
+def NN_InputOp : NN_Op<"input", [HasParent<"ModelOp">]> {
+  let summary = "a per-sample input fed by the runtime (features or labels)";
+  let description = [{
+    `label` marks targets: they are fed to training and evaluation but not to
+    `predict`, and are never differentiated.
+  }];
+  let arguments = (ins StrAttr:$name, UnitAttr:$label);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$name (`label` $label^)? attr-dict `:` type($result)";
+}
+
+def NN_ParamOp : NN_Op<"param", [HasParent<"ModelOp">]> {
+  let summary = "a trainable tensor with its initializer";
+  let arguments = (ins StrAttr:$name, NN_InitAttr:$init);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$name `init` $init attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_HyperOp : NN_Op<"hyper", [HasParent<"ModelOp">]> {
+  let summary = "a hyperparameter the runtime sets at every step";
+  let description = [{
+    A scalar the compiled step reads at run time (the learning rate), so a
+    new value needs no recompile. `default` is the value the model declared.
+  }];
+  let arguments = (ins StrAttr:$name, F64Attr:$default_value);
+  let results = (outs NN_Scalar:$result);
+  let assemblyFormat = "$name `default` $default_value attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Sinks: what the model computes for the outside
+//===----------------------------------------------------------------------===//
+
+def NN_LossOp : NN_Op<"loss", [HasParent<"ModelOp">]> {
+  let summary = "the scalar the optimizer minimizes";
+  let arguments = (ins NN_F32Tensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
+def NN_OutputOp : NN_Op<"output", [HasParent<"ModelOp">]> {
+  let summary = "a named model output (a prediction)";
+  let description = [{
+    `metric` names how the runtime scores the output against the model's
+    label input: `"binary_accuracy"` (output > 0.5 equals the label) or
+    `"none"`.
+  }];
+  let arguments = (ins StrAttr:$name, NN_F32Tensor:$value,
+                       DefaultValuedStrAttr<StrAttr, "none">:$metric);
+  let assemblyFormat = "$name $value attr-dict `:` type($value)";
+  let hasVerifier = 1;
+}
+
+def NN_GradientOp : NN_Op<"gradient", [HasParent<"ModelOp">,
+                                       AllTypesMatch<["param", "grad"]>]> {
+  let summary = "d(loss)/d(param), as derived by --kiln-autodiff";
+  let arguments = (ins NN_F32Tensor:$param, NN_F32Tensor:$grad);
+  let assemblyFormat = "$param `,` $grad attr-dict `:` type($param)";
+  let hasVerifier = 1;
+}
+
+def NN_UpdateOp : NN_Op<"update", [HasParent<"ModelOp">,
+                                   AllTypesMatch<["param", "value"]>]> {
+  let summary = "the new value of a parameter after one training step";
+  let arguments = (ins NN_F32Tensor:$param, NN_F32Tensor:$value);
+  let assemblyFormat = "$param `,` $value attr-dict `:` type($param)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Computation
+//===----------------------------------------------------------------------===//
+
+class NN_ComputeOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, traits # [Pure]>;
+
+def NN_ConstantOp : NN_ComputeOp<"constant", [ConstantLike,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "a constant tensor";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+  let builders = [OpBuilder<(ins "::mlir::RankedTensorType":$type, "float":$splat)>];
+}
+
+def NN_MatmulOp : NN_ComputeOp<"matmul", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "matrix product op(A)·op(B), op = identity or transpose";
+  let arguments = (ins NN_F32Tensor:$lhs, NN_F32Tensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`transpose_lhs` $transpose_lhs^)? (`transpose_rhs` $transpose_rhs^)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+class NN_BroadcastBinaryOp<string mnemonic, string formula>
+    : NN_ComputeOp<mnemonic, [InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "elementwise " # formula # " with numpy broadcasting";
+  let arguments = (ins NN_F32Tensor:$lhs, NN_F32Tensor:$rhs);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_AddOp : NN_BroadcastBinaryOp<"add", "a + b"> { let hasFolder = 1; }
+def NN_SubOp : NN_BroadcastBinaryOp<"sub", "a - b">;
+def NN_MulOp : NN_BroadcastBinaryOp<"mul", "a * b"> { let hasFolder = 1; }
+def NN_DivOp : NN_BroadcastBinaryOp<"div", "a / b">;
+
+class NN_UnaryOp<string mnemonic, string formula>
+    : NN_ComputeOp<mnemonic, [SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "elementwise " # formula;
+  let arguments = (ins NN_F32Tensor:$input);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def NN_NegOp : NN_UnaryOp<"neg", "-x"> { let hasFolder = 1; }
+def NN_ExpOp : NN_UnaryOp<"exp", "e^x">;
+def NN_LogOp : NN_UnaryOp<"log", "ln x">;
+def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + e^-x)">;
+
+class NN_ReduceOp<string mnemonic, string what>
+    : NN_ComputeOp<mnemonic, [InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = what # " over `axes` (kept as size-1 dims with `keepdims`)";
+  let arguments = (ins NN_F32Tensor:$input, DenseI64ArrayAttr:$axes,
+                       UnitAttr:$keepdims);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `axes` `=` $axes (`keepdims` $keepdims^)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
+}
+
+def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum">;
+def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "mean">;
+
+def NN_BroadcastToOp : NN_ComputeOp<"broadcast_to", [
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "repeat a tensor along size-1 and leading dims";
+  let arguments = (ins NN_F32Tensor:$input);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def NN_SumToOp : NN_ComputeOp<"sum_to", [
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "sum a tensor down to a shape it was broadcast from";
+  let description = [{
+    The adjoint of `nn.broadcast_to`: sums over the leading dims the result
+    lacks and over the dims where the result has size 1.
+  }];
+  let arguments = (ins NN_F32Tensor:$input);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def NN_ReshapeOp : NN_ComputeOp<"reshape", [
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "same elements in row-major order, another shape";
+  let description = [{
+    Static shapes must hold the same number of elements; a dynamic (batch)
+    dim may only be kept, with the static dims multiplying to the same count.
+  }];
+  let arguments = (ins NN_F32Tensor:$input);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def NN_ElementCountOp : NN_ComputeOp<"element_count", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "number of elements of the input over `axes`, as f32";
+  let description = [{
+    Reads only the input's shape, so a mean over the (dynamic) batch dim can
+    divide by the batch size known at run time. Folds when the axes are static.
+  }];
+  let arguments = (ins NN_F32Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs NN_Scalar:$result);
+  let assemblyFormat = "$input `axes` `=` $axes attr-dict `:` type($input)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+class NN_LossFnOp<string mnemonic, string formula>
+    : NN_ComputeOp<mnemonic, [InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = formula;
+  let arguments = (ins NN_F32Tensor:$prediction, NN_F32Tensor:$target);
+  let results = (outs NN_Scalar:$result);
+  let assemblyFormat = "$prediction `,` $target attr-dict `:` functional-type(operands, results)";
+}
+
+def NN_MseOp : NN_LossFnOp<"mse", "mean squared error (1/n) Σ (a - y)²">;
+def NN_BinaryCrossEntropyOp : NN_LossFnOp<"binary_cross_entropy",
+    "-(1/n) Σ [y ln a + (1 - y) ln(1 - a)], each ln clamped to >= -100"> {
+  let description = [{
+    Takes probabilities `a` in [0, 1]. The logarithms are clamped at -100 (as
+    PyTorch does) so a saturated sigmoid gives a large finite loss.
+  }];
+}
+
+def NN_BinaryCrossEntropyGradOp : NN_ComputeOp<"binary_cross_entropy_grad", [
+    AllTypesMatch<["prediction", "target", "result"]>]> {
+  let summary = "adjoint of binary_cross_entropy w.r.t. its prediction";
+  let description = [{
+    `dl · (a - y) / max(a (1 - a), 1e-12) / n` where n is the number of
+    elements of `a` and `dl` the scalar adjoint of the loss. Not itself
+    differentiable (kiln computes first derivatives only).
+  }];
+  let arguments = (ins NN_F32Tensor:$prediction, NN_F32Tensor:$target,
+                       NN_Scalar:$loss_grad);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $prediction `,` $target `,` $loss_grad attr-dict `:` type($prediction) `,` type($loss_grad)
+  }];
+}
+
+#endif // KILN_NN_OPS_TD

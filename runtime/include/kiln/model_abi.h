@@ -1,0 +1,133 @@
+/*===- model_abi.h - the table kiln emits and its runtime drives -*- C -*-===*\
+ *
+ * `kiln build` emits one `kiln_model_desc` per binary: the model's
+ * parameters, inputs and hyperparameters, and for each step function the
+ * tensors it uses and the kernel calls that compute them. Kernels are
+ * Halide AOT pipelines called through their uniform `_argv` entry points.
+ * Plain C so the table compiles in a blink and the runtime needs no LLVM,
+ * MLIR or Halide compiler library.
+ *
+\*===----------------------------------------------------------------------===*/
+#ifndef KILN_MODEL_ABI_H
+#define KILN_MODEL_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_ABI_VERSION 1
+#define KILN_MAX_RANK 8
+/* A dimension of this size is the batch size, bound at run time. */
+#define KILN_BATCH_DIM (-1)
+
+/* Halide's `_argv` calling convention: one pointer per argument
+ * (halide_buffer_t* for tensors, int32_t* for the batch size). */
+typedef int (*kiln_kernel_fn)(void **args);
+
+typedef struct kiln_tensor {
+  int32_t rank;
+  int64_t dims[KILN_MAX_RANK];
+  const float *data; /* constant tensors only; NULL otherwise */
+} kiln_tensor;
+
+typedef struct kiln_call {
+  kiln_kernel_fn fn;
+  const char *kernel; /* kernel symbol, e.g. "kiln_k3" */
+  const char *op;     /* the nn op it computes, e.g. "nn.matmul" */
+  const char *loc;    /* where the op came from, "file:line:col" */
+  int32_t uses_batch; /* the batch size follows the inputs */
+  int32_t num_inputs;
+  const int32_t *inputs; /* tensor ids */
+  int32_t output;        /* tensor id */
+} kiln_call;
+
+enum kiln_binding_kind {
+  KILN_BIND_PARAM = 0,
+  KILN_BIND_HYPER = 1,
+  KILN_BIND_INPUT = 2,
+  KILN_BIND_LABEL = 3,
+  KILN_BIND_UPDATE = 4,
+  KILN_BIND_LOSS = 5,
+  KILN_BIND_OUTPUT = 6
+};
+
+typedef struct kiln_binding {
+  const char *name;
+  int32_t kind; /* enum kiln_binding_kind */
+  int32_t tensor;
+  const char *metric; /* outputs: "none" or "binary_accuracy" */
+} kiln_binding;
+
+typedef struct kiln_function {
+  const char *name;
+  int32_t num_tensors;
+  const kiln_tensor *tensors;
+  int32_t num_args;
+  const kiln_binding *args;
+  int32_t num_results;
+  const kiln_binding *results;
+  int32_t num_calls;
+  const kiln_call *calls;
+} kiln_function;
+
+/* Same numbering as the nn dialect's InitKind. */
+enum kiln_init_kind {
+  KILN_INIT_ZEROS = 0,
+  KILN_INIT_ONES = 1,
+  KILN_INIT_CONSTANT = 2,
+  KILN_INIT_UNIFORM = 3,
+  KILN_INIT_NORMAL = 4,
+  KILN_INIT_XAVIER_UNIFORM = 5,
+  KILN_INIT_XAVIER_NORMAL = 6,
+  KILN_INIT_HE_UNIFORM = 7,
+  KILN_INIT_HE_NORMAL = 8
+};
+
+typedef struct kiln_param {
+  const char *name;
+  int32_t rank;
+  int64_t dims[KILN_MAX_RANK];
+  int32_t init; /* enum kiln_init_kind */
+  double init_args[2];
+  const char *loc;
+} kiln_param;
+
+typedef struct kiln_input {
+  const char *name;
+  int32_t rank;
+  int64_t dims[KILN_MAX_RANK];
+  int32_t label;
+} kiln_input;
+
+typedef struct kiln_hyper {
+  const char *name;
+  double default_value;
+} kiln_hyper;
+
+typedef struct kiln_model {
+  int32_t abi_version;
+  const char *name;
+  const char *target;    /* Halide target the kernels were compiled for */
+  const char *optimizer; /* e.g. "sgd" */
+  int32_t num_params;
+  const kiln_param *params;
+  int32_t num_inputs;
+  const kiln_input *inputs;
+  int32_t num_hypers;
+  const kiln_hyper *hypers;
+  const kiln_function *train_step; /* NULL when the model has none */
+  const kiln_function *eval_step;
+  const kiln_function *predict;
+  int32_t num_kernels;
+} kiln_model;
+
+/* Defined by the table `kiln build` generates. */
+extern const kiln_model kiln_model_desc;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_MODEL_ABI_H */

@@ -1,0 +1,407 @@
+//===- data.cpp - data sets, splits and normalisation ---------------------===//
+#include "data.h"
+#include "error.h"
+#include "rng.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <sys/stat.h>
+
+namespace kiln::rt {
+
+namespace {
+
+bool isDirectory(const std::string &path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool exists(const std::string &path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+std::string joinPath(const std::string &dir, const std::string &file) {
+  return dir.empty() || dir.back() == '/' ? dir + file : dir + "/" + file;
+}
+
+/// Lines of a text file with their 1-based numbers; blank lines dropped.
+std::vector<std::pair<int64_t, std::string>> lines(const std::string &text) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  int64_t number = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos)
+      end = text.size();
+    ++number;
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.find_first_not_of(" \t") != std::string::npos)
+      out.emplace_back(number, std::move(line));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string trim(const std::string &s) {
+  size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+/// Fields of one line; delimiter 0 splits on runs of whitespace.
+std::vector<std::string> fields(const std::string &line, char delimiter) {
+  std::vector<std::string> out;
+  if (delimiter == 0) {
+    size_t i = 0;
+    while (i < line.size()) {
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+        ++i;
+      size_t j = i;
+      while (j < line.size() && line[j] != ' ' && line[j] != '\t')
+        ++j;
+      if (j > i)
+        out.push_back(line.substr(i, j - i));
+      i = j;
+    }
+    return out;
+  }
+  size_t start = 0;
+  for (;;) {
+    size_t end = line.find(delimiter, start);
+    out.push_back(trim(line.substr(start, end - start)));
+    if (end == std::string::npos)
+      return out;
+    start = end + 1;
+  }
+}
+
+bool parseNumber(const std::string &s, float &v) {
+  if (s.empty())
+    return false;
+  errno = 0;
+  char *end = nullptr;
+  double d = std::strtod(s.c_str(), &end);
+  if (*end != '\0' || errno == ERANGE)
+    return false;
+  v = static_cast<float>(d);
+  return true;
+}
+
+float number(const std::string &s, const std::string &file, int64_t line,
+             size_t column) {
+  float v;
+  if (!parseNumber(s, v))
+    throw Error(file + ":" + std::to_string(line) + ": field " +
+                std::to_string(column + 1) + " ('" + s +
+                "') is not a number");
+  if (!std::isfinite(v))
+    throw Error(file + ":" + std::to_string(line) + ": field " +
+                std::to_string(column + 1) + " is " + s +
+                " (NaN and infinity are not valid data)");
+  return v;
+}
+
+uint32_t bigEndian32(const std::string &bytes, size_t at) {
+  auto b = [&](size_t i) { return static_cast<uint32_t>(
+                               static_cast<unsigned char>(bytes[at + i])); };
+  return b(0) << 24 | b(1) << 16 | b(2) << 8 | b(3);
+}
+
+} // namespace
+
+std::string readFile(const std::string &path) {
+  if (!exists(path))
+    throw Error(path + ": no such file");
+  if (isDirectory(path))
+    throw Error(path + ": is a directory, expected a file");
+  // gzread reads plain files unchanged, so one path serves both.
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f)
+    throw Error(path + ": cannot open: " + std::strerror(errno));
+  std::string out;
+  char chunk[1 << 16];
+  for (;;) {
+    int n = gzread(f, chunk, sizeof chunk);
+    if (n < 0) {
+      int code;
+      std::string why = gzerror(f, &code);
+      gzclose(f);
+      throw Error(path + ": cannot read (corrupt or truncated gzip data?): " +
+                  why);
+    }
+    if (n == 0)
+      break;
+    out.append(chunk, n);
+  }
+  // A truncated stream ends "cleanly" with gzread returning 0: only gzerror
+  // tells.
+  int code = Z_OK;
+  std::string why = gzerror(f, &code);
+  gzclose(f);
+  if (code != Z_OK)
+    throw Error(path + ": cannot read (corrupt or truncated gzip data?): " +
+                why);
+  return out;
+}
+
+Dataset loadSklearnCsv(const std::string &path) {
+  auto rows = lines(readFile(path));
+  if (rows.empty())
+    throw Error(path + ": empty file");
+  std::vector<std::string> head = fields(rows[0].second, ',');
+  float n, d;
+  if (head.size() < 2 || !parseNumber(head[0], n) || !parseNumber(head[1], d) ||
+      n < 1 || d < 1)
+    throw Error(path + ":1: expected a scikit-learn header "
+                       "'n_samples,n_features,class names...', got '" +
+                rows[0].second + "'");
+  Dataset ds;
+  ds.source = path;
+  ds.rows = static_cast<int64_t>(n);
+  ds.features = static_cast<int64_t>(d);
+  ds.targets = 1;
+  ds.classNames.assign(head.begin() + 2, head.end());
+  if (static_cast<int64_t>(rows.size()) - 1 != ds.rows)
+    throw Error(path + ": the header promises " + std::to_string(ds.rows) +
+                " samples but the file has " +
+                std::to_string(rows.size() - 1) + " (truncated?)");
+  for (size_t r = 1; r < rows.size(); ++r) {
+    std::vector<std::string> f = fields(rows[r].second, ',');
+    if (static_cast<int64_t>(f.size()) != ds.features + 1)
+      throw Error(path + ":" + std::to_string(rows[r].first) + ": expected " +
+                  std::to_string(ds.features + 1) + " fields, found " +
+                  std::to_string(f.size()));
+    for (int64_t c = 0; c < ds.features; ++c)
+      ds.x.push_back(number(f[c], path, rows[r].first, c));
+    ds.y.push_back(number(f.back(), path, rows[r].first, ds.features));
+  }
+  return ds;
+}
+
+Dataset loadDiabetes(const std::string &featuresPath,
+                     const std::string &targetPath) {
+  CsvOptions opts;
+  opts.header = CsvOptions::Header::No;
+  opts.delimiter = 0;
+  opts.targets = 0;
+  Dataset ds = loadCsv(featuresPath, opts);
+  Dataset t = loadCsv(targetPath, opts);
+  if (t.features != 1)
+    throw Error(targetPath + ": expected one target per line, found " +
+                std::to_string(t.features));
+  if (t.rows != ds.rows)
+    throw Error(targetPath + ": " + std::to_string(t.rows) +
+                " targets for " + std::to_string(ds.rows) + " samples in " +
+                featuresPath);
+  ds.targets = 1;
+  ds.y = std::move(t.x);
+  ds.source = featuresPath;
+  return ds;
+}
+
+Dataset loadIdx(const std::string &imagesPath, const std::string &labelsPath) {
+  std::string images = readFile(imagesPath), labels = readFile(labelsPath);
+  if (images.size() < 16 || bigEndian32(images, 0) != 0x803)
+    throw Error(imagesPath + ": not an IDX image file (magic 0x00000803)");
+  if (labels.size() < 8 || bigEndian32(labels, 0) != 0x801)
+    throw Error(labelsPath + ": not an IDX label file (magic 0x00000801)");
+  uint64_t count = bigEndian32(images, 4), h = bigEndian32(images, 8),
+           w = bigEndian32(images, 12);
+  if (count == 0 || h == 0 || w == 0 || h * w > (1u << 24))
+    throw Error(imagesPath + ": implausible IDX header (" +
+                std::to_string(count) + " images of " + std::to_string(h) +
+                "x" + std::to_string(w) + ")");
+  if (images.size() != 16 + count * h * w)
+    throw Error(imagesPath + ": " + std::to_string(count) + " images of " +
+                std::to_string(h) + "x" + std::to_string(w) + " need " +
+                std::to_string(16 + count * h * w) + " bytes, the file has " +
+                std::to_string(images.size()) + " (truncated or corrupt)");
+  if (bigEndian32(labels, 4) != count || labels.size() != 8 + count)
+    throw Error(labelsPath + ": expected " + std::to_string(count) +
+                " labels to match " + imagesPath + ", found " +
+                std::to_string(bigEndian32(labels, 4)) + " in " +
+                std::to_string(labels.size() - 8) + " bytes");
+  Dataset ds;
+  ds.source = imagesPath;
+  ds.rows = count;
+  ds.features = h * w;
+  ds.targets = 1;
+  ds.x.resize(count * h * w);
+  for (size_t i = 0; i < ds.x.size(); ++i)
+    ds.x[i] = static_cast<unsigned char>(images[16 + i]) / 255.0f;
+  ds.y.resize(count);
+  for (uint64_t i = 0; i < count; ++i)
+    ds.y[i] = static_cast<unsigned char>(labels[8 + i]);
+  return ds;
+}
+
+Dataset loadCsv(const std::string &path, const CsvOptions &opts) {
+  auto rows = lines(readFile(path));
+  if (rows.empty())
+    throw Error(path + ": no data");
+  char delim = opts.delimiter;
+  if (delim == 0) {
+    const std::string &probe = rows[0].second;
+    delim = probe.find('\t') != std::string::npos   ? '\t'
+            : probe.find(',') != std::string::npos  ? ','
+            : probe.find(';') != std::string::npos ? ';'
+                                                    : 0;
+  }
+  bool header = opts.header == CsvOptions::Header::Yes;
+  if (opts.header == CsvOptions::Header::Auto) {
+    float v;
+    for (const std::string &f : fields(rows[0].second, delim))
+      header |= !parseNumber(f, v);
+  }
+  size_t first = header ? 1 : 0;
+  if (first >= rows.size())
+    throw Error(path + ": a header but no data rows");
+  Dataset ds;
+  ds.source = path;
+  size_t width = fields(rows[first].second, delim).size();
+  if (opts.targets < 0 || static_cast<size_t>(opts.targets) >= width)
+    throw Error(path + ": " + std::to_string(width) + " columns cannot hold " +
+                std::to_string(opts.targets) + " target column(s) and at "
+                "least one feature");
+  ds.targets = opts.targets;
+  ds.features = width - opts.targets;
+  for (size_t r = first; r < rows.size(); ++r) {
+    std::vector<std::string> f = fields(rows[r].second, delim);
+    if (f.size() != width)
+      throw Error(path + ":" + std::to_string(rows[r].first) + ": expected " +
+                  std::to_string(width) + " fields, found " +
+                  std::to_string(f.size()));
+    for (size_t c = 0; c < width; ++c) {
+      float v = number(f[c], path, rows[r].first, c);
+      (c < static_cast<size_t>(ds.features) ? ds.x : ds.y).push_back(v);
+    }
+    ++ds.rows;
+  }
+  return ds;
+}
+
+namespace {
+constexpr const char *kSklearnDir = "/usr/lib/python3/dist-packages/sklearn/datasets/data";
+constexpr const char *kFashionDir = "/usr/share/datasets/fashion-mnist";
+
+struct Named {
+  const char *name, *package;
+};
+constexpr Named kNamed[] = {{"iris", "python3-sklearn"},
+                            {"breast-cancer", "python3-sklearn"},
+                            {"diabetes", "python3-sklearn"},
+                            {"fashion-mnist", "dataset-fashion-mnist"}};
+} // namespace
+
+std::vector<std::string> namedDatasets() {
+  std::vector<std::string> out;
+  for (const Named &n : kNamed)
+    out.push_back(n.name);
+  return out;
+}
+
+Dataset loadNamed(const std::string &name, const std::string &path) {
+  const Named *known = nullptr;
+  for (const Named &n : kNamed)
+    if (name == n.name)
+      known = &n;
+  if (!known) {
+    std::string list;
+    for (const Named &n : kNamed)
+      list += std::string(list.empty() ? "" : ", ") + n.name;
+    throw Error("unknown data set '" + name + "' (known: " + list +
+                "; use --data FILE for a CSV)");
+  }
+  auto locate = [&](const std::string &defaultDir, const std::string &file) {
+    std::string p = path.empty() ? joinPath(defaultDir, file)
+                    : isDirectory(path) ? joinPath(path, file)
+                                        : path;
+    if (!exists(p))
+      throw Error("data set '" + name + "': " + p + " not found (install "
+                  "Debian's " + known->package + ", or point --data-path at "
+                  "the files)");
+    return p;
+  };
+  Dataset ds;
+  if (name == "iris" || name == "breast-cancer") {
+    ds = loadSklearnCsv(locate(kSklearnDir, name == "iris" ? "iris.csv"
+                                                           : "breast_cancer.csv"));
+  } else if (name == "diabetes") {
+    if (!path.empty() && !isDirectory(path))
+      throw Error("data set 'diabetes' is two files: point --data-path at "
+                  "their directory");
+    ds = loadDiabetes(locate(kSklearnDir, "diabetes_data_raw.csv.gz"),
+                      locate(kSklearnDir, "diabetes_target.csv.gz"));
+  } else {
+    if (!path.empty() && !isDirectory(path))
+      throw Error("data set 'fashion-mnist' is two IDX files: point "
+                  "--data-path at their directory");
+    ds = loadIdx(locate(kFashionDir, "train-images-idx3-ubyte.gz"),
+                 locate(kFashionDir, "train-labels-idx1-ubyte.gz"));
+  }
+  ds.source = name;
+  return ds;
+}
+
+Split splitRows(int64_t rows, double validationFraction, uint64_t seed) {
+  if (!(validationFraction >= 0 && validationFraction < 1))
+    throw Error("validation fraction must be in [0, 1), got " +
+                std::to_string(validationFraction));
+  std::vector<int64_t> order(rows);
+  for (int64_t i = 0; i < rows; ++i)
+    order[i] = i;
+  Rng rng(seed, /*stream=*/1);
+  for (int64_t i = rows - 1; i > 0; --i)
+    std::swap(order[i], order[rng.below(i + 1)]);
+  int64_t nval = static_cast<int64_t>(std::llround(rows * validationFraction));
+  if (validationFraction > 0 && nval == 0 && rows > 1)
+    nval = 1;
+  if (nval >= rows)
+    throw Error("a validation fraction of " +
+                std::to_string(validationFraction) + " leaves no training "
+                "samples out of " + std::to_string(rows));
+  Split s;
+  s.train.assign(order.begin(), order.end() - nval);
+  s.validation.assign(order.end() - nval, order.end());
+  // Sorted, so the split does not also shuffle (epochs shuffle anyway).
+  std::sort(s.train.begin(), s.train.end());
+  std::sort(s.validation.begin(), s.validation.end());
+  return s;
+}
+
+void Standardizer::fit(const Dataset &data, const std::vector<int64_t> &rows) {
+  int64_t d = data.features;
+  std::vector<double> sum(d, 0), sq(d, 0);
+  for (int64_t r : rows)
+    for (int64_t c = 0; c < d; ++c) {
+      double v = data.x[r * d + c];
+      sum[c] += v;
+      sq[c] += v * v;
+    }
+  mean.assign(d, 0);
+  scale.assign(d, 1);
+  double n = std::max<size_t>(rows.size(), 1);
+  for (int64_t c = 0; c < d; ++c) {
+    double m = sum[c] / n;
+    double var = std::max(sq[c] / n - m * m, 0.0);
+    mean[c] = static_cast<float>(m);
+    // A constant feature (e.g. a border pixel) stays centred, not divided by 0.
+    scale[c] = var > 1e-12 ? static_cast<float>(1.0 / std::sqrt(var)) : 1.0f;
+  }
+}
+
+void Standardizer::apply(Dataset &data) const {
+  int64_t d = data.features;
+  for (int64_t r = 0; r < data.rows; ++r)
+    for (int64_t c = 0; c < d; ++c)
+      data.x[r * d + c] = (data.x[r * d + c] - mean[c]) * scale[c];
+}
+
+} // namespace kiln::rt

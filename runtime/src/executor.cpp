@@ -1,0 +1,84 @@
+//===- executor.cpp - run one step function of the table ------------------===//
+#include "executor.h"
+#include "error.h"
+
+#include <cstring>
+
+namespace kiln::rt {
+
+Executor::Executor(const kiln_function &fn)
+    : fn_(fn), args_(fn.num_args, nullptr), argOfTensor_(fn.num_tensors, -1),
+      owned_(fn.num_tensors) {
+  for (int i = 0; i < fn.num_args; ++i)
+    argOfTensor_[fn.args[i].tensor] = i;
+  for (int t = 0; t < fn.num_tensors; ++t) {
+    const kiln_tensor &desc = fn.tensors[t];
+    if (desc.data) { // constants never change: fill once
+      owned_[t].reshape(resolveDims(desc.rank, desc.dims, 1));
+      std::memcpy(owned_[t].data(), desc.data,
+                  owned_[t].size() * sizeof(float));
+    }
+  }
+}
+
+int Executor::findArg(kiln_binding_kind kind, const std::string &name) const {
+  for (int i = 0; i < fn_.num_args; ++i)
+    if (fn_.args[i].kind == kind && name == fn_.args[i].name)
+      return i;
+  return -1;
+}
+
+int Executor::findResult(kiln_binding_kind kind,
+                         const std::string &name) const {
+  for (int i = 0; i < fn_.num_results; ++i)
+    if (fn_.results[i].kind == kind && name == fn_.results[i].name)
+      return i;
+  return -1;
+}
+
+Tensor &Executor::slot(int tensorId) {
+  int arg = argOfTensor_[tensorId];
+  return arg >= 0 ? *args_[arg] : owned_[tensorId];
+}
+
+void Executor::run(int64_t batch) {
+  if (batch <= 0 || batch > INT32_MAX)
+    throw Error("invalid batch size " + std::to_string(batch));
+  for (int i = 0; i < fn_.num_args; ++i) {
+    const kiln_binding &b = fn_.args[i];
+    if (!args_[i])
+      throw Error(std::string(fn_.name) + ": argument '" + b.name +
+                  "' is not bound");
+    const kiln_tensor &desc = fn_.tensors[b.tensor];
+    std::vector<int64_t> want = resolveDims(desc.rank, desc.dims, batch);
+    if (args_[i]->dims() != want)
+      throw Error(std::string(fn_.name) + ": argument '" + b.name +
+                  "' has shape " + Tensor::format(args_[i]->dims()) +
+                  ", expected " + Tensor::format(want));
+  }
+  if (batch != preparedBatch_) {
+    for (int t = 0; t < fn_.num_tensors; ++t)
+      if (argOfTensor_[t] < 0 && !fn_.tensors[t].data)
+        owned_[t].reshape(
+            resolveDims(fn_.tensors[t].rank, fn_.tensors[t].dims, batch));
+    preparedBatch_ = batch;
+  }
+  batch32_ = static_cast<int32_t>(batch);
+  for (int c = 0; c < fn_.num_calls; ++c) {
+    const kiln_call &call = fn_.calls[c];
+    argv_.clear();
+    for (int i = 0; i < call.num_inputs; ++i)
+      argv_.push_back(slot(call.inputs[i]).raw());
+    if (call.uses_batch)
+      argv_.push_back(&batch32_);
+    argv_.push_back(slot(call.output).raw());
+    if (int rc = call.fn(argv_.data()))
+      throw Error(std::string(fn_.name) + ": kernel " + call.kernel + " (" +
+                  call.op + (call.loc[0] ? std::string(" at ") + call.loc : "") +
+                  ") failed with Halide error " + std::to_string(rc));
+  }
+}
+
+Tensor &Executor::result(int index) { return slot(fn_.results[index].tensor); }
+
+} // namespace kiln::rt

@@ -1,0 +1,45 @@
+//===- executor.h - run one step function of the table ----------*- C++ -*-===//
+#ifndef KILN_RUNTIME_EXECUTOR_H
+#define KILN_RUNTIME_EXECUTOR_H
+
+#include "kiln/model_abi.h"
+#include "tensor.h"
+
+#include <string>
+#include <vector>
+
+namespace kiln::rt {
+
+/// Runs a kiln_function: the caller binds each argument to a tensor it owns,
+/// `run` computes every call (intermediates are owned here and reused across
+/// steps of the same batch size), then results are read back.
+class Executor {
+public:
+  explicit Executor(const kiln_function &fn);
+
+  const kiln_function &function() const { return fn_; }
+  /// Index of the argument / result of this kind and name, or -1.
+  int findArg(kiln_binding_kind kind, const std::string &name) const;
+  int findResult(kiln_binding_kind kind, const std::string &name) const;
+
+  void bindArg(int index, Tensor *tensor) { args_[index] = tensor; }
+  /// Runs every kernel for a batch of `batch` samples. Checks the bound
+  /// arguments' shapes first.
+  void run(int64_t batch);
+  Tensor &result(int index);
+
+private:
+  Tensor &slot(int tensorId);
+
+  const kiln_function &fn_;
+  std::vector<Tensor *> args_;     // per argument
+  std::vector<int> argOfTensor_;   // tensor id -> argument index or -1
+  std::vector<Tensor> owned_;      // per tensor id (unused for arguments)
+  std::vector<void *> argv_;       // scratch for kernel calls
+  int64_t preparedBatch_ = -1;
+  int32_t batch32_ = 0;
+};
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_EXECUTOR_H

@@ -1,0 +1,79 @@
+//===- tensor.cpp - host tensors handed to Halide kernels -----------------===//
+#include "tensor.h"
+#include "error.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
+namespace kiln::rt {
+
+void Tensor::Free::operator()(float *p) const { std::free(p); }
+
+void Tensor::reshape(const std::vector<int64_t> &dims) {
+  if (dims.size() > KILN_MAX_RANK)
+    throw Error("tensor rank " + std::to_string(dims.size()) +
+                " exceeds the maximum of " + std::to_string(KILN_MAX_RANK));
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    if (d < 0 || d > std::numeric_limits<int32_t>::max())
+      throw Error("invalid tensor dimension " + std::to_string(d));
+    n *= d;
+  }
+  if (n > capacity_) {
+    // 64-byte aligned for full-width vector loads; at least one element so
+    // an empty tensor still has a valid host pointer.
+    size_t bytes = ((std::max<int64_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
+    float *p = static_cast<float *>(std::aligned_alloc(64, bytes));
+    if (!p)
+      throw Error("out of memory allocating " + std::to_string(bytes) +
+                  " bytes");
+    std::memset(p, 0, bytes);
+    data_.reset(p);
+    capacity_ = std::max<int64_t>(n, 1);
+  }
+  dims_ = dims;
+  size_ = n;
+  int rank = static_cast<int>(dims.size());
+  int64_t stride = 1;
+  for (int hd = 0; hd < rank; ++hd) { // Halide dim 0 is the innermost
+    int64_t d = dims[rank - 1 - hd];
+    hdims_[hd] = halide_dimension_t{0, static_cast<int32_t>(d),
+                                    static_cast<int32_t>(stride), 0};
+    stride *= d;
+  }
+}
+
+halide_buffer_t *Tensor::raw() {
+  // Rebuilt on each call: the struct points into this object, which may
+  // have moved (the trainer swaps updated parameters in).
+  buffer_ = halide_buffer_t{};
+  buffer_.host = reinterpret_cast<uint8_t *>(data_.get());
+  buffer_.type = halide_type_t{halide_type_float, 32, 1};
+  buffer_.dimensions = static_cast<int32_t>(dims_.size());
+  buffer_.dim = dims_.empty() ? nullptr : hdims_.data();
+  return &buffer_;
+}
+
+std::string Tensor::format(const std::vector<int64_t> &dims) {
+  if (dims.empty())
+    return "scalar";
+  std::string s;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i)
+      s += 'x';
+    s += dims[i] == KILN_BATCH_DIM ? "?" : std::to_string(dims[i]);
+  }
+  return s;
+}
+
+std::vector<int64_t> resolveDims(int32_t rank, const int64_t *dims,
+                                 int64_t batch) {
+  std::vector<int64_t> out(dims, dims + rank);
+  for (int64_t &d : out)
+    if (d == KILN_BATCH_DIM)
+      d = batch;
+  return out;
+}
+
+} // namespace kiln::rt

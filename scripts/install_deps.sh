@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package kiln needs to build, test and run its demos.
+# Idempotent: apt-get skips what is already installed. Downloads nothing else.
+set -euo pipefail
+
+pkgs=(
+  # build
+  build-essential cmake ninja-build ccache git pkg-config zlib1g-dev
+  # MLIR/LLVM 19 (static MLIR libs; FileCheck and lit live in llvm-19-tools)
+  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
+  # Halide 14 with its autoscheduler plugins
+  libhalide14-0-dev
+  # tests
+  libgtest-dev python3 python3-numpy
+  # real data sets: Fashion-MNIST (IDX) and scikit-learn's bundled CSVs
+  dataset-fashion-mnist python3-sklearn
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install_deps.sh: run as root (it calls apt-get)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps.sh: all ${#pkgs[@]} packages already installed"
+  exit 0
+fi
+echo "install_deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,42 @@
+# lit configuration for kiln's tests: .mlir files drive kiln-opt, .cpp DSL
+# files and .test scripts drive kiln and the model binaries it builds.
+import os
+import subprocess
+
+import lit.formats
+
+config.name = "kiln"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".cpp", ".test"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "unit", "helpers"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.kiln_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+# Tests must not depend on the terminal or locale.
+config.environment["LC_ALL"] = "C"
+
+config.substitutions.append(("%kiln-opt", os.path.join(config.kiln_tools_dir, "kiln-opt")))
+config.substitutions.append(("%kiln", os.path.join(config.kiln_tools_dir, "kiln")))
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%helpers", os.path.join(config.test_source_root, "helpers")))
+config.substitutions.append(("%examples", os.path.join(config.kiln_src_root, "examples")))
+# Golden Halide output must not depend on the CPU running the tests.
+config.substitutions.append(("%pinned_target", "x86-64-linux-avx2-fma-f16c-sse41"))
+
+config.available_features.add("mlir" + config.llvm_version_major)
+
+# Real data sets installed by Debian packages.
+sklearn_data = "/usr/lib/python3/dist-packages/sklearn/datasets/data"
+if os.path.exists(os.path.join(sklearn_data, "breast_cancer.csv")):
+    config.available_features.add("sklearn-data")
+if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
+    config.available_features.add("fashion-mnist")
+try:
+    subprocess.check_call([config.python_executable, "-c", "import numpy"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    config.available_features.add("numpy")
+except (OSError, subprocess.CalledProcessError):
+    pass

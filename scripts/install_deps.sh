@@ -16,11 +16,6 @@ pkgs=(
   dataset-fashion-mnist python3-sklearn
 )
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install_deps.sh: run as root (it calls apt-get)" >&2
-  exit 1
-fi
-
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,6 +23,10 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install_deps.sh: all ${#pkgs[@]} packages already installed"
   exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install_deps.sh: missing packages (${missing[*]}); run as root, it calls apt-get" >&2
+  exit 1
 fi
 echo "install_deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

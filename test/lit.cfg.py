@@ -9,7 +9,7 @@ config.name = "kiln"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".cpp", ".test"]
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
-                   "unit", "helpers"]
+                   "unit", "helpers", "README.md"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 
@@ -27,6 +27,10 @@ config.substitutions.append(("%examples", os.path.join(config.kiln_src_root, "ex
 config.substitutions.append(("%pinned_target", "x86-64-linux-avx2-fma-f16c-sse41"))
 
 config.available_features.add("mlir" + config.llvm_version_major)
+
+# glibc's dynamic loader can log symbol bindings (for the toolchain test).
+if os.path.exists("/lib64/ld-linux-x86-64.so.2"):
+    config.available_features.add("ld-debug")
 
 # Real data sets installed by Debian packages.
 sklearn_data = "/usr/lib/python3/dist-packages/sklearn/datasets/data"

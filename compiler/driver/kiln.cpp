@@ -230,8 +230,18 @@ int Build::run() {
   registry.insert<kiln::nn::NNDialect, func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Errors point at the user's lines; a generic dump of the op is noise.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // One mistake, one error: MLIR's verifier follows a shape error with a
+  // generic "failed to infer returned types" at the same op.
+  llvm::DenseSet<Location> errorLocs;
+  ScopedDiagnosticHandler firstErrorOnly(&context, [&](Diagnostic &d) {
+    if (d.getSeverity() != DiagnosticSeverity::Error)
+      return failure(); // not handled: print it
+    return success(!errorLocs.insert(d.getLocation()).second);
+  });
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(nnFile, sourceMgr,
                                                            &context);
   if (!module)

@@ -17,6 +17,8 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -40,9 +42,30 @@ struct ModelImpl {
   std::vector<Shape> shapes;
   unsigned errors = 0;
   std::optional<Location> lossLoc;
-  bool hasOptimizer = false;
+  /// Where each input/parameter name and output name was first declared.
+  llvm::StringMap<Location> valueNames, outputNames;
+
+  /// Claims a name the runtime binds by; false after reporting a clash.
+  bool claim(llvm::StringMap<Location> &names, const std::string &name,
+             StringRef kind, Location where) {
+    if (name.empty()) {
+      emitError(where) << kind << " name must not be empty";
+      return false;
+    }
+    auto [it, inserted] = names.try_emplace(name, where);
+    if (!inserted) {
+      InFlightDiagnostic diag = emitError(where)
+                                << "duplicate " << kind << " name '" << name
+                                << "'";
+      diag.attachNote(it->second) << "'" << name << "' is first declared here";
+      return false;
+    }
+    return true;
+  }
 
   explicit ModelImpl(const std::string &name) {
+    // Users see their own lines; a dump of the generic op would be noise.
+    ctx.printOpOnDiagnostic(false);
     ctx.getOrLoadDialect<nn::NNDialect>();
     ctx.getOrLoadDialect<func::FuncDialect>();
     // Count errors however they are emitted (verifiers, inference, DSL).
@@ -272,7 +295,8 @@ Model::~Model() { delete impl_; }
 static Tensor declareInput(ModelImpl *m, const std::string &name,
                            const Shape &shape, bool label, const Loc &loc) {
   Location where = m->loc(loc);
-  if (!m->checkShape(shape, where))
+  if (!m->checkShape(shape, where) ||
+      !m->claim(m->valueNames, name, "input/parameter", where))
     return Tensor();
   auto op = m->builder.create<nn::InputOp>(where, m->tensorType(shape), name,
                                            label);
@@ -290,7 +314,8 @@ Tensor Model::label(const std::string &name, Shape shape, Loc loc) {
 Tensor Model::param(const std::string &name, Shape shape, Init init, Loc loc) {
   ModelImpl *m = impl_;
   Location where = m->loc(loc);
-  if (!m->checkShape(shape, where))
+  if (!m->checkShape(shape, where) ||
+      !m->claim(m->valueNames, name, "input/parameter", where))
     return Tensor();
   SmallVector<double> args;
   auto kind = static_cast<nn::InitKind>(init.kind);
@@ -310,7 +335,8 @@ Tensor Model::param(const std::string &name, Shape shape, Init init, Loc loc) {
 
 void Model::output(const std::string &name, Tensor value, Metric metric,
                    Loc loc) {
-  if (!modelOf({value}, loc))
+  if (!modelOf({value}, loc) ||
+      !impl_->claim(impl_->outputNames, name, "output", impl_->loc(loc)))
     return;
   auto op = impl_->builder.create<nn::OutputOp>(
       impl_->loc(loc), name, valueOf(value),
@@ -328,14 +354,19 @@ void Model::loss(Tensor value, Loc loc) {
     diag.attachNote(*impl_->lossLoc) << "the first loss is declared here";
     return;
   }
-  impl_->lossLoc = where;
-  impl_->finish(impl_->builder.create<nn::LossOp>(where, valueOf(value)));
+  Operation *op = impl_->builder.create<nn::LossOp>(where, valueOf(value));
+  unsigned before = impl_->errors;
+  impl_->finish(op);
+  if (impl_->errors == before) // only an accepted loss counts as the first
+    impl_->lossLoc = where;
 }
 
 void Model::optimizer(const Optimizer &opt, Loc loc) {
   Location where = impl_->loc(loc);
   if (!(opt.lr > 0)) {
-    emitError(where) << "learning rate must be positive, got " << opt.lr;
+    std::string lr;
+    llvm::raw_string_ostream(lr) << llvm::format("%g", opt.lr);
+    emitError(where) << "learning rate must be positive, got " << lr;
     return;
   }
   Builder &b = impl_->builder;

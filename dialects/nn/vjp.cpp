@@ -14,7 +14,9 @@ using namespace mlir;
 using namespace kiln::nn;
 
 namespace {
-/// Small builder for the ops VJP rules are made of.
+/// Small builder for the ops VJP rules are made of. Rules create ops in
+/// named steps, never as two op-building arguments of one call: C++ leaves
+/// argument order unspecified, and the IR must not depend on the compiler.
 struct Grad {
   OpBuilder &b;
   Location loc;
@@ -192,8 +194,9 @@ LogicalResult SigmoidOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   operandGrads.assign(1, Value());
   if (needed[0]) {
     Value s = getResult();
-    operandGrads[0] =
-        g.mul(resultGrads[0], g.mul(s, g.sub(g.scalar(1.0f), s)));
+    Value one = g.scalar(1.0f);
+    Value slope = g.mul(s, g.sub(one, s));
+    operandGrads[0] = g.mul(resultGrads[0], slope);
   }
   return success();
 }
@@ -219,7 +222,9 @@ LogicalResult ReduceMeanOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   Grad g{b, getLoc()};
   operandGrads.assign(1, Value());
   if (needed[0]) {
-    Value scale = g.div(g.scalar(1.0f), g.count(getInput(), getAxes()));
+    Value one = g.scalar(1.0f);
+    Value count = g.count(getInput(), getAxes());
+    Value scale = g.div(one, count);
     operandGrads[0] =
         unreduce(g, resultGrads[0], getInput(), getAxes(), scale);
   }
@@ -273,9 +278,12 @@ LogicalResult MseOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                               SmallVectorImpl<Value> &operandGrads) {
   Grad g{b, getLoc()};
   Value a = getPrediction(), y = getTarget();
-  Value scale = g.div(g.mul(resultGrads[0], g.scalar(2.0f)),
-                      g.count(a, allAxes(a)));
-  Value da = g.mul(g.sub(a, y), scale);
+  Value two = g.scalar(2.0f);
+  Value twice = g.mul(resultGrads[0], two);
+  Value count = g.count(a, allAxes(a));
+  Value scale = g.div(twice, count);
+  Value diff = g.sub(a, y);
+  Value da = g.mul(diff, scale);
   operandGrads.assign(2, Value());
   if (needed[0])
     operandGrads[0] = da;
@@ -296,9 +304,12 @@ LogicalResult BinaryCrossEntropyOp::buildVJP(
     operandGrads[0] =
         b.create<BinaryCrossEntropyGradOp>(getLoc(), a.getType(), a, y, dl);
   if (needed[1]) {
-    Value logit = g.sub(b.create<LogOp>(getLoc(), a),
-                        b.create<LogOp>(getLoc(), g.sub(g.scalar(1.0f), a)));
-    Value scale = g.div(dl, g.count(a, allAxes(a)));
+    Value logA = b.create<LogOp>(getLoc(), a);
+    Value one = g.scalar(1.0f);
+    Value log1mA = b.create<LogOp>(getLoc(), g.sub(one, a));
+    Value logit = g.sub(logA, log1mA);
+    Value count = g.count(a, allAxes(a));
+    Value scale = g.div(dl, count);
     operandGrads[1] = g.neg(g.mul(logit, scale));
   }
   return success();

@@ -143,7 +143,9 @@ bool Build::runGenerator(const std::string &nnFile) {
                          verbose, error);
   if (rc != 0) {
     llvm::errs() << "error: " << inputFile << " did not compile"
-                 << (error.empty() ? "" : ": " + error) << "\n";
+                 << (error.empty() ? "" : ": " + error)
+                 << " (a model file is C++20 that includes <kiln/dsl.h> and "
+                    "defines its model with KILN_MODEL)\n";
     return false;
   }
   rc = kiln::runTool({gen, "--output", nnFile}, verbose, error);

@@ -442,19 +442,11 @@ Tensor broadcast_to(Tensor x, Shape shape, Loc loc) {
 }
 
 Tensor mse(Tensor prediction, Tensor target, Loc loc) {
-  ModelImpl *m = modelOf({prediction, target}, loc);
-  if (!m)
-    return Tensor();
-  return m->finish(m->builder.create<nn::MseOp>(
-      m->loc(loc), m->placeholder(), valueOf(prediction), valueOf(target)));
+  return binary<nn::MseOp>(At(prediction, loc), target);
 }
 
 Tensor binary_cross_entropy(Tensor probability, Tensor target, Loc loc) {
-  ModelImpl *m = modelOf({probability, target}, loc);
-  if (!m)
-    return Tensor();
-  return m->finish(m->builder.create<nn::BinaryCrossEntropyOp>(
-      m->loc(loc), m->placeholder(), valueOf(probability), valueOf(target)));
+  return binary<nn::BinaryCrossEntropyOp>(At(probability, loc), target);
 }
 
 Tensor dense(Model &m, const std::string &name, Tensor x, int64_t units,

@@ -266,21 +266,16 @@ static LogicalResult inferReduce(MLIRContext *ctx, std::optional<Location> loc,
   return success();
 }
 
-LogicalResult ReduceSumOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
-  return inferReduce(ctx, loc, adaptor.getInput(), adaptor.getAxes(),
-                     adaptor.getKeepdims(), types);
-}
-
-LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *ctx,
-                                             std::optional<Location> loc,
-                                             Adaptor adaptor,
-                                             SmallVectorImpl<Type> &types) {
-  return inferReduce(ctx, loc, adaptor.getInput(), adaptor.getAxes(),
-                     adaptor.getKeepdims(), types);
-}
+#define KILN_REDUCE_INFER(OpClass)                                             \
+  LogicalResult OpClass::inferReturnTypes(                                     \
+      MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,          \
+      SmallVectorImpl<Type> &types) {                                          \
+    return inferReduce(ctx, loc, adaptor.getInput(), adaptor.getAxes(),       \
+                       adaptor.getKeepdims(), types);                          \
+  }
+KILN_REDUCE_INFER(ReduceSumOp)
+KILN_REDUCE_INFER(ReduceMeanOp)
+#undef KILN_REDUCE_INFER
 
 LogicalResult BroadcastToOp::verify() {
   if (!isBroadcastableTo(shapeOf(getInput()), shapeOf(getResult())))

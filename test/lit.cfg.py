@@ -9,7 +9,7 @@ config.name = "kiln"
 config.test_format = lit.formats.ShTest(execute_external=True)
 config.suffixes = [".mlir", ".cpp", ".test"]
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
-                   "unit", "helpers", "README.md"]
+                   "unit", "gradcheck", "helpers", "README.md"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 
@@ -19,6 +19,7 @@ config.environment["PATH"] = os.pathsep.join(
 config.environment["LC_ALL"] = "C"
 
 config.substitutions.append(("%kiln-opt", os.path.join(config.kiln_tools_dir, "kiln-opt")))
+config.substitutions.append(("%kiln-eval", os.path.join(config.kiln_tools_dir, "kiln-eval")))
 config.substitutions.append(("%kiln", os.path.join(config.kiln_tools_dir, "kiln")))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%helpers", os.path.join(config.test_source_root, "helpers")))

@@ -20,6 +20,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -32,7 +33,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Binary, NN, Grad, Optimizer, Steps, Table, Halide };
+enum class Emit { Binary, NN, Grad, Jvp, Optimizer, Steps, Table, Halide };
 
 cl::OptionCategory buildCategory("kiln build options");
 
@@ -48,6 +49,8 @@ cl::opt<Emit> emit(
     cl::values(clEnumValN(Emit::NN, "nn", "the model as written (00-nn)"),
                clEnumValN(Emit::Grad, "grad",
                           "after reverse-mode autodiff (01-grad)"),
+               clEnumValN(Emit::Jvp, "jvp",
+                          "after autodiff and forward mode (implies --jvp)"),
                clEnumValN(Emit::Optimizer, "optimizer",
                           "after the optimizer update (02-optimizer)"),
                clEnumValN(Emit::Steps, "steps",
@@ -66,6 +69,12 @@ cl::opt<std::string> target("target",
                                      "target string such as "
                                      "x86-64-linux-avx2-fma-f16c-sse41"),
                             cl::init("host"), cl::cat(buildCategory));
+cl::opt<std::string> jvpWrt(
+    "jvp", cl::ValueOptional,
+    cl::desc("Also derive forward-mode tangents of the loss (the binary's "
+             "`derivatives` prints them): of every parameter, or of the "
+             "comma-separated parameters/inputs given"),
+    cl::value_desc("names"), cl::cat(buildCategory));
 cl::opt<bool> keepTemps("keep-temps",
                         cl::desc("Keep the work directory and print its path"),
                         cl::cat(buildCategory));
@@ -84,7 +93,7 @@ constexpr StageInfo kStages[] = {
     {kiln::Stage::Steps, Emit::Steps, "03-steps.mlir"},
 };
 
-std::string join(llvm::StringRef dir, llvm::StringRef file) {
+std::string pathJoin(llvm::StringRef dir, llvm::StringRef file) {
   llvm::SmallString<256> p(dir);
   llvm::sys::path::append(p, file);
   return std::string(p);
@@ -135,7 +144,7 @@ private:
 bool Build::runGenerator(const std::string &nnFile) {
   // The model file is an ordinary C++ program: compile it against the DSL
   // library and run it; it writes the model's nn IR with DSL locations.
-  std::string gen = join(work.path, "generator");
+  std::string gen = pathJoin(work.path, "generator");
   std::string error;
   int rc = kiln::runTool({tc.cxx, "-std=c++20", "-O0", "-I" + tc.includeDir,
                           inputFile, "-o", gen, "-L" + tc.libDir, "-lkiln_dsl",
@@ -162,7 +171,7 @@ bool Build::runGenerator(const std::string &nnFile) {
 bool Build::dump(llvm::StringRef file, ModuleOp module) {
   if (dumpDir.empty())
     return true;
-  return writeFile(join(dumpDir, file), [&](llvm::raw_ostream &os) {
+  return writeFile(pathJoin(dumpDir, file), [&](llvm::raw_ostream &os) {
     module->print(os, OpPrintingFlags().enableDebugInfo(true, false));
   });
 }
@@ -173,7 +182,7 @@ bool Build::link(const kiln::hl::BackendResult &objects,
                                   tableFile};
   for (const std::string &o : objects.objects)
     cmd.push_back(o);
-  cmd.insert(cmd.end(), {join(tc.libDir, "libkiln_runtime.a"), "-lz",
+  cmd.insert(cmd.end(), {pathJoin(tc.libDir, "libkiln_runtime.a"), "-lz",
                          "-lpthread", "-ldl", "-lm", "-o", outputFile});
   std::string error;
   if (kiln::runTool(cmd, verbose, error) != 0) {
@@ -223,7 +232,7 @@ int Build::run() {
 
   std::string nnFile = inputFile;
   if (!isMlir) {
-    nnFile = join(work.path, "00-nn.mlir");
+    nnFile = pathJoin(work.path, "00-nn.mlir");
     if (!runGenerator(nnFile))
       return 1;
   }
@@ -250,16 +259,21 @@ int Build::run() {
     return 1;
 
   std::string out = outputFile.empty() ? "-" : outputFile.getValue();
+  kiln::StageOptions stageOptions;
+  stageOptions.jvp = jvpWrt.getNumOccurrences() > 0 || emit == Emit::Jvp;
+  for (llvm::StringRef name : llvm::split(jvpWrt.getValue(), ','))
+    if (!name.trim().empty())
+      stageOptions.jvpWrt.push_back(name.trim().str());
   for (const StageInfo &s : kStages) {
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
-    kiln::addStagePasses(pm, s.stage);
+    kiln::addStagePasses(pm, s.stage, stageOptions);
     if (failed(pm.run(*module)))
       return 1;
     if (!dump(s.file, *module))
       return 1;
-    if (emit == s.emit)
+    if (emit == s.emit || (emit == Emit::Jvp && s.stage == kiln::Stage::Grad))
       return writeFile(out, [&](llvm::raw_ostream &os) {
                module->print(os, OpPrintingFlags());
              })
@@ -286,7 +300,7 @@ int Build::run() {
     return 0;
   }
   if (!dumpDir.empty()) {
-    opts.dumpDir = join(dumpDir, "05-halide");
+    opts.dumpDir = pathJoin(dumpDir, "05-halide");
     if (auto ec = llvm::sys::fs::create_directories(opts.dumpDir)) {
       llvm::errs() << "error: cannot create " << opts.dumpDir << ": "
                    << ec.message() << "\n";
@@ -305,12 +319,12 @@ int Build::run() {
       kiln::hl::compileKernels(*plan, opts);
   if (failed(objects))
     return 1;
-  std::string tableFile = join(work.path, "table.cpp");
+  std::string tableFile = pathJoin(work.path, "table.cpp");
   auto writeTable = [&](llvm::raw_ostream &os) {
     kiln::hl::emitTable(*plan, objects->target, os);
   };
   if (!writeFile(tableFile, writeTable) ||
-      (!dumpDir.empty() && !writeFile(join(dumpDir, "06-table.cpp"), writeTable)))
+      (!dumpDir.empty() && !writeFile(pathJoin(dumpDir, "06-table.cpp"), writeTable)))
     return 1;
   return link(*objects, tableFile) ? 0 : 1;
 }
@@ -320,7 +334,7 @@ void printUsage(llvm::raw_ostream &os) {
         " - compile a neural-network model to a native executable\n\n"
         "USAGE:\n"
         "  kiln build <model.cpp|model.mlir> -o <executable> [options]\n"
-        "  kiln build <model> --emit=nn|grad|optimizer|steps|halide|table\n"
+        "  kiln build <model> --emit=nn|grad|jvp|optimizer|steps|halide|table\n"
         "  kiln build --help     all build options\n"
         "  kiln --version\n\n"
         "The executable trains and runs the model: ./model train --help\n";

@@ -108,11 +108,11 @@ struct ModelImpl {
     return op->getNumResults() ? wrap(op->getResult(0)) : Tensor();
   }
 
-  RankedTensorType tensorType(const Shape &shape) {
+  RankedTensorType tensorType(const Shape &shape, Type element = {}) {
     SmallVector<int64_t> dims;
     for (int64_t d : shape)
       dims.push_back(d == kiln::batch ? ShapedType::kDynamic : d);
-    return RankedTensorType::get(dims, builder.getF32Type());
+    return RankedTensorType::get(dims, element ? element : builder.getF32Type());
   }
 
   /// Checks a user-written shape; false after reporting.
@@ -293,22 +293,66 @@ Model::Model(const std::string &name) : impl_(new ModelImpl(name)) {}
 Model::~Model() { delete impl_; }
 
 static Tensor declareInput(ModelImpl *m, const std::string &name,
-                           const Shape &shape, bool label, const Loc &loc) {
+                           const Shape &shape, bool label, DType dtype,
+                           const Loc &loc) {
   Location where = m->loc(loc);
   if (!m->checkShape(shape, where) ||
       !m->claim(m->valueNames, name, "input/parameter", where))
     return Tensor();
-  auto op = m->builder.create<nn::InputOp>(where, m->tensorType(shape), name,
-                                           label);
+  Type element = dtype == DType::i32 ? Type(m->builder.getI32Type())
+                                     : Type(m->builder.getF32Type());
+  auto op = m->builder.create<nn::InputOp>(
+      where, m->tensorType(shape, element), name, label);
   return m->finish(op);
 }
 
 Tensor Model::input(const std::string &name, Shape shape, Loc loc) {
-  return declareInput(impl_, name, shape, false, loc);
+  return declareInput(impl_, name, shape, false, DType::f32, loc);
 }
 
-Tensor Model::label(const std::string &name, Shape shape, Loc loc) {
-  return declareInput(impl_, name, shape, true, loc);
+Tensor Model::label(const std::string &name, Shape shape, DType dtype,
+                    Loc loc) {
+  return declareInput(impl_, name, shape, true, dtype, loc);
+}
+
+void Model::dataset(const std::string &name, const Rows &features,
+                    const Rows &targets, Loc loc) {
+  Location where = impl_->loc(loc);
+  auto matrix = [&](const Rows &rows, const char *what)
+      -> std::optional<DenseElementsAttr> {
+    if (rows.empty() || rows[0].empty()) {
+      emitError(where) << "dataset '" << name << "' has no " << what;
+      return std::nullopt;
+    }
+    SmallVector<float> values;
+    for (auto [i, row] : llvm::enumerate(rows)) {
+      if (row.size() != rows[0].size()) {
+        emitError(where) << "dataset '" << name << "': " << what << " row "
+                         << i << " has " << row.size() << " values, row 0 has "
+                         << rows[0].size();
+        return std::nullopt;
+      }
+      for (double v : row)
+        values.push_back(static_cast<float>(v));
+    }
+    auto type = impl_->tensorType({static_cast<int64_t>(rows.size()),
+                                   static_cast<int64_t>(rows[0].size())});
+    return DenseElementsAttr::get(type, ArrayRef<float>(values));
+  };
+  auto x = matrix(features, "features");
+  auto y = matrix(targets, "targets");
+  if (!x || !y)
+    return;
+  if (features.size() != targets.size()) {
+    emitError(where) << "dataset '" << name << "' has " << features.size()
+                     << " feature rows but " << targets.size()
+                     << " target rows";
+    return;
+  }
+  Builder &b = impl_->builder;
+  impl_->model.setDatasetAttr(b.getDictionaryAttr(
+      {b.getNamedAttr("name", b.getStringAttr(name)),
+       b.getNamedAttr("x", *x), b.getNamedAttr("y", *y)}));
 }
 
 Tensor Model::param(const std::string &name, Shape shape, Init init, Loc loc) {
@@ -417,12 +461,168 @@ Tensor neg(Tensor x, Loc loc) { return unary<nn::NegOp>(x, loc); }
 Tensor exp(Tensor x, Loc loc) { return unary<nn::ExpOp>(x, loc); }
 Tensor log(Tensor x, Loc loc) { return unary<nn::LogOp>(x, loc); }
 Tensor sigmoid(Tensor x, Loc loc) { return unary<nn::SigmoidOp>(x, loc); }
+Tensor sqrt(Tensor x, Loc loc) { return unary<nn::SqrtOp>(x, loc); }
+Tensor abs(Tensor x, Loc loc) { return unary<nn::AbsOp>(x, loc); }
+Tensor sign(Tensor x, Loc loc) { return unary<nn::SignOp>(x, loc); }
+Tensor sin(Tensor x, Loc loc) { return unary<nn::SinOp>(x, loc); }
+Tensor cos(Tensor x, Loc loc) { return unary<nn::CosOp>(x, loc); }
+Tensor pow(Tensor base, Tensor exponent, Loc loc) {
+  return binary<nn::PowOp>(At(base, loc), exponent);
+}
+Tensor pow(Tensor base, double exponent, Loc loc) {
+  return binary<nn::PowOp>(At(base, loc), scalar(base, exponent, loc));
+}
+Tensor maximum(Tensor a, Tensor b, Loc loc) {
+  return binary<nn::MaximumOp>(At(a, loc), b);
+}
+Tensor minimum(Tensor a, Tensor b, Loc loc) {
+  return binary<nn::MinimumOp>(At(a, loc), b);
+}
+
+static Tensor compare(nn::ComparePredicate p, At a, Tensor b) {
+  ModelImpl *m = modelOf({a.t, b}, a.loc);
+  if (!m)
+    return Tensor();
+  auto op = m->builder.create<nn::CompareOp>(
+      m->loc(a.loc), m->placeholder(), p, valueOf(a.t), valueOf(b));
+  return m->finish(op);
+}
+Tensor operator<(At a, Tensor b) { return compare(nn::ComparePredicate::lt, a, b); }
+Tensor operator<=(At a, Tensor b) { return compare(nn::ComparePredicate::le, a, b); }
+Tensor operator>(At a, Tensor b) { return compare(nn::ComparePredicate::gt, a, b); }
+Tensor operator>=(At a, Tensor b) { return compare(nn::ComparePredicate::ge, a, b); }
+Tensor operator<(At a, double b) {
+  return compare(nn::ComparePredicate::lt, a, scalar(a.t, b, a.loc));
+}
+Tensor operator>(At a, double b) {
+  return compare(nn::ComparePredicate::gt, a, scalar(a.t, b, a.loc));
+}
+Tensor equal(Tensor a, Tensor b, Loc loc) {
+  return compare(nn::ComparePredicate::eq, At(a, loc), b);
+}
+Tensor not_equal(Tensor a, Tensor b, Loc loc) {
+  return compare(nn::ComparePredicate::ne, At(a, loc), b);
+}
+
+Tensor where(Tensor mask, Tensor a, Tensor b, Loc loc) {
+  ModelImpl *m = modelOf({mask, a, b}, loc);
+  if (!m)
+    return Tensor();
+  auto op = m->builder.create<nn::SelectOp>(m->loc(loc), m->placeholder(),
+                                            valueOf(mask), valueOf(a),
+                                            valueOf(b));
+  return m->finish(op);
+}
+
+Tensor to_f32(Tensor x, Loc loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  return m->finish(m->builder.create<nn::CastOp>(
+      m->loc(loc), m->tensorType(x.shape()), valueOf(x)));
+}
 
 Tensor sum(Tensor x, Axes axes, bool keepdims, Loc loc) {
   return reduce<nn::ReduceSumOp>(x, axes, keepdims, loc);
 }
 Tensor mean(Tensor x, Axes axes, bool keepdims, Loc loc) {
   return reduce<nn::ReduceMeanOp>(x, axes, keepdims, loc);
+}
+
+Tensor max(Tensor x, Axes axes, bool keepdims, Loc loc) {
+  return reduce<nn::ReduceMaxOp>(x, axes, keepdims, loc);
+}
+
+Tensor flatten(Tensor x, Loc loc) {
+  if (!x.valid())
+    return Tensor();
+  Shape s = x.shape();
+  if (s.size() < 2)
+    return reshape(x, s, loc);
+  int64_t inner = 1;
+  for (size_t d = 1; d < s.size(); ++d)
+    inner *= s[d];
+  return reshape(x, {s[0], inner}, loc);
+}
+
+Tensor transpose(Tensor x, Axes permutation, Loc loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  if (permutation.empty()) // reverse the dims: a matrix transpose
+    for (int64_t d = x.rank() - 1; d >= 0; --d)
+      permutation.push_back(d);
+  auto op = m->builder.create<nn::TransposeOp>(
+      m->loc(loc), m->placeholder(), valueOf(x),
+      m->builder.getDenseI64ArrayAttr(permutation));
+  return m->finish(op);
+}
+
+Tensor concat(const std::vector<Tensor> &xs, int64_t axis, Loc loc) {
+  if (xs.empty()) {
+    return Tensor(); // nothing to report the error against
+  }
+  ModelImpl *m = nullptr;
+  SmallVector<Value> values;
+  for (const Tensor &x : xs) {
+    ModelImpl *mi = modelOf({xs[0], x}, loc);
+    if (!mi)
+      return Tensor();
+    m = mi;
+    values.push_back(valueOf(x));
+  }
+  int64_t rank = xs[0].rank();
+  auto op = m->builder.create<nn::ConcatOp>(
+      m->loc(loc), m->placeholder(), values,
+      m->builder.getI64IntegerAttr(axis < 0 ? axis + rank : axis));
+  return m->finish(op);
+}
+
+Tensor slice(Tensor x, Shape starts, Shape limits, Shape steps, Loc loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  if (steps.empty())
+    steps.assign(starts.size(), 1);
+  Builder &b = m->builder;
+  auto op = m->builder.create<nn::SliceOp>(
+      m->loc(loc), m->placeholder(), valueOf(x), b.getDenseI64ArrayAttr(starts),
+      b.getDenseI64ArrayAttr(limits), b.getDenseI64ArrayAttr(steps));
+  return m->finish(op);
+}
+
+Tensor pad(Tensor x, Shape low, Shape high, Shape interior, Loc loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  if (interior.empty())
+    interior.assign(low.size(), 0);
+  Builder &b = m->builder;
+  auto op = m->builder.create<nn::PadOp>(
+      m->loc(loc), m->placeholder(), valueOf(x), b.getDenseI64ArrayAttr(low),
+      b.getDenseI64ArrayAttr(high), b.getDenseI64ArrayAttr(interior));
+  return m->finish(op);
+}
+
+Tensor one_hot(Tensor indices, int64_t classes, Loc loc) {
+  ModelImpl *m = modelOf({indices}, loc);
+  if (!m)
+    return Tensor();
+  auto op = m->builder.create<nn::OneHotOp>(
+      m->loc(loc), m->placeholder(), valueOf(indices),
+      m->builder.getI64IntegerAttr(classes));
+  return m->finish(op);
+}
+
+Tensor argmax(Tensor x, int64_t axis, bool keepdims, Loc loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  auto op = m->builder.create<nn::ArgmaxOp>(
+      m->loc(loc), m->placeholder(), valueOf(x),
+      m->builder.getI64IntegerAttr(axis < 0 ? axis + x.rank() : axis),
+      keepdims ? m->builder.getUnitAttr() : UnitAttr());
+  return m->finish(op);
 }
 
 Tensor reshape(Tensor x, Shape shape, Loc loc) {

@@ -12,10 +12,21 @@ namespace kiln::hl {
 static_assert(static_cast<int>(nn::InitKind::he_normal) == KILN_INIT_HE_NORMAL &&
                   static_cast<int>(nn::InitKind::zeros) == KILN_INIT_ZEROS,
               "InitKind and kiln_init_kind must agree");
-static_assert(static_cast<int>(BindKind::Output) == KILN_BIND_OUTPUT,
+static_assert(static_cast<int>(BindKind::LossTangent) ==
+                  KILN_BIND_LOSS_TANGENT,
               "BindKind and kiln_binding_kind must agree");
+static_assert(static_cast<int>(DType::Bool) == KILN_BOOL,
+              "DType and kiln_dtype must agree");
 
 namespace {
+
+/// A float as a C literal: hex (%a) is exact for every float and always a
+/// valid literal ("0f" would not be).
+std::string floatLiteral(double v) {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%a", v);
+  return s;
+}
 
 /// A C string literal.
 std::string quote(llvm::StringRef s) {
@@ -50,14 +61,23 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
   for (auto [i, t] : llvm::enumerate(f.tensors)) {
     if (!t.isConstant)
       continue;
-    os << "static const float " << p << "_data" << i << "[] = {";
-    for (auto [j, x] : llvm::enumerate(t.data))
-      os << (j ? ", " : "") << llvm::format("%.9g", x) << "f";
+    const char *ctype = t.dtype == DType::F32   ? "float"
+                        : t.dtype == DType::I32 ? "int32_t"
+                                                : "uint8_t";
+    os << "static const " << ctype << " " << p << "_data" << i << "[] = {";
+    for (auto [j, x] : llvm::enumerate(t.data)) {
+      os << (j ? ", " : "");
+      if (t.dtype == DType::F32)
+        os << floatLiteral(x);
+      else
+        os << static_cast<int64_t>(x);
+    }
     os << "};\n";
   }
   os << "static const kiln_tensor " << p << "_tensors[] = {\n";
   for (auto [i, t] : llvm::enumerate(f.tensors))
-    os << "  {" << t.shape.size() << ", " << dims(t.shape) << ", "
+    os << "  {" << static_cast<int>(t.dtype) << ", " << t.shape.size() << ", "
+       << dims(t.shape) << ", "
        << (t.isConstant ? p + "_data" + std::to_string(i) : "0") << "},\n";
   os << "};\n";
 
@@ -122,10 +142,11 @@ void emitTable(const ModelPlan &plan, const std::string &target,
   os << "};\n";
   os << "static const kiln_input inputs[] = {\n";
   for (const InputPlan &in : plan.inputs)
-    os << "  {" << quote(in.name) << ", " << in.shape.size() << ", "
-       << dims(in.shape) << ", " << (in.label ? 1 : 0) << "},\n";
+    os << "  {" << quote(in.name) << ", " << static_cast<int>(in.dtype) << ", "
+       << in.shape.size() << ", " << dims(in.shape) << ", "
+       << (in.label ? 1 : 0) << "},\n";
   if (plan.inputs.empty())
-    os << "  {0, 0, {0}, 0},\n";
+    os << "  {0, 0, 0, {0}, 0},\n";
   os << "};\n";
   os << "static const kiln_hyper hypers[] = {\n";
   for (auto &[name, value] : plan.hypers)
@@ -144,12 +165,29 @@ void emitTable(const ModelPlan &plan, const std::string &target,
   for (const FunctionPlan &f : plan.functions)
     emitFunction(f, plan, os);
 
+  std::string dataset = "0";
+  if (const auto &d = plan.dataset) {
+    auto floats = [&](const char *name, const std::vector<float> &v) {
+      os << "static const float " << name << "[] = {";
+      for (auto [i, x] : llvm::enumerate(v))
+        os << (i ? ", " : "") << floatLiteral(x);
+      os << "};\n";
+    };
+    floats("dataset_x", d->x);
+    floats("dataset_y", d->y);
+    os << "static const kiln_dataset dataset = {" << quote(d->name) << ", "
+       << d->rows << ", " << d->features << ", " << d->targets
+       << ", dataset_x, dataset_y};\n";
+    dataset = "&dataset";
+  }
   os << "const kiln_model kiln_model_desc = {KILN_ABI_VERSION, "
      << quote(plan.name) << ", " << quote(target) << ", "
      << quote(plan.optimizer) << ", " << plan.params.size() << ", params, "
      << plan.inputs.size() << ", inputs, " << plan.hypers.size()
-     << ", hypers, " << find("train_step") << ", " << find("eval_step")
-     << ", " << find("predict") << ", " << plan.kernels.size() << "};\n";
+     << ", hypers";
+  for (const char *fn : kStepFunctions)
+    os << ", " << find(fn);
+  os << ", " << plan.kernels.size() << ", " << dataset << "};\n";
 }
 
 } // namespace kiln::hl

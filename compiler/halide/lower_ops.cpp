@@ -33,6 +33,16 @@ ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
+/// f32 → Float(32), i32 → Int(32), i1 → Bool (one byte per element).
+H::Type halideType(Type t) {
+  Type e = cast<RankedTensorType>(t).getElementType();
+  if (e.isF32())
+    return H::Float(32);
+  if (e.isInteger(32))
+    return H::Int(32);
+  return H::Bool();
+}
+
 Index extentsOf(ArrayRef<int64_t> shape, H::Expr batch) {
   Index e;
   for (int64_t d : shape)
@@ -85,6 +95,26 @@ Index broadcastIndex(ArrayRef<int64_t> operand, ArrayRef<int64_t> result,
   return out;
 }
 
+/// Halide's inline reductions need an expression over a reduction domain.
+/// Reducing over no dims (an undefined domain) is the value itself, and a
+/// value that does not vary over the domain (an inlined splat constant)
+/// sums to value × size and maxes to the value.
+enum class Reduce { Sum, Max };
+H::Expr reduceExpr(Reduce kind, H::Expr e, const H::RDom &r,
+                   const std::string &name) {
+  if (!r.defined())
+    return e;
+  bool varies = false;
+  H::Expr size = 1;
+  for (int i = 0; i < r.dimensions(); ++i) {
+    varies |= H::Internal::expr_uses_var(e, r[i].name());
+    size = size * r[i].extent();
+  }
+  if (!varies)
+    return kind == Reduce::Sum ? e * H::cast(e.type(), size) : e;
+  return kind == Reduce::Sum ? H::sum(e, name) : H::maximum(e, name);
+}
+
 H::Expr product(const Index &extents, ArrayRef<int64_t> axes) {
   H::Expr n = 1;
   for (int64_t a : axes)
@@ -134,12 +164,13 @@ struct Lowering {
   /// RDom over `axes` of operand `i`; fills `full` with an index into that
   /// operand where reduced dims take the RDom's variables and the others
   /// take the result's (kept or dropped per `keepdims`).
+  /// The reduction domain (undefined when there is nothing to reduce).
   H::RDom reduceOver(unsigned i, ArrayRef<int64_t> axes, bool keepdims,
                      Index &full) {
     std::vector<H::Range> ranges;
     for (int64_t a : axes)
       ranges.emplace_back(0, in[i].extents[a]);
-    H::RDom r(ranges, name + "_r");
+    H::RDom r = ranges.empty() ? H::RDom() : H::RDom(ranges, name + "_r");
     int inRank = in[i].extents.size();
     full.assign(inRank, H::Expr());
     unsigned next = 0, resultDim = 0;
@@ -189,7 +220,7 @@ struct Lowering {
     begin();
     Index full;
     H::RDom r = reduceOver(0, axes, keepdims, full);
-    H::Expr s = H::sum(in[0].at(full), name + "_sum");
+    H::Expr s = reduceExpr(Reduce::Sum, in[0].at(full), r, name + "_sum");
     out(vars) = mean ? s / product(in[0].extents, axes) : s;
     return out;
   }
@@ -202,7 +233,7 @@ struct Lowering {
     std::vector<H::Range> ranges;
     for (int64_t a : axes)
       ranges.emplace_back(0, in[0].extents[a]);
-    H::RDom r(ranges, name + "_r");
+    H::RDom r = ranges.empty() ? H::RDom() : H::RDom(ranges, name + "_r");
     size_t off = big.size() - result.size();
     Index full(big.size());
     unsigned next = 0;
@@ -210,7 +241,7 @@ struct Lowering {
       full[d] = llvm::is_contained(axes, static_cast<int64_t>(d))
                     ? H::Expr(r[next++])
                     : idx[d - off];
-    out(vars) = H::sum(in[0].at(full), name + "_sum");
+    out(vars) = reduceExpr(Reduce::Sum, in[0].at(full), r, name + "_sum");
     return out;
   }
 
@@ -249,7 +280,8 @@ struct Lowering {
       H::Expr d = a - y;
       term = d * d;
     }
-    out() = H::sum(term, name + "_sum") / product(in[0].extents, all);
+    out() = reduceExpr(Reduce::Sum, term, r, name + "_sum") /
+            product(in[0].extents, all);
     return out;
   }
 
@@ -260,6 +292,126 @@ struct Lowering {
       H::Expr a = in[0].at(idx), y = in[1].at(idx), dl = in[2].at({});
       return dl * (a - y) / H::max(a * (1.0f - a), 1e-12f) / n;
     });
+  }
+
+  H::Func compare(ComparePredicate p) {
+    return pointwise([&]() -> H::Expr {
+      H::Expr a = operand(0), b = operand(1);
+      switch (p) {
+      case ComparePredicate::eq: return a == b;
+      case ComparePredicate::ne: return a != b;
+      case ComparePredicate::lt: return a < b;
+      case ComparePredicate::le: return a <= b;
+      case ComparePredicate::gt: return a > b;
+      case ComparePredicate::ge: return a >= b;
+      }
+      llvm_unreachable("unknown predicate");
+    });
+  }
+
+  H::Func castTo(Type resultType) {
+    H::Type t = halideType(resultType);
+    return pointwise([&] {
+      H::Expr x = operand(0);
+      return t.is_bool() ? H::Expr(x != H::Internal::make_zero(x.type())) : H::cast(t, x);
+    });
+  }
+
+  H::Func transpose(ArrayRef<int64_t> perm) {
+    begin();
+    Index src(perm.size());
+    for (auto [i, p] : llvm::enumerate(perm))
+      src[p] = idx[i];
+    out(vars) = in[0].at(src);
+    schedulePointwise();
+    return out;
+  }
+
+  H::Func concat(int64_t axis) {
+    // Each operand is read at a clamped index so bounds inference never
+    // reaches outside it; the select picks the operand that owns idx[axis].
+    begin();
+    H::Expr offset = 0, value;
+    std::vector<std::pair<H::Expr, H::Expr>> pieces; // (end, value)
+    for (auto &view : in) {
+      H::Expr extent = view.extents[axis];
+      Index at = idx;
+      at[axis] = H::clamp(idx[axis] - offset, 0, extent - 1);
+      pieces.emplace_back(offset + extent, view.at(at));
+      offset = offset + extent;
+    }
+    value = pieces.back().second;
+    for (int i = static_cast<int>(pieces.size()) - 2; i >= 0; --i)
+      value = H::select(idx[axis] < pieces[i].first, pieces[i].second, value);
+    out(vars) = value;
+    schedulePointwise();
+    return out;
+  }
+
+  H::Func slice(SliceOp op) {
+    begin();
+    Index src(rank());
+    for (int d = 0; d < rank(); ++d)
+      src[d] = static_cast<int32_t>(op.getStarts()[d]) +
+               idx[d] * static_cast<int32_t>(op.getStrides()[d]);
+    out(vars) = in[0].at(src);
+    schedulePointwise();
+    return out;
+  }
+
+  H::Func pad(PadOp op) {
+    // Element idx comes from input (idx − low) / (interior + 1) when that
+    // lands on an input element; everything else is zero.
+    begin();
+    H::Expr inside = H::Internal::const_true();
+    Index src(rank());
+    for (int d = 0; d < rank(); ++d) {
+      int32_t low = op.getLow()[d], step = op.getInterior()[d] + 1;
+      H::Expr rel = idx[d] - low;
+      H::Expr extent = in[0].extents[d];
+      H::Expr q = rel / step; // Halide's division rounds toward -inf
+      inside = inside && rel >= 0 && rel % step == 0 && q < extent;
+      src[d] = H::clamp(q, 0, extent - 1);
+    }
+    out(vars) = H::select(inside, in[0].at(src), 0.0f);
+    schedulePointwise();
+    return out;
+  }
+
+  H::Func oneHot() {
+    begin();
+    Index rest(idx.begin(), idx.end() - 1);
+    H::Expr cls = idx.back();
+    out(vars) = H::select(in[0].at(rest) == cls, 1.0f, 0.0f);
+    schedulePointwise();
+    return out;
+  }
+
+  H::Func argmax(ArgmaxOp op) {
+    begin();
+    int64_t axis = op.getAxis();
+    H::RDom r(0, in[0].extents[axis], name + "_r");
+    Index full;
+    unsigned resultDim = 0;
+    for (int d = 0; d < static_cast<int>(in[0].extents.size()); ++d) {
+      if (d == axis) {
+        full.push_back(r.x);
+        if (op.getKeepdims())
+          ++resultDim;
+      } else {
+        full.push_back(idx[resultDim++]);
+      }
+    }
+    out(vars) = H::cast<int32_t>(H::argmax(in[0].at(full), name + "_argmax")[0]);
+    return out;
+  }
+
+  H::Func reduceMax(ArrayRef<int64_t> axes, bool keepdims) {
+    begin();
+    Index full;
+    H::RDom r = reduceOver(0, axes, keepdims, full);
+    out(vars) = reduceExpr(Reduce::Max, in[0].at(full), r, name + "_max");
+    return out;
   }
 
   std::optional<H::Func> lower() {
@@ -276,6 +428,31 @@ struct Lowering {
         .Case([&](SigmoidOp) {
           return pointwise([&] { return 1.0f / (1.0f + H::exp(-operand(0))); });
         })
+        .Case([&](SqrtOp) { return pointwise([&] { return H::sqrt(operand(0)); }); })
+        .Case([&](AbsOp) { return pointwise([&] { return H::abs(operand(0)); }); })
+        .Case([&](SignOp) {
+          return pointwise([&] {
+            H::Expr x = operand(0);
+            return H::select(x > 0.0f, 1.0f, H::select(x < 0.0f, -1.0f, 0.0f));
+          });
+        })
+        .Case([&](SinOp) { return pointwise([&] { return H::sin(operand(0)); }); })
+        .Case([&](CosOp) { return pointwise([&] { return H::cos(operand(0)); }); })
+        .Case([&](PowOp) { return pointwise([&] { return H::pow(operand(0), operand(1)); }); })
+        .Case([&](MaximumOp) { return pointwise([&] { return H::max(operand(0), operand(1)); }); })
+        .Case([&](MinimumOp) { return pointwise([&] { return H::min(operand(0), operand(1)); }); })
+        .Case([&](CompareOp c) { return compare(c.getPredicate()); })
+        .Case([&](SelectOp) {
+          return pointwise([&] { return H::select(operand(0), operand(1), operand(2)); });
+        })
+        .Case([&](CastOp c) { return castTo(c.getType()); })
+        .Case([&](ReduceMaxOp r) { return reduceMax(r.getAxes(), r.getKeepdims()); })
+        .Case([&](TransposeOp t) { return transpose(t.getPermutation()); })
+        .Case([&](ConcatOp c) { return concat(c.getAxis()); })
+        .Case([&](SliceOp sl) { return slice(sl); })
+        .Case([&](PadOp p) { return pad(p); })
+        .Case([&](OneHotOp) { return oneHot(); })
+        .Case([&](ArgmaxOp a) { return argmax(a); })
         .Case([&](BroadcastToOp) { return pointwise([&] { return operand(0); }); })
         .Case([&](ReduceSumOp r) { return reduce(r.getAxes(), r.getKeepdims(), false); })
         .Case([&](ReduceMeanOp r) { return reduce(r.getAxes(), r.getKeepdims(), true); })
@@ -297,23 +474,37 @@ struct Lowering {
   }
 };
 
-View constantView(ConstantOp c, const std::string &name) {
-  auto dense = cast<DenseElementsAttr>(c.getValue());
+template <typename T>
+View bufferView(DenseElementsAttr dense, const std::string &name) {
   ArrayRef<int64_t> shape = dense.getType().getShape();
+  std::vector<int> sizes(shape.rbegin(), shape.rend());
+  H::Buffer<T> buf(sizes, name);
+  T *dst = buf.data();
+  for (auto x : dense.getValues<T>())
+    *dst++ = x;
   View v;
   v.extents = extentsOf(shape, H::Expr());
-  if (dense.isSplat()) {
-    float x = dense.getSplatValue<float>();
-    v.at = [x](const Index &) { return H::Expr(x); };
-    return v;
-  }
-  std::vector<int> sizes(shape.rbegin(), shape.rend());
-  H::Buffer<float> buf(sizes, name);
-  float *dst = buf.data();
-  for (float x : dense.getValues<float>())
-    *dst++ = x;
   v.at = [buf](const Index &idx) { return buf(reversed(idx)); };
   return v;
+}
+
+View constantView(ConstantOp c, const std::string &name) {
+  auto dense = cast<DenseElementsAttr>(c.getValue());
+  Type e = dense.getElementType();
+  if (dense.isSplat()) {
+    H::Expr x = e.isF32()            ? H::Expr(dense.getSplatValue<float>())
+                : e.isInteger(32) ? H::Expr(dense.getSplatValue<int32_t>())
+                                  : H::cast<bool>(dense.getSplatValue<bool>());
+    View v;
+    v.extents = extentsOf(dense.getType().getShape(), H::Expr());
+    v.at = [x](const Index &) { return x; };
+    return v;
+  }
+  if (e.isF32())
+    return bufferView<float>(dense, name);
+  if (e.isInteger(32))
+    return bufferView<int32_t>(dense, name);
+  return bufferView<bool>(dense, name);
 }
 
 } // namespace
@@ -322,8 +513,9 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
                                           const H::Target &target) {
   Operation *op = kernel.op;
   const std::string &p = kernel.name;
-  H::Param<int32_t> batch(p + "_batch");
   KernelPipeline kp;
+  kp.batch = H::Param<int32_t>(p + "_batch");
+  H::Param<int32_t> batch = kp.batch;
   std::vector<View> views;
   int inputs = 0;
   for (auto [i, v] : llvm::enumerate(op->getOperands())) {
@@ -332,10 +524,11 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       continue;
     }
     ArrayRef<int64_t> shape = shapeOf(v);
-    H::ImageParam img(H::Float(32), shape.size(),
+    H::ImageParam img(halideType(v.getType()), shape.size(),
                       p + "_in" + std::to_string(inputs++));
     constrainDims([&](int d) { return img.dim(d); }, shape, batch);
     kp.args.push_back(img);
+    kp.inputs.push_back(img);
     View view;
     view.extents = extentsOf(shape, batch);
     view.at = [img](const Index &idx) { return img(reversed(idx)); };

@@ -13,6 +13,9 @@ namespace kiln::hl {
 struct KernelPipeline {
   Halide::Func output;
   std::vector<Halide::Argument> args;
+  /// The handles behind `args`, for running the pipeline by JIT.
+  std::vector<Halide::ImageParam> inputs;
+  Halide::Param<int32_t> batch;
 };
 
 /// Builds the pipeline of one kernel with its schedule for `target`.

@@ -29,11 +29,8 @@ std::string formatLoc(Location loc) {
 
 bool isInlinedConstant(Value v) { return v.getDefiningOp<ConstantOp>() != nullptr; }
 
-namespace {
-
-/// Two ops share a kernel when they print the same once SSA names are gone:
-/// same op, attributes, operand/result types and inlined constants.
 std::string kernelKey(Operation *op) {
+  // The op printed without SSA names: equal keys compute the same function.
   std::string key;
   llvm::raw_string_ostream os(key);
   os << op->getName() << ' ' << op->getAttrDictionary() << ' '
@@ -47,6 +44,13 @@ std::string kernelKey(Operation *op) {
     os << " -> " << t;
   return key;
 }
+
+DType dtypeOf(Type t) {
+  Type e = cast<RankedTensorType>(t).getElementType();
+  return e.isF32() ? DType::F32 : e.isInteger(32) ? DType::I32 : DType::Bool;
+}
+
+namespace {
 
 bool hasDynamicDim(Type t) {
   auto ranked = dyn_cast<RankedTensorType>(t);
@@ -79,6 +83,10 @@ std::optional<BindKind> resultKind(DictionaryAttr attrs, std::string &name,
       metric = m.str();
     return name = s.str(), BindKind::Output;
   }
+  if (auto s = attrs.getAs<StringAttr>("nn.gradient"))
+    return name = s.str(), BindKind::Gradient;
+  if (auto s = attrs.getAs<StringAttr>("nn.loss_tangent"))
+    return name = s.str(), BindKind::LossTangent;
   return std::nullopt;
 }
 
@@ -107,7 +115,7 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
         pp.initArgs[i] = v;
       plan.params.push_back(pp);
     } else if (auto in = dyn_cast<InputOp>(op)) {
-      plan.inputs.push_back({in.getName().str(),
+      plan.inputs.push_back({in.getName().str(), dtypeOf(in.getType()),
                              llvm::to_vector(in.getType().getShape()),
                              in.getLabel()});
     } else if (auto h = dyn_cast<HyperOp>(op)) {
@@ -119,8 +127,23 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
     }
   }
 
+  if (DictionaryAttr ds = model.getDatasetAttr()) {
+    DatasetPlan d;
+    d.name = ds.getAs<StringAttr>("name").str();
+    auto x = ds.getAs<DenseElementsAttr>("x");
+    auto y = ds.getAs<DenseElementsAttr>("y");
+    d.rows = x.getType().getDimSize(0);
+    d.features = x.getType().getDimSize(1);
+    d.targets = y.getType().getDimSize(1);
+    for (float v : x.getValues<float>())
+      d.x.push_back(v);
+    for (float v : y.getValues<float>())
+      d.y.push_back(v);
+    plan.dataset = std::move(d);
+  }
+
   llvm::StringMap<unsigned> kernelByKey;
-  for (StringRef fnName : {"train_step", "eval_step", "predict"}) {
+  for (StringRef fnName : kStepFunctions) {
     auto fn = module.lookupSymbol<func::FuncOp>(fnName);
     if (!fn)
       continue;
@@ -131,6 +154,7 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
       auto [it, inserted] = ids.try_emplace(v, fp.tensors.size());
       if (inserted) {
         TensorPlan t;
+        t.dtype = dtypeOf(v.getType());
         t.shape = llvm::to_vector(cast<RankedTensorType>(v.getType()).getShape());
         fp.tensors.push_back(std::move(t));
       }
@@ -155,9 +179,17 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
           int id = tensorOf(v);
           if (auto c = v.getDefiningOp<ConstantOp>()) {
             auto dense = cast<DenseElementsAttr>(c.getValue());
-            fp.tensors[id].isConstant = true;
-            for (float x : dense.getValues<float>())
-              fp.tensors[id].data.push_back(x);
+            TensorPlan &t = fp.tensors[id];
+            t.isConstant = true;
+            if (t.dtype == DType::F32)
+              for (float x : dense.getValues<float>())
+                t.data.push_back(x);
+            else if (t.dtype == DType::I32)
+              for (int32_t x : dense.getValues<int32_t>())
+                t.data.push_back(x);
+            else
+              for (bool x : dense.getValues<bool>())
+                t.data.push_back(x);
           }
           fp.results.push_back({name, *kind, id, metric});
         }

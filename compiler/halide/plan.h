@@ -11,19 +11,35 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace kiln::hl {
 
+/// Same numbering as kiln_dtype in runtime/include/kiln/model_abi.h.
+enum class DType { F32, I32, Bool };
+DType dtypeOf(mlir::Type tensorType);
+
 struct TensorPlan {
+  DType dtype = DType::F32;
   llvm::SmallVector<int64_t> shape; // ShapedType::kDynamic = batch
-  std::vector<float> data;          // constants that are function results
+  std::vector<double> data;         // constants that are function results
   bool isConstant = false;
 };
 
 /// Same numbering as kiln_binding_kind in runtime/include/kiln/model_abi.h.
-enum class BindKind { Param, Hyper, Input, Label, Update, Loss, Output };
+enum class BindKind {
+  Param,
+  Hyper,
+  Input,
+  Label,
+  Update,
+  Loss,
+  Output,
+  Gradient,
+  LossTangent
+};
 
 struct BindingPlan {
   std::string name;
@@ -63,8 +79,16 @@ struct ParamPlan {
 
 struct InputPlan {
   std::string name;
+  DType dtype;
   llvm::SmallVector<int64_t> shape;
   bool label;
+};
+
+/// Data compiled into the model (`Model::dataset` in the DSL).
+struct DatasetPlan {
+  std::string name;
+  int64_t rows = 0, features = 0, targets = 0;
+  std::vector<float> x, y;
 };
 
 struct ModelPlan {
@@ -73,9 +97,15 @@ struct ModelPlan {
   std::vector<ParamPlan> params;
   std::vector<InputPlan> inputs;
   std::vector<std::pair<std::string, double>> hypers;
-  std::vector<FunctionPlan> functions; // train_step, eval_step, predict
+  /// train_step, eval_step, predict, gradient, jvp (those that exist)
+  std::vector<FunctionPlan> functions;
   std::vector<KernelPlan> kernels;
+  std::optional<DatasetPlan> dataset;
 };
+
+/// The step functions a model binary can hold, in table order.
+inline constexpr const char *kStepFunctions[] = {
+    "train_step", "eval_step", "predict", "gradient", "jvp"};
 
 /// Builds the plan of a module after --kiln-outline-steps. Emits an error
 /// (at the op) for anything the back end cannot compile.
@@ -86,6 +116,10 @@ std::string formatLoc(mlir::Location loc);
 
 /// Non-constant operands of `op` are the kernel's inputs, in order.
 bool isInlinedConstant(mlir::Value v);
+
+/// Two ops share a kernel when their keys are equal: same op, attributes,
+/// operand/result types and inlined constants.
+std::string kernelKey(mlir::Operation *op);
 
 } // namespace kiln::hl
 

@@ -1,11 +1,13 @@
 //===- autodiff.cpp - reverse-mode differentiation of a model -------------===//
 //
 // Activity analysis first: an op gets an adjoint only if it lies between a
-// parameter and the loss (dead gradients are never built). Then one sweep
-// over the forward ops in reverse order asks each op for its VJP and sums
-// the adjoints of values with several users.
+// differentiated value and the loss, and only f32 values carry adjoints, so
+// dead gradients are never built. Then one sweep over the forward ops in
+// reverse order asks each op for its VJP and sums the adjoints of values
+// with several users.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/passes/model_utils.h"
 #include "compiler/passes/passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -21,39 +23,39 @@ namespace kiln {
 namespace {
 
 bool isSink(Operation *op) {
-  return isa<LossOp, OutputOp, GradientOp, UpdateOp>(op);
+  return isa<LossOp, OutputOp, GradientOp, UpdateOp, LossTangentOp>(op);
 }
 
-LogicalResult differentiate(ModelOp model) {
+LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
   Block &body = model.getBodyBlock();
-  LossOp loss;
-  SmallVector<ParamOp> params;
-  SmallVector<Operation *> forward;
-  for (Operation &op : body) {
-    if (auto l = dyn_cast<LossOp>(op))
-      loss = l;
-    else if (auto p = dyn_cast<ParamOp>(op))
-      params.push_back(p);
-    else if (isa<GradientOp, UpdateOp>(op))
+  for (Operation &op : body)
+    if (isa<GradientOp, UpdateOp>(op))
       return op.emitError() << "model '" << model.getSymName()
                             << "' is already differentiated";
+  FailureOr<LossOp> loss = kiln::findLoss(model, "kiln-autodiff");
+  FailureOr<SmallVector<Operation *>> wrt =
+      kiln::resolveWrt(model, wrtNames, "kiln-autodiff");
+  if (failed(loss) || failed(wrt))
+    return failure();
+  SmallVector<Operation *> forward;
+  for (Operation &op : body)
     if (!isSink(&op))
       forward.push_back(&op);
-  }
-  if (!loss)
-    return model.emitError() << "model '" << model.getSymName()
-                             << "' has no loss to differentiate";
 
-  // Activity: varied = depends on a parameter; useful = the loss depends on it.
+  // Activity: varied = depends on a differentiated value through f32 values;
+  // useful = the loss depends on it.
   llvm::DenseSet<Value> varied, useful;
+  for (Operation *d : *wrt)
+    varied.insert(d->getResult(0));
   for (Operation *op : forward) {
-    bool v = isa<ParamOp>(op) ||
-             llvm::any_of(op->getOperands(),
-                          [&](Value x) { return varied.contains(x); });
-    if (v)
-      varied.insert(op->result_begin(), op->result_end());
+    if (llvm::none_of(op->getOperands(),
+                      [&](Value x) { return varied.contains(x); }))
+      continue;
+    for (Value r : op->getResults())
+      if (kiln::isDifferentiableValue(r))
+        varied.insert(r);
   }
-  useful.insert(loss.getValue());
+  useful.insert(loss->getValue());
   for (Operation *op : llvm::reverse(forward))
     if (llvm::any_of(op->getResults(),
                      [&](Value r) { return useful.contains(r); }))
@@ -70,9 +72,10 @@ LogicalResult differentiate(ModelOp model) {
     if (!inserted)
       it->second = b.create<AddOp>(loc, it->second, g);
   };
-  if (active(loss.getValue()))
-    adjoint[loss.getValue()] = b.create<ConstantOp>(
-        loss.getLoc(), cast<RankedTensorType>(loss.getValue().getType()), 1.0f);
+  if (active(loss->getValue()))
+    adjoint[loss->getValue()] = b.create<ConstantOp>(
+        loss->getLoc(), cast<RankedTensorType>(loss->getValue().getType()),
+        1.0f);
 
   for (Operation *op : llvm::reverse(forward)) {
     SmallVector<Value> resultGrads;
@@ -81,20 +84,20 @@ LogicalResult differentiate(ModelOp model) {
       resultGrads.push_back(adjoint.lookup(r));
       any |= static_cast<bool>(resultGrads.back());
     }
-    if (!any || isa<ParamOp>(op))
+    if (!any || isa<ParamOp, InputOp>(op))
       continue;
     auto diff = dyn_cast<DifferentiableOpInterface>(op);
     if (!diff)
       return op->emitError() << "'" << op->getName()
                              << "' is not differentiable, but it lies between "
-                                "a parameter and the loss";
+                                "a differentiated value and the loss";
     SmallVector<bool> needed;
     for (auto [i, x] : llvm::enumerate(op->getOperands())) {
       needed.push_back(active(x));
       if (needed.back() && !diff.isDifferentiableOperand(i))
         return op->emitError() << "operand #" << i << " of '" << op->getName()
                                << "' is not differentiable, but it depends "
-                                  "on a parameter";
+                                  "on a differentiated value";
     }
     SmallVector<Value> operandGrads;
     if (failed(diff.buildVJP(b, resultGrads, needed, operandGrads)))
@@ -104,20 +107,33 @@ LogicalResult differentiate(ModelOp model) {
         accumulate(x, g, op->getLoc());
   }
 
-  for (ParamOp p : params) {
-    Value g = adjoint.lookup(p.getResult());
-    if (!g)
-      return p.emitError() << "parameter '" << p.getName()
-                           << "' does not affect the loss";
-    b.create<GradientOp>(p.getLoc(), p.getResult(), g);
+  for (Operation *d : *wrt) {
+    Value v = d->getResult(0);
+    Value g = adjoint.lookup(v);
+    if (!g && !useful.contains(v))
+      return d->emitError() << "'" << kiln::declName(d)
+                            << "' does not affect the loss";
+    if (!g) {
+      // Connected to the loss only through zero derivatives (sign, counts):
+      // the gradient is zero, not missing.
+      auto type = cast<RankedTensorType>(v.getType());
+      auto scalar = RankedTensorType::get({}, b.getF32Type());
+      g = type.hasStaticShape()
+              ? Value(b.create<ConstantOp>(d->getLoc(), type, 0.0f))
+              : Value(b.create<BroadcastToOp>(
+                    d->getLoc(), type,
+                    b.create<ConstantOp>(d->getLoc(), scalar, 0.0f)));
+    }
+    b.create<GradientOp>(d->getLoc(), v, g);
   }
   return success();
 }
 
 struct AutodiffPass : kiln::impl::AutodiffBase<AutodiffPass> {
+  using AutodiffBase::AutodiffBase;
   void runOnOperation() override {
     for (auto model : getOperation().getOps<ModelOp>())
-      if (failed(differentiate(model)))
+      if (failed(differentiate(model, wrt)))
         return signalPassFailure();
   }
 };

@@ -1,6 +1,7 @@
 //===- optimizer.cpp - optimizer update synthesis -------------------------===//
 //
-// Each nn.gradient becomes its optimizer's update rule and an nn.update.
+// Each parameter's nn.gradient gets its optimizer's update rule and an
+// nn.update; the gradients stay for the gradient function.
 // Hyperparameters are nn.hyper values the runtime feeds at every step, so
 // a schedule or a --lr flag changes them without a recompile.
 //
@@ -23,7 +24,11 @@ namespace {
 constexpr double kDefaultLearningRate = 0.01;
 
 LogicalResult expand(ModelOp model) {
-  SmallVector<GradientOp> grads(model.getBodyBlock().getOps<GradientOp>());
+  // Only parameters are updated; gradients of inputs are for analysis.
+  SmallVector<GradientOp> grads;
+  for (auto g : model.getBodyBlock().getOps<GradientOp>())
+    if (g.getParam().getDefiningOp<ParamOp>())
+      grads.push_back(g);
   if (grads.empty())
     return model.emitError() << "model '" << model.getSymName()
                              << "' has no gradients (run --kiln-autodiff "
@@ -44,7 +49,6 @@ LogicalResult expand(ModelOp model) {
     Value step = b.create<MulOp>(loc, rate, g.getGrad());
     Value updated = b.create<SubOp>(loc, g.getParam(), step);
     b.create<UpdateOp>(loc, g.getParam(), updated);
-    g.erase();
   }
   return success();
 }

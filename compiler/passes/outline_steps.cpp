@@ -6,6 +6,7 @@
 // attributes on both say what the runtime binds them to.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/passes/model_utils.h"
 #include "compiler/passes/passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -98,7 +99,7 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
 
 LogicalResult outlineModel(ModelOp model) {
   Builder attrs(model.getContext());
-  SmallVector<Result> updates, outputs;
+  SmallVector<Result> updates, outputs, gradients, tangents;
   std::optional<Result> loss;
   for (Operation &op : model.getBodyBlock()) {
     if (auto u = dyn_cast<UpdateOp>(op)) {
@@ -128,9 +129,16 @@ LogicalResult outlineModel(ModelOp model) {
         if (Operation *def = v.getDefiningOp())
           llvm::append_range(work, def->getOperands());
       }
-    } else if (isa<GradientOp>(op)) {
-      return op.emitError() << "gradient without an update (run "
-                               "--kiln-optimizer before --kiln-outline-steps)";
+    } else if (auto g = dyn_cast<GradientOp>(op)) {
+      StringRef name = kiln::declName(g.getParam().getDefiningOp());
+      gradients.push_back(
+          {g.getGrad(), {attrs.getNamedAttr("nn.gradient",
+                                            attrs.getStringAttr(name))}});
+    } else if (auto t = dyn_cast<LossTangentOp>(op)) {
+      StringRef name = kiln::declName(t.getWrt().getDefiningOp());
+      tangents.push_back(
+          {t.getTangent(), {attrs.getNamedAttr("nn.loss_tangent",
+                                               attrs.getStringAttr(name))}});
     }
   }
 
@@ -149,6 +157,15 @@ LogicalResult outlineModel(ModelOp model) {
   }
   if (!outputs.empty())
     outline(model, mb, "predict", outputs);
+  // The derivatives on their own, for grad-check and `derivatives`.
+  for (auto [name, sinks] : {std::pair{"gradient", &gradients},
+                             std::pair{"jvp", &tangents}}) {
+    if (sinks->empty() || !loss)
+      continue;
+    SmallVector<Result> results{*loss};
+    llvm::append_range(results, *sinks);
+    outline(model, mb, name, results);
+  }
 
   // The model keeps only its declarations: the runtime's table of names,
   // shapes and initializers.

@@ -19,8 +19,16 @@ namespace kiln {
 /// The stages of `kiln build`, in order; each one's IR can be dumped.
 enum class Stage { NN, Grad, Optimizer, Steps };
 
+struct StageOptions {
+  /// Also derive forward-mode tangents (--kiln-jvp) in the Grad stage.
+  bool jvp = false;
+  /// What --kiln-jvp seeds (empty: every parameter).
+  std::vector<std::string> jvpWrt;
+};
+
 /// Adds the passes that take a module from the stage before `stage` to it.
-void addStagePasses(mlir::OpPassManager &pm, Stage stage);
+void addStagePasses(mlir::OpPassManager &pm, Stage stage,
+                    const StageOptions &options = {});
 
 /// Registers all kiln passes and the `kiln-train-pipeline` with MLIR's
 /// command line (for kiln-opt).

@@ -17,33 +17,57 @@ def VerifyShapes : Pass<"kiln-verify-shapes", "::mlir::ModuleOp"> {
 def Autodiff : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
   let summary = "Derive the backward pass (reverse mode) of each model";
   let description = [{
-    Walks the ops between the parameters and the loss backwards, asks each
-    op's DifferentiableOpInterface for its VJP, sums adjoints of values with
-    several users, and ends with one `nn.gradient` per parameter. Ops that do
-    not lie between a parameter and the loss get no adjoint.
+    Walks the ops between the differentiated values and the loss backwards,
+    asks each op's DifferentiableOpInterface for its VJP, sums adjoints of
+    values with several users, and ends with one `nn.gradient` per value.
+    Ops that do not lie between such a value and the loss get no adjoint;
+    integer and boolean values (labels, indices, masks) never do.
   }];
+  let options = [
+    ListOption<"wrt", "wrt", "std::string",
+               "Names of the parameters and feature inputs to differentiate "
+               "with respect to (default: every parameter)">,
+  ];
+  let dependentDialects = ["::kiln::nn::NNDialect"];
+}
+
+def Jvp : Pass<"kiln-jvp", "::mlir::ModuleOp"> {
+  let summary = "Derive forward-mode tangents of each model's loss";
+  let description = [{
+    One forward sweep per chosen value: its tangent starts as all ones, each
+    op between it and the loss applies its JVP rule, and the loss's tangent
+    ends in an `nn.loss_tangent` (for a scalar it is d(loss)/d(value)).
+  }];
+  let options = [
+    ListOption<"wrt", "wrt", "std::string",
+               "Names of the parameters and feature inputs to seed (default: "
+               "every parameter)">,
+  ];
   let dependentDialects = ["::kiln::nn::NNDialect"];
 }
 
 def Optimizer : Pass<"kiln-optimizer", "::mlir::ModuleOp"> {
   let summary = "Expand each model's optimizer into parameter update ops";
   let description = [{
-    Replaces every `nn.gradient` with the update rule of the model's
-    optimizer (SGD: θ ← θ − lr·g) and an `nn.update`. The learning rate is an
-    `nn.hyper` the runtime sets at every step.
+    Adds, for every parameter's `nn.gradient`, the update rule of the
+    model's optimizer (SGD: θ ← θ − lr·g) and an `nn.update`. The gradients
+    stay (the gradient function and grad-check read them). The learning
+    rate is an `nn.hyper` the runtime sets at every step.
   }];
   let dependentDialects = ["::kiln::nn::NNDialect"];
 }
 
 def OutlineSteps : Pass<"kiln-outline-steps", "::mlir::ModuleOp"> {
-  let summary = "Outline train_step, eval_step and predict functions";
+  let summary = "Outline the step functions a model binary runs";
   let description = [{
     Slices the model graph into `func.func @train_step` (parameters,
     hyperparameters, batch → new parameters, loss), `@eval_step` (→ loss,
-    outputs) and `@predict` (features → outputs). Arguments and results carry
-    `nn.param`, `nn.hyper`, `nn.input`, `nn.update`, `nn.loss` and
-    `nn.output` attributes naming what the runtime binds. The model keeps
-    only its declarations.
+    outputs), `@predict` (features → outputs), `@gradient` (→ loss,
+    gradients) and `@jvp` (→ loss, loss tangents), each where the model has
+    what it needs. Arguments and results carry `nn.param`, `nn.hyper`,
+    `nn.input`, `nn.update`, `nn.loss`, `nn.output`, `nn.gradient` and
+    `nn.loss_tangent` attributes naming what the runtime binds. The model
+    keeps only its declarations.
   }];
   let dependentDialects = ["::kiln::nn::NNDialect", "::mlir::func::FuncDialect"];
 }

@@ -8,13 +8,19 @@ using namespace mlir;
 
 namespace kiln {
 
-void addStagePasses(OpPassManager &pm, Stage stage) {
+void addStagePasses(OpPassManager &pm, Stage stage,
+                    const StageOptions &options) {
   switch (stage) {
   case Stage::NN:
     pm.addPass(createVerifyShapes());
     return;
   case Stage::Grad:
     pm.addPass(createAutodiff());
+    if (options.jvp) {
+      JvpOptions jvp;
+      jvp.wrt = options.jvpWrt;
+      pm.addPass(createJvp(jvp));
+    }
     return;
   case Stage::Optimizer:
     pm.addPass(createOptimizer());

@@ -6,6 +6,7 @@
 // the DSL line.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/passes/model_utils.h"
 #include "compiler/passes/passes.h"
 #include "dialects/nn/shape.h"
 
@@ -18,20 +19,6 @@ namespace kiln {
 } // namespace kiln
 
 namespace {
-
-/// Values the loss is computed from, transitively (within the model block).
-llvm::DenseSet<Value> lossCone(Value loss) {
-  llvm::DenseSet<Value> cone;
-  SmallVector<Value> work{loss};
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    if (!cone.insert(v).second)
-      continue;
-    if (Operation *def = v.getDefiningOp())
-      llvm::append_range(work, def->getOperands());
-  }
-  return cone;
-}
 
 LogicalResult verifyModel(ModelOp model) {
   SmallVector<LossOp> losses;
@@ -47,7 +34,7 @@ LogicalResult verifyModel(ModelOp model) {
                              << "' has no loss (declare one with loss())";
 
   bool ok = true;
-  llvm::DenseSet<Value> cone = lossCone(losses.front().getValue());
+  llvm::DenseSet<Value> cone = kiln::lossCone(losses.front().getValue());
   unsigned reaching = 0;
   for (Operation &op : model.getBodyBlock()) {
     if (auto param = dyn_cast<ParamOp>(op)) {

@@ -38,6 +38,16 @@ def NN_InitKind : I32EnumAttr<"InitKind", "parameter initializer", [
   let genSpecializedAttr = 0;
 }
 
+def NN_ComparePredicate : I32EnumAttr<"ComparePredicate", "comparison", [
+    I32EnumAttrCase<"eq", 0>,
+    I32EnumAttrCase<"ne", 1>,
+    I32EnumAttrCase<"lt", 2>,
+    I32EnumAttrCase<"le", 3>,
+    I32EnumAttrCase<"gt", 4>,
+    I32EnumAttrCase<"ge", 5>]> {
+  let cppNamespace = "::kiln::nn";
+}
+
 def NN_InitAttr : AttrDef<NN_Dialect, "Init"> {
   let mnemonic = "init";
   let summary = "how a parameter is initialised";

@@ -85,6 +85,20 @@ LogicalResult ModelOp::verifyRegions() {
         return op.emitOpError() << "a model has at most one loss";
     }
   }
+  if (DictionaryAttr ds = getDatasetAttr()) {
+    auto name = ds.getAs<StringAttr>("name");
+    auto x = ds.getAs<DenseFPElementsAttr>("x");
+    auto y = ds.getAs<DenseFPElementsAttr>("y");
+    if (!name || !x || !y)
+      return emitOpError() << "dataset needs a string 'name' and dense f32 "
+                              "'x' and 'y'";
+    if (x.getType().getRank() != 2 || y.getType().getRank() != 2 ||
+        x.getType().getDimSize(0) != y.getType().getDimSize(0) ||
+        !x.getElementType().isF32() || !y.getElementType().isF32())
+      return emitOpError() << "dataset 'x' and 'y' must be f32 matrices "
+                              "with one row per sample, got "
+                           << x.getType() << " and " << y.getType();
+  }
   if (DictionaryAttr opt = getOptimizerAttr()) {
     auto kind = opt.getAs<StringAttr>("kind");
     if (!kind)
@@ -136,14 +150,30 @@ LogicalResult OutputOp::verify() {
   return success();
 }
 
-/// nn.gradient and nn.update name their parameter by its nn.param value.
+/// nn.update names its parameter by its nn.param value.
 static LogicalResult verifyParamOperand(Operation *op, Value param) {
   if (!param.getDefiningOp<ParamOp>())
     return op->emitOpError() << "first operand must be an nn.param";
   return success();
 }
 
-LogicalResult GradientOp::verify() { return verifyParamOperand(*this, getParam()); }
+/// Derivatives can be taken with respect to parameters and feature inputs;
+/// labels are data, never differentiated.
+static LogicalResult verifyDifferentiableDecl(Operation *op, Value wrt) {
+  if (wrt.getDefiningOp<ParamOp>())
+    return success();
+  if (auto in = wrt.getDefiningOp<InputOp>(); in && !in.getLabel())
+    return success();
+  return op->emitOpError()
+         << "first operand must be an nn.param or a feature nn.input";
+}
+
+LogicalResult GradientOp::verify() {
+  return verifyDifferentiableDecl(*this, getParam());
+}
+LogicalResult LossTangentOp::verify() {
+  return verifyDifferentiableDecl(*this, getWrt());
+}
 LogicalResult UpdateOp::verify() { return verifyParamOperand(*this, getParam()); }
 
 //===----------------------------------------------------------------------===//
@@ -220,6 +250,9 @@ KILN_BROADCAST_INFER(AddOp, "add")
 KILN_BROADCAST_INFER(SubOp, "sub")
 KILN_BROADCAST_INFER(MulOp, "mul")
 KILN_BROADCAST_INFER(DivOp, "div")
+KILN_BROADCAST_INFER(PowOp, "pow")
+KILN_BROADCAST_INFER(MaximumOp, "maximum")
+KILN_BROADCAST_INFER(MinimumOp, "minimum")
 #undef KILN_BROADCAST_INFER
 
 /// x op c -> x when c is a splat `identity` and x already has the result type.
@@ -275,6 +308,7 @@ static LogicalResult inferReduce(MLIRContext *ctx, std::optional<Location> loc,
   }
 KILN_REDUCE_INFER(ReduceSumOp)
 KILN_REDUCE_INFER(ReduceMeanOp)
+KILN_REDUCE_INFER(ReduceMaxOp)
 #undef KILN_REDUCE_INFER
 
 LogicalResult BroadcastToOp::verify() {
@@ -397,4 +431,236 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor) {
     if (inner.getInput().getType() == getType())
       return inner.getInput();
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Comparison, selection, casts
+//===----------------------------------------------------------------------===//
+
+LogicalResult CompareOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+  Type le = cast<RankedTensorType>(lhs.getType()).getElementType();
+  Type re = cast<RankedTensorType>(rhs.getType()).getElementType();
+  if (le != re)
+    return shapeError(loc, {{"lhs", lhs}, {"rhs", rhs}},
+                      "compare needs operands of one element type");
+  std::string why;
+  auto shape = broadcastShapes(shapeOf(lhs), shapeOf(rhs), &why);
+  if (!shape)
+    return shapeError(loc, {{"lhs", lhs}, {"rhs", rhs}},
+                      "compare operands have incompatible shapes " +
+                          formatShape(shapeOf(lhs)) + " and " +
+                          formatShape(shapeOf(rhs)) + " (" + why + ")");
+  types.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 1)));
+  return success();
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  Value c = adaptor.getCondition(), a = adaptor.getOnTrue(),
+        b = adaptor.getOnFalse();
+  std::string why;
+  auto ab = broadcastShapes(shapeOf(a), shapeOf(b), &why);
+  std::optional<SmallVector<int64_t>> all;
+  if (ab)
+    all = broadcastShapes(shapeOf(c), *ab, &why);
+  if (!all)
+    return shapeError(loc, {{"condition", c}, {"on_true", a}, {"on_false", b}},
+                      "select operands have incompatible shapes " +
+                          formatShape(shapeOf(c)) + ", " +
+                          formatShape(shapeOf(a)) + " and " +
+                          formatShape(shapeOf(b)) + " (" + why + ")");
+  types.push_back(f32Tensor(ctx, *all));
+  return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Transpose, concat, slice, pad
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> in = shapeOf(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPermutation();
+  SmallVector<bool> seen(in.size(), false);
+  bool ok = perm.size() == in.size();
+  for (int64_t p : perm) {
+    ok &= p >= 0 && p < static_cast<int64_t>(in.size()) && !seen[p];
+    if (ok)
+      seen[p] = true;
+  }
+  if (!ok) {
+    if (loc) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      llvm::interleaveComma(perm, os);
+      return mlir::emitError(*loc) << "permutation [" << text
+                             << "] is not a permutation of the "
+                             << in.size() << " dims of a "
+                             << formatShape(in) << " tensor";
+    }
+    return failure();
+  }
+  SmallVector<int64_t> out;
+  for (int64_t p : perm)
+    out.push_back(in[p]);
+  types.push_back(f32Tensor(ctx, out));
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  for (auto [i, p] : llvm::enumerate(perm))
+    if (static_cast<int64_t>(i) != p)
+      return {};
+  return getInput();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto fail = [&](const Twine &msg) {
+    return loc ? mlir::emitError(*loc) << msg : failure();
+  };
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return fail("concat needs at least one operand");
+  ArrayRef<int64_t> first = shapeOf(inputs[0]);
+  int64_t axis = adaptor.getAxis();
+  int64_t rank = first.size();
+  if (axis < 0 || axis >= rank)
+    return fail("concat axis " + Twine(axis) + " is out of range for rank-" +
+                Twine(rank) + " operands");
+  if (ShapedType::isDynamic(first[axis]))
+    return fail("cannot concatenate along the batch dimension");
+  SmallVector<int64_t> out(first);
+  for (auto [i, v] : llvm::enumerate(inputs.drop_front())) {
+    ArrayRef<int64_t> s = shapeOf(v);
+    bool same = static_cast<int64_t>(s.size()) == rank;
+    for (int64_t d = 0; same && d < rank; ++d)
+      same = d == axis ? !ShapedType::isDynamic(s[d]) : s[d] == first[d];
+    if (!same)
+      return shapeError(loc, {{"operand #0", inputs[0]}, {"this operand", v}},
+                        "concat operand #" + Twine(i + 1) + " is " +
+                            formatShape(s) + ", which does not match " +
+                            formatShape(first) + " outside axis " +
+                            Twine(axis));
+    out[axis] += s[axis];
+  }
+  types.push_back(f32Tensor(ctx, out));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *ctx,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> in = shapeOf(adaptor.getInput());
+  ArrayRef<int64_t> starts = adaptor.getStarts(), limits = adaptor.getLimits(),
+                    strides = adaptor.getStrides();
+  auto fail = [&](const Twine &msg) {
+    return loc ? mlir::emitError(*loc) << msg : failure();
+  };
+  if (starts.size() != in.size() || limits.size() != in.size() ||
+      strides.size() != in.size())
+    return fail("slice of a rank-" + Twine(in.size()) +
+                " tensor needs that many starts, limits and strides");
+  SmallVector<int64_t> out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (ShapedType::isDynamic(in[d])) {
+      if (starts[d] != 0 || limits[d] != -1 || strides[d] != 1)
+        return fail("dim " + Twine(d) +
+                    " is the batch dim: it can only be kept whole (start 0, "
+                    "limit -1, stride 1)");
+      out.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    if (strides[d] < 1 || starts[d] < 0 || starts[d] > limits[d] ||
+        limits[d] > in[d])
+      return fail("dim " + Twine(d) + " of size " + Twine(in[d]) +
+                  " cannot be sliced from " + Twine(starts[d]) + " to " +
+                  Twine(limits[d]) + " by " + Twine(strides[d]));
+    out.push_back((limits[d] - starts[d] + strides[d] - 1) / strides[d]);
+  }
+  types.push_back(f32Tensor(ctx, out));
+  return success();
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *ctx,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> in = shapeOf(adaptor.getInput());
+  ArrayRef<int64_t> low = adaptor.getLow(), high = adaptor.getHigh(),
+                    interior = adaptor.getInterior();
+  auto fail = [&](const Twine &msg) {
+    return loc ? mlir::emitError(*loc) << msg : failure();
+  };
+  if (low.size() != in.size() || high.size() != in.size() ||
+      interior.size() != in.size())
+    return fail("pad of a rank-" + Twine(in.size()) +
+                " tensor needs that many low, high and interior sizes");
+  SmallVector<int64_t> out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    if (low[d] < 0 || high[d] < 0 || interior[d] < 0)
+      return fail("padding of dim " + Twine(d) + " must not be negative");
+    if (ShapedType::isDynamic(in[d])) {
+      if (low[d] || high[d] || interior[d])
+        return fail("dim " + Twine(d) + " is the batch dim and cannot be "
+                    "padded");
+      out.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t inner = in[d] ? in[d] + (in[d] - 1) * interior[d] : 0;
+    out.push_back(low[d] + inner + high[d]);
+  }
+  types.push_back(f32Tensor(ctx, out));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// one_hot, argmax
+//===----------------------------------------------------------------------===//
+
+LogicalResult OneHotOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  if (adaptor.getClasses() < 1)
+    return loc ? mlir::emitError(*loc) << "one_hot needs at least one class, got "
+                                 << adaptor.getClasses()
+               : failure();
+  SmallVector<int64_t> out(shapeOf(adaptor.getIndices()));
+  out.push_back(adaptor.getClasses());
+  types.push_back(f32Tensor(ctx, out));
+  return success();
+}
+
+LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto shape = reducedShape(shapeOf(adaptor.getInput()), {adaptor.getAxis()},
+                            adaptor.getKeepdims(), [&] {
+                              return loc ? mlir::emitError(*loc)
+                                         : InFlightDiagnostic();
+                            });
+  if (failed(shape))
+    return failure();
+  types.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 32)));
+  return success();
 }

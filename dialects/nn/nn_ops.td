@@ -10,8 +10,17 @@ include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
+// f32 carries everything differentiable; i32 holds labels and indices, i1
+// the masks comparisons produce.
 def NN_F32Tensor : RankedTensorOf<[F32]>;
+def NN_I32Tensor : RankedTensorOf<[I32]>;
+def NN_BoolTensor : RankedTensorOf<[I1]>;
+def NN_DataTensor : RankedTensorOf<[F32, I32]>;
+def NN_AnyTensor : RankedTensorOf<[F32, I32, I1]>;
 def NN_Scalar : 0DTensorOf<[F32]>;
+// For operands whose type the custom syntax leaves implicit.
+def NN_ImplicitScalar : 0DTensorOf<[F32]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF32Type())">;
 
 //===----------------------------------------------------------------------===//
 // The model and its declarations
@@ -24,7 +33,9 @@ def NN_ModelOp : NN_Op<"model", [Symbol, IsolatedFromAbove, SingleBlock,
     One block holding the model's declarations (`nn.input`, `nn.param`,
     `nn.hyper`), its computation and its sinks (`nn.loss`, `nn.output`,
     `nn.gradient`, `nn.update`). `optimizer` is a dictionary with a `kind`
-    (`"sgd"`) and that optimizer's hyperparameters (`lr`).
+    (`"sgd"`) and that optimizer's hyperparameters (`lr`). `dataset`, when
+    present, is data compiled into the model: `{name = "xor", x = dense<...>
+    : tensor<NxFxf32>, y = dense<...> : tensor<NxTxf32>}`.
 
     ```mlir
     nn.model @logistic_regression attributes {optimizer = {kind = "sgd", lr = 0.1 : f64}} {
@@ -35,7 +46,8 @@ def NN_ModelOp : NN_Op<"model", [Symbol, IsolatedFromAbove, SingleBlock,
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
-                       OptionalAttr<DictionaryAttr>:$optimizer);
+                       OptionalAttr<DictionaryAttr>:$optimizer,
+                       OptionalAttr<DictionaryAttr>:$dataset);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let skipDefaultBuilders = 1;
@@ -53,7 +65,7 @@ def NN_InputOp : NN_Op<"input", [HasParent<"ModelOp">]> {
     `predict`, and are never differentiated.
   }];
   let arguments = (ins StrAttr:$name, UnitAttr:$label);
-  let results = (outs NN_F32Tensor:$result);
+  let results = (outs NN_DataTensor:$result);
   let assemblyFormat = "$name (`label` $label^)? attr-dict `:` type($result)";
 }
 
@@ -94,7 +106,7 @@ def NN_OutputOp : NN_Op<"output", [HasParent<"ModelOp">]> {
     label input: `"binary_accuracy"` (output > 0.5 equals the label) or
     `"none"`.
   }];
-  let arguments = (ins StrAttr:$name, NN_F32Tensor:$value,
+  let arguments = (ins StrAttr:$name, NN_DataTensor:$value,
                        DefaultValuedStrAttr<StrAttr, "none">:$metric);
   let assemblyFormat = "$name $value attr-dict `:` type($value)";
   let hasVerifier = 1;
@@ -102,9 +114,25 @@ def NN_OutputOp : NN_Op<"output", [HasParent<"ModelOp">]> {
 
 def NN_GradientOp : NN_Op<"gradient", [HasParent<"ModelOp">,
                                        AllTypesMatch<["param", "grad"]>]> {
-  let summary = "d(loss)/d(param), as derived by --kiln-autodiff";
+  let summary = "d(loss)/d(value), as derived by --kiln-autodiff";
+  let description = [{
+    The first operand is a parameter, or an input the gradient was asked
+    for (`--kiln-autodiff="wrt=x"`).
+  }];
   let arguments = (ins NN_F32Tensor:$param, NN_F32Tensor:$grad);
   let assemblyFormat = "$param `,` $grad attr-dict `:` type($param)";
+  let hasVerifier = 1;
+}
+
+def NN_LossTangentOp : NN_Op<"loss_tangent", [HasParent<"ModelOp">]> {
+  let summary = "the loss's tangent along all-ones of a value (--kiln-jvp)";
+  let description = [{
+    Forward mode: the directional derivative of the loss when `wrt` moves
+    along a tensor of ones, i.e. the sum of d(loss)/d(wrt). For a scalar
+    `wrt` it is the derivative itself.
+  }];
+  let arguments = (ins NN_F32Tensor:$wrt, NN_ImplicitScalar:$tangent);
+  let assemblyFormat = "$wrt `,` $tangent attr-dict `:` type($wrt)";
   let hasVerifier = 1;
 }
 
@@ -127,7 +155,7 @@ def NN_ConstantOp : NN_ComputeOp<"constant", [ConstantLike,
     AllTypesMatch<["value", "result"]>]> {
   let summary = "a constant tensor";
   let arguments = (ins ElementsAttr:$value);
-  let results = (outs NN_F32Tensor:$result);
+  let results = (outs NN_AnyTensor:$result);
   let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
   let builders = [OpBuilder<(ins "::mlir::RankedTensorType":$type, "float":$splat)>];
@@ -158,6 +186,54 @@ def NN_AddOp : NN_BroadcastBinaryOp<"add", "a + b"> { let hasFolder = 1; }
 def NN_SubOp : NN_BroadcastBinaryOp<"sub", "a - b">;
 def NN_MulOp : NN_BroadcastBinaryOp<"mul", "a * b"> { let hasFolder = 1; }
 def NN_DivOp : NN_BroadcastBinaryOp<"div", "a / b">;
+def NN_PowOp : NN_BroadcastBinaryOp<"pow", "a^b">;
+def NN_MaximumOp : NN_BroadcastBinaryOp<"maximum",
+    "max(a, b) (ties give the derivative to a)">;
+def NN_MinimumOp : NN_BroadcastBinaryOp<"minimum",
+    "min(a, b) (ties give the derivative to a)">;
+
+def NN_CompareOp : NN_ComputeOp<"compare", [InferTypeOpAdaptor]> {
+  let summary = "elementwise comparison with broadcasting, to an i1 mask";
+  let description = [{
+    `nn.compare gt, %a, %b` is a > b. Not differentiable: its result is a
+    boolean mask (use it in `nn.select` or `nn.cast` it to f32).
+  }];
+  let arguments = (ins NN_ComparePredicate:$predicate, NN_DataTensor:$lhs,
+                       NN_DataTensor:$rhs);
+  let results = (outs NN_BoolTensor:$result);
+  let assemblyFormat = [{
+    $predicate `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def NN_SelectOp : NN_ComputeOp<"select", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+                              ["isDifferentiableOperand"]>]> {
+  let summary = "where(cond, a, b) with broadcasting";
+  let description = [{
+    Differentiable in `a` and `b` (each gets the adjoint where it was
+    chosen); the condition is a mask and is not.
+  }];
+  let arguments = (ins NN_BoolTensor:$condition, NN_F32Tensor:$on_true,
+                       NN_F32Tensor:$on_false);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $on_true `,` $on_false attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def NN_CastOp : NN_ComputeOp<"cast", [SameOperandsAndResultShape]> {
+  let summary = "convert elements between f32, i32 and i1";
+  let description = [{
+    Float to integer truncates toward zero; anything nonzero is true. Not
+    differentiable: it is meant for masks and labels (a float-to-float cast
+    is the identity and folds away).
+  }];
+  let arguments = (ins NN_AnyTensor:$input);
+  let results = (outs NN_AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasFolder = 1;
+}
 
 class NN_UnaryOp<string mnemonic, string formula>
     : NN_ComputeOp<mnemonic, [SameOperandsAndResultType,
@@ -172,6 +248,11 @@ def NN_NegOp : NN_UnaryOp<"neg", "-x"> { let hasFolder = 1; }
 def NN_ExpOp : NN_UnaryOp<"exp", "e^x">;
 def NN_LogOp : NN_UnaryOp<"log", "ln x">;
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + e^-x)">;
+def NN_SqrtOp : NN_UnaryOp<"sqrt", "√x">;
+def NN_AbsOp : NN_UnaryOp<"abs", "|x| (derivative sign(x), 0 at 0)">;
+def NN_SignOp : NN_UnaryOp<"sign", "-1, 0 or 1 (derivative 0)">;
+def NN_SinOp : NN_UnaryOp<"sin", "sin x">;
+def NN_CosOp : NN_UnaryOp<"cos", "cos x">;
 
 class NN_ReduceOp<string mnemonic, string what>
     : NN_ComputeOp<mnemonic, [InferTypeOpAdaptor,
@@ -188,6 +269,84 @@ class NN_ReduceOp<string mnemonic, string what>
 
 def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum">;
 def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "mean">;
+def NN_ReduceMaxOp : NN_ReduceOp<"reduce_max",
+    "maximum (ties share the derivative equally)">;
+
+def NN_TransposeOp : NN_ComputeOp<"transpose", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "permute dims: result dim i is input dim permutation[i]";
+  let arguments = (ins NN_F32Tensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `permutation` `=` $permutation attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasFolder = 1;
+}
+
+def NN_ConcatOp : NN_ComputeOp<"concat", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "join tensors along `axis`";
+  let arguments = (ins Variadic<NN_F32Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $inputs `axis` `=` $axis attr-dict `:` functional-type($inputs, results)
+  }];
+}
+
+def NN_SliceOp : NN_ComputeOp<"slice", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "elements start, start+stride, ... below limit, per dim";
+  let description = [{
+    A dynamic (batch) dim can only be kept whole: start 0, limit -1, stride 1.
+  }];
+  let arguments = (ins NN_F32Tensor:$input, DenseI64ArrayAttr:$starts,
+                       DenseI64ArrayAttr:$limits, DenseI64ArrayAttr:$strides);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `starts` `=` $starts `limits` `=` $limits `strides` `=` $strides
+    attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+def NN_PadOp : NN_ComputeOp<"pad", [InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = "zero padding: low and high per dim, interior between elements";
+  let description = [{
+    The adjoint of `nn.slice` (interior padding undoes a stride) and the
+    zero padding of convolutions. A dynamic dim cannot be padded.
+  }];
+  let arguments = (ins NN_F32Tensor:$input, DenseI64ArrayAttr:$low,
+                       DenseI64ArrayAttr:$high, DenseI64ArrayAttr:$interior);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `low` `=` $low `high` `=` $high `interior` `=` $interior attr-dict
+    `:` type($input) `->` type($result)
+  }];
+}
+
+def NN_OneHotOp : NN_ComputeOp<"one_hot", [InferTypeOpAdaptor]> {
+  let summary = "i32 class indices to f32 one-hot rows (a trailing dim)";
+  let description = [{
+    An index outside [0, classes) gives a row of zeros. Not differentiable:
+    its operand is an integer label.
+  }];
+  let arguments = (ins NN_I32Tensor:$indices, I64Attr:$classes);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $indices `classes` `=` $classes attr-dict `:` type($indices) `->` type($result)
+  }];
+}
+
+def NN_ArgmaxOp : NN_ComputeOp<"argmax", [InferTypeOpAdaptor]> {
+  let summary = "index of the largest element along `axis` (first on ties)";
+  let description = [{ Not differentiable: its result is an integer index. }];
+  let arguments = (ins NN_F32Tensor:$input, I64Attr:$axis, UnitAttr:$keepdims);
+  let results = (outs NN_I32Tensor:$result);
+  let assemblyFormat = [{
+    $input `axis` `=` $axis (`keepdims` $keepdims^)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
+}
 
 def NN_BroadcastToOp : NN_ComputeOp<"broadcast_to", [
     DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {

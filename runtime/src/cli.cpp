@@ -1,7 +1,9 @@
 //===- cli.cpp - the model binary's command line --------------------------===//
 #include "cli.h"
+#include "analysis.h"
 #include "data.h"
 #include "error.h"
+#include "session.h"
 #include "trainer.h"
 
 #include <cerrno>
@@ -10,17 +12,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
 namespace kiln::rt {
 namespace {
 
-const char *kTrainHelp = R"(usage: %s train (--dataset NAME | --data FILE) [options]
-
-Trains the model and reports the loss (and validation metrics) per epoch.
-
-data:
+const char *kDataHelp = R"(data (the model's own data when it carries some and none is given):
   --dataset NAME        iris, breast-cancer, diabetes or fashion-mnist, from
                         where Debian installs them (python3-sklearn,
                         dataset-fashion-mnist)
@@ -32,59 +31,94 @@ data:
   --delimiter C         ',' ';' 'tab' or 'space' (default: detected)
   --normalize zscore|none
                         feature scaling fitted on the training split
-                        (default zscore)
-  --val-split F         fraction held out for validation (default 0.2)
-  --write-split FILE    write the validation rows' indices, one per line
+                        (default zscore; none for the model's own data)
+  --val-split F         fraction held out for validation (default 0.2; 0 for
+                        the model's own data)
+  --seed N              seeds initialisation, split and shuffling (default 0)
+)";
+
+const char *kTrainHelp = R"(usage: %s train [data options] [options]
+
+Trains the model and reports the loss (and metrics) per epoch.
+
+%s  --write-split FILE    write the validation rows' indices, one per line
 
 training:
   --epochs N            passes over the training split (default 10)
   --batch-size N        samples per step (default 32; the last batch of an
                         epoch may be smaller)
   --lr X                learning rate (default: the model's)
-  --seed N              seeds initialisation, split and shuffling (default 0)
   --log-every N         print every N epochs (default: about 20 lines)
   --quiet               print only the final line
+)";
+
+const char *kDerivativesHelp = R"(usage: %s derivatives [data options] [--batch-size N]
+
+Prints the loss and its derivatives at the initial parameters (--seed) on
+the first batch of the training split: reverse mode for every parameter,
+and forward mode too when the model was built with `kiln build --jvp`.
+
+%s  --batch-size N        samples in the batch (default 32)
+)";
+
+const char *kGradCheckHelp = R"(usage: %s grad-check [data options] [options]
+
+Compares the compiled gradient with central finite differences of the
+compiled loss on the first batch of the training split, at the initial
+parameters (--seed), and prints the worst relative error per parameter.
+Exits with 1 when one exceeds the tolerance.
+
+%s  --batch-size N        samples in the batch (default 32)
+  --samples N           coordinates checked per parameter (default 16)
+  --step X              h = X * max(1, |x|) (default 1e-2)
+  --tolerance X         relative error that fails the check (default 1e-2)
 )";
 
 const char *kUsage = R"(usage: %s <command> [options]
 
 commands:
-  train     train the model on a data set (%s train --help)
-  info      describe the model: inputs, parameters, kernels
-  help      this text
+  train        train the model on a data set (%s train --help)
+  derivatives  print the loss and its derivatives on one batch
+  grad-check   compare compiled gradients with finite differences
+  info         describe the model: inputs, parameters, kernels
+  help         this text
 )";
+
+const std::set<std::string> kDataOptions = {
+    "dataset", "data-path", "data",      "target-columns", "header",
+    "delimiter", "normalize", "val-split", "seed"};
 
 struct Args {
   std::map<std::string, std::string> values;
   std::set<std::string> flags;
+  bool has(const std::string &k) const { return values.count(k); }
 };
 
 /// --key value / --key=value / --flag; only the names in `valued` and
 /// `flagNames` are accepted.
-Args parseArgs(int argc, char **argv, int first,
-               const std::set<std::string> &valued,
+Args parseArgs(int argc, char **argv, std::set<std::string> valued,
                const std::set<std::string> &flagNames) {
   Args a;
-  for (int i = first; i < argc; ++i) {
+  for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0)
       throw Error("unexpected argument '" + arg + "' (options start with --)");
     std::string key = arg.substr(2), value;
-    bool inline_ = false;
+    bool inlined = false;
     if (size_t eq = key.find('='); eq != std::string::npos) {
       value = key.substr(eq + 1);
       key = key.substr(0, eq);
-      inline_ = true;
+      inlined = true;
     }
     if (flagNames.count(key)) {
-      if (inline_)
+      if (inlined)
         throw Error("option --" + key + " takes no value");
       a.flags.insert(key);
       continue;
     }
     if (!valued.count(key))
       throw Error("unknown option --" + key + " (see --help)");
-    if (!inline_) {
+    if (!inlined) {
       if (i + 1 >= argc)
         throw Error("option --" + key + " needs a value");
       value = argv[++i];
@@ -120,32 +154,45 @@ std::optional<double> toDouble(const Args &a, const std::string &key) {
   return v;
 }
 
-int train(const kiln_model &model, int argc, char **argv) {
-  Args a = parseArgs(argc, argv, 2,
-                     {"dataset", "data-path", "data", "target-columns",
-                      "header", "delimiter", "normalize", "val-split",
-                      "write-split", "epochs", "batch-size", "lr", "seed",
-                      "log-every"},
-                     {"quiet", "help"});
-  if (a.flags.count("help")) {
-    std::printf(kTrainHelp, argv[0]);
-    return 0;
-  }
-  bool named = a.values.count("dataset"), file = a.values.count("data");
-  if (named == file)
-    throw Error("give exactly one of --dataset NAME or --data FILE");
-
+/// A data set split and normalised for a model, from the data options.
+struct Prepared {
   Dataset data;
-  if (named) {
-    if (a.values.count("target-columns") || a.values.count("header") ||
-        a.values.count("delimiter"))
-      throw Error("--target-columns, --header and --delimiter apply to "
-                  "--data files, not --dataset");
-    data = loadNamed(a.values["dataset"], a.values["data-path"]);
+  Split split;
+};
+
+std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
+  bool named = a.has("dataset"), file = a.has("data");
+  if (named && file)
+    throw Error("give one of --dataset NAME or --data FILE, not both");
+  bool own = !named && !file;
+  if (own && !model.dataset) {
+    bool hasInput = false;
+    for (int i = 0; i < model.num_inputs; ++i)
+      hasInput |= !model.inputs[i].label;
+    if (!hasInput)
+      return std::nullopt; // nothing to feed
+    throw Error("give exactly one of --dataset NAME or --data FILE");
+  }
+  if (!file && (a.has("target-columns") || a.has("header") ||
+                a.has("delimiter")))
+    throw Error("--target-columns, --header and --delimiter apply to --data "
+                "files");
+
+  Prepared p;
+  if (own) {
+    const kiln_dataset &d = *model.dataset;
+    p.data.source = d.name;
+    p.data.rows = d.rows;
+    p.data.features = d.features;
+    p.data.targets = d.targets;
+    p.data.x.assign(d.x, d.x + d.rows * d.features);
+    p.data.y.assign(d.y, d.y + d.rows * d.targets);
+  } else if (named) {
+    p.data = loadNamed(a.values["dataset"], a.values["data-path"]);
   } else {
     CsvOptions csv;
     csv.targets = static_cast<int>(toInt(a, "target-columns", 1, 0));
-    if (a.values.count("header")) {
+    if (a.has("header")) {
       const std::string &h = a.values["header"];
       if (h == "yes")
         csv.header = CsvOptions::Header::Yes;
@@ -154,7 +201,7 @@ int train(const kiln_model &model, int argc, char **argv) {
       else if (h != "auto")
         throw Error("--header must be yes, no or auto, got '" + h + "'");
     }
-    if (a.values.count("delimiter")) {
+    if (a.has("delimiter")) {
       const std::string &d = a.values["delimiter"];
       if (d == "tab" || d == "\\t")
         csv.delimiter = '\t';
@@ -165,36 +212,57 @@ int train(const kiln_model &model, int argc, char **argv) {
       else
         throw Error("--delimiter must be one character, 'tab' or 'space'");
     }
-    data = loadCsv(a.values["data"], csv);
+    p.data = loadCsv(a.values["data"], csv);
   }
 
-  ModelState state(model);
-  Trainer trainer(state, stdout);
-  trainer.checkData(data);
-
   uint64_t seed = static_cast<uint64_t>(toInt(a, "seed", 0, 0));
-  double valSplit = toDouble(a, "val-split").value_or(0.2);
-  Split split = splitRows(data.rows, valSplit, seed);
+  double valSplit = toDouble(a, "val-split").value_or(own ? 0.0 : 0.2);
+  p.split = splitRows(p.data.rows, valSplit, seed);
   std::string normalize =
-      a.values.count("normalize") ? a.values["normalize"] : "zscore";
+      a.has("normalize") ? a.values["normalize"] : own ? "none" : "zscore";
   if (normalize == "zscore") {
     Standardizer z;
-    z.fit(data, split.train);
-    z.apply(data);
+    z.fit(p.data, p.split.train);
+    z.apply(p.data);
   } else if (normalize != "none") {
     throw Error("--normalize must be zscore or none, got '" + normalize + "'");
   }
-  if (a.values.count("write-split")) {
+  return p;
+}
+
+std::set<std::string> withData(std::set<std::string> extra) {
+  extra.insert(kDataOptions.begin(), kDataOptions.end());
+  return extra;
+}
+
+int train(const kiln_model &model, int argc, char **argv) {
+  Args a = parseArgs(argc, argv,
+                     withData({"write-split", "epochs", "batch-size", "lr",
+                               "log-every"}),
+                     {"quiet", "help"});
+  if (a.flags.count("help")) {
+    std::printf(kTrainHelp, argv[0], kDataHelp);
+    return 0;
+  }
+  std::optional<Prepared> p = prepareData(model, a);
+  if (!p)
+    throw Error(std::string("model '") + model.name +
+                "' has no inputs to train on");
+  ModelState state(model);
+  Session session(state);
+  session.checkData(p->data);
+  Trainer trainer(session, stdout);
+  if (a.has("write-split")) {
     const std::string &path = a.values["write-split"];
     FILE *f = std::fopen(path.c_str(), "w");
     if (!f)
       throw Error(path + ": cannot write: " + std::strerror(errno));
-    for (int64_t r : split.validation)
+    for (int64_t r : p->split.validation)
       std::fprintf(f, "%lld\n", static_cast<long long>(r));
     if (std::fclose(f) != 0)
       throw Error(path + ": write failed");
   }
-
+  uint64_t seed = static_cast<uint64_t>(toInt(a, "seed", 0, 0));
   state.initialize(seed);
   if (auto lr = toDouble(a, "lr")) {
     if (!(*lr > 0))
@@ -210,12 +278,47 @@ int train(const kiln_model &model, int argc, char **argv) {
     std::printf("model %s: %lld parameters; %s: %lld training / %lld "
                 "validation samples, %lld features\n",
                 model.name, static_cast<long long>(state.parameterCount()),
-                data.source.c_str(),
-                static_cast<long long>(split.train.size()),
-                static_cast<long long>(split.validation.size()),
-                static_cast<long long>(data.features));
-  trainer.fit(data, split, opts, seed);
+                p->data.source.c_str(),
+                static_cast<long long>(p->split.train.size()),
+                static_cast<long long>(p->split.validation.size()),
+                static_cast<long long>(p->data.features));
+  trainer.fit(p->data, p->split, opts, seed);
   return 0;
+}
+
+/// derivatives and grad-check: the first batch of the training split.
+int analyse(const kiln_model &model, int argc, char **argv, bool check) {
+  std::set<std::string> valued = {"batch-size"};
+  if (check)
+    valued.insert({"samples", "step", "tolerance"});
+  Args a = parseArgs(argc, argv, withData(valued), {"help"});
+  if (a.flags.count("help")) {
+    std::printf(check ? kGradCheckHelp : kDerivativesHelp, argv[0], kDataHelp);
+    return 0;
+  }
+  std::optional<Prepared> p = prepareData(model, a);
+  ModelState state(model);
+  Session session(state);
+  std::vector<int64_t> rows;
+  if (p) {
+    session.checkData(p->data);
+    rows = p->split.train;
+    rows.resize(std::min<size_t>(rows.size(), toInt(a, "batch-size", 32, 1)));
+  }
+  uint64_t seed = static_cast<uint64_t>(toInt(a, "seed", 0, 0));
+  state.initialize(seed);
+  if (!check) {
+    printDerivatives(session, p ? &p->data : nullptr, rows, stdout);
+    return 0;
+  }
+  GradCheckOptions opts;
+  opts.samples = toInt(a, "samples", opts.samples, 1);
+  opts.step = toDouble(a, "step").value_or(opts.step);
+  opts.tolerance = toDouble(a, "tolerance").value_or(opts.tolerance);
+  opts.seed = seed;
+  if (!(opts.step > 0) || !(opts.tolerance > 0))
+    throw Error("--step and --tolerance must be positive");
+  return gradCheck(session, p ? &p->data : nullptr, rows, opts, stdout) ? 0 : 1;
 }
 
 std::string shape(int32_t rank, const int64_t *dims) {
@@ -223,16 +326,18 @@ std::string shape(int32_t rank, const int64_t *dims) {
 }
 
 int info(const kiln_model &m, int argc, char **argv) {
-  parseArgs(argc, argv, 2, {}, {});
+  parseArgs(argc, argv, {}, {});
   const char *inits[] = {"zeros",          "ones",          "constant",
                          "uniform",        "normal",        "xavier_uniform",
                          "xavier_normal",  "he_uniform",    "he_normal"};
+  const char *dtypes[] = {"f32", "i32", "i1"};
   std::printf("model:     %s\ntarget:    %s\noptimizer: %s\n", m.name, m.target,
               m.optimizer);
   std::printf("inputs:\n");
   for (int i = 0; i < m.num_inputs; ++i)
-    std::printf("  %-12s %-12s %s\n", m.inputs[i].name,
+    std::printf("  %-12s %-12s %-4s %s\n", m.inputs[i].name,
                 shape(m.inputs[i].rank, m.inputs[i].dims).c_str(),
+                dtypes[m.inputs[i].dtype],
                 m.inputs[i].label ? "label" : "features");
   int64_t total = 0;
   std::printf("parameters:\n");
@@ -251,8 +356,12 @@ int info(const kiln_model &m, int argc, char **argv) {
   std::printf("hyperparameters:\n");
   for (int i = 0; i < m.num_hypers; ++i)
     std::printf("  %-12s %g\n", m.hypers[i].name, m.hypers[i].default_value);
+  if (m.dataset)
+    std::printf("data:      %s (%lld samples, compiled in)\n", m.dataset->name,
+                static_cast<long long>(m.dataset->rows));
   std::printf("functions (%d kernels):\n", m.num_kernels);
-  for (const kiln_function *f : {m.train_step, m.eval_step, m.predict})
+  for (const kiln_function *f :
+       {m.train_step, m.eval_step, m.predict, m.gradient, m.jvp})
     if (f)
       std::printf("  %-12s %d kernel calls, %d tensors\n", f->name,
                   f->num_calls, f->num_tensors);
@@ -274,6 +383,10 @@ int runCli(const kiln_model &model, int argc, char **argv) {
     }
     if (cmd == "train")
       return train(model, argc, argv);
+    if (cmd == "derivatives")
+      return analyse(model, argc, argv, /*check=*/false);
+    if (cmd == "grad-check")
+      return analyse(model, argc, argv, /*check=*/true);
     if (cmd == "info")
       return info(model, argc, argv);
     throw Error("unknown command '" + cmd + "' (try: " + argv[0] + " help)");

@@ -13,10 +13,11 @@ Executor::Executor(const kiln_function &fn)
     argOfTensor_[fn.args[i].tensor] = i;
   for (int t = 0; t < fn.num_tensors; ++t) {
     const kiln_tensor &desc = fn.tensors[t];
+    owned_[t].setDtype(static_cast<kiln_dtype>(desc.dtype));
     if (desc.data) { // constants never change: fill once
       owned_[t].reshape(resolveDims(desc.rank, desc.dims, 1));
-      std::memcpy(owned_[t].data(), desc.data,
-                  owned_[t].size() * sizeof(float));
+      std::memcpy(owned_[t].bytes(), desc.data,
+                  owned_[t].size() * Tensor::elementSize(owned_[t].dtype()));
     }
   }
 }
@@ -55,6 +56,9 @@ void Executor::run(int64_t batch) {
       throw Error(std::string(fn_.name) + ": argument '" + b.name +
                   "' has shape " + Tensor::format(args_[i]->dims()) +
                   ", expected " + Tensor::format(want));
+    if (args_[i]->dtype() != desc.dtype)
+      throw Error(std::string(fn_.name) + ": argument '" + b.name +
+                  "' has the wrong element type");
   }
   if (batch != preparedBatch_) {
     for (int t = 0; t < fn_.num_tensors; ++t)

@@ -8,7 +8,23 @@
 
 namespace kiln::rt {
 
-void Tensor::Free::operator()(float *p) const { std::free(p); }
+void Tensor::Free::operator()(uint8_t *p) const { std::free(p); }
+
+void Tensor::setDtype(kiln_dtype dtype) {
+  dtype_ = dtype;
+  reshape(dims_);
+}
+
+double Tensor::get(int64_t i) const {
+  switch (dtype_) {
+  case KILN_F32:
+    return data()[i];
+  case KILN_I32:
+    return i32()[i];
+  default:
+    return data_.get()[i] != 0;
+  }
+}
 
 void Tensor::reshape(const std::vector<int64_t> &dims) {
   if (dims.size() > KILN_MAX_RANK)
@@ -20,17 +36,18 @@ void Tensor::reshape(const std::vector<int64_t> &dims) {
       throw Error("invalid tensor dimension " + std::to_string(d));
     n *= d;
   }
-  if (n > capacity_) {
+  int64_t need = std::max<int64_t>(n, 1) * elementSize(dtype_);
+  if (need > capacityBytes_) {
     // 64-byte aligned for full-width vector loads; at least one element so
     // an empty tensor still has a valid host pointer.
-    size_t bytes = ((std::max<int64_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
-    float *p = static_cast<float *>(std::aligned_alloc(64, bytes));
+    size_t bytes = ((need + 63) / 64) * 64;
+    auto *p = static_cast<uint8_t *>(std::aligned_alloc(64, bytes));
     if (!p)
       throw Error("out of memory allocating " + std::to_string(bytes) +
                   " bytes");
     std::memset(p, 0, bytes);
     data_.reset(p);
-    capacity_ = std::max<int64_t>(n, 1);
+    capacityBytes_ = bytes;
   }
   dims_ = dims;
   size_ = n;
@@ -48,8 +65,10 @@ halide_buffer_t *Tensor::raw() {
   // Rebuilt on each call: the struct points into this object, which may
   // have moved (the trainer swaps updated parameters in).
   buffer_ = halide_buffer_t{};
-  buffer_.host = reinterpret_cast<uint8_t *>(data_.get());
-  buffer_.type = halide_type_t{halide_type_float, 32, 1};
+  buffer_.host = data_.get();
+  buffer_.type = dtype_ == KILN_F32   ? halide_type_t{halide_type_float, 32, 1}
+                 : dtype_ == KILN_I32 ? halide_type_t{halide_type_int, 32, 1}
+                                      : halide_type_t{halide_type_uint, 1, 1};
   buffer_.dimensions = static_cast<int32_t>(dims_.size());
   buffer_.dim = dims_.empty() ? nullptr : hdims_.data();
   return &buffer_;

@@ -13,20 +13,33 @@
 
 namespace kiln::rt {
 
-/// A row-major float tensor with a halide_buffer_t view. Reshaping to a
+/// A row-major tensor (f32, i32 or bool) with a halide_buffer_t view. Reshaping to a
 /// size that fits keeps the storage, so per-step rebinding never allocates.
 class Tensor {
 public:
   Tensor() = default;
-  explicit Tensor(const std::vector<int64_t> &dims) { reshape(dims); }
+  explicit Tensor(const std::vector<int64_t> &dims, kiln_dtype dtype = KILN_F32)
+      : dtype_(dtype) {
+    reshape(dims);
+  }
   Tensor(Tensor &&) = default;
   Tensor &operator=(Tensor &&) = default;
 
   void reshape(const std::vector<int64_t> &dims);
+  /// Changes the element type (storage is regrown by the next reshape).
+  void setDtype(kiln_dtype dtype);
+  kiln_dtype dtype() const { return dtype_; }
   const std::vector<int64_t> &dims() const { return dims_; }
   int64_t size() const { return size_; }
-  float *data() { return data_.get(); }
-  const float *data() const { return data_.get(); }
+  /// Typed views of the storage (f32, i32, bool as one byte).
+  float *data() { return reinterpret_cast<float *>(data_.get()); }
+  const float *data() const { return reinterpret_cast<const float *>(data_.get()); }
+  int32_t *i32() { return reinterpret_cast<int32_t *>(data_.get()); }
+  const int32_t *i32() const { return reinterpret_cast<const int32_t *>(data_.get()); }
+  uint8_t *bytes() { return data_.get(); }
+  /// Element `i` as a double, whatever the element type.
+  double get(int64_t i) const;
+  static size_t elementSize(kiln_dtype dtype) { return dtype == KILN_BOOL ? 1 : 4; }
   /// The Halide view, valid until the tensor is reshaped or moved.
   halide_buffer_t *raw();
 
@@ -35,11 +48,12 @@ public:
 
 private:
   struct Free {
-    void operator()(float *p) const;
+    void operator()(uint8_t *p) const;
   };
+  kiln_dtype dtype_ = KILN_F32;
   std::vector<int64_t> dims_;
-  int64_t size_ = 0, capacity_ = 0;
-  std::unique_ptr<float[], Free> data_;
+  int64_t size_ = 0, capacityBytes_ = 0;
+  std::unique_ptr<uint8_t[], Free> data_;
   std::array<halide_dimension_t, KILN_MAX_RANK> hdims_{};
   halide_buffer_t buffer_{};
 };

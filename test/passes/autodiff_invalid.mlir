@@ -7,7 +7,7 @@ nn.model @m {
   %w = nn.param "w" init <zeros> : tensor<1xf32>
   %s = nn.param "s" init <ones> : tensor<f32>
   %p = nn.add %x, %w : (tensor<?x1xf32>, tensor<1xf32>) -> tensor<?x1xf32>
-  // expected-error @+1 {{'nn.binary_cross_entropy_grad' is not differentiable, but it lies between a parameter and the loss}}
+  // expected-error @+1 {{'nn.binary_cross_entropy_grad' is not differentiable, but it lies between a differentiated value and the loss}}
   %g = nn.binary_cross_entropy_grad %p, %y, %s : tensor<?x1xf32>, tensor<f32>
   %l = nn.reduce_sum %g axes = [0, 1] : tensor<?x1xf32> -> tensor<f32>
   nn.loss %l : tensor<f32>
@@ -33,10 +33,11 @@ nn.model @m {
 
 nn.model @m {
   %x = nn.input "x" : tensor<f32>
-  // expected-error @+1 {{parameter 'w' does not affect the loss}}
+  // expected-error @+1 {{'w' does not affect the loss}}
   %w = nn.param "w" init <zeros> : tensor<f32>
   %u = nn.param "u" init <zeros> : tensor<f32>
   %l = nn.add %x, %u : (tensor<f32>, tensor<f32>) -> tensor<f32>
   nn.output "w" %w : tensor<f32>
   nn.loss %l : tensor<f32>
 }
+

@@ -9,14 +9,6 @@ nn.model @m {
   nn.output "residual" %d : tensor<?x1xf32>
 }
 
-// -----
-
-nn.model @m {
-  %w = nn.param "w" init <zeros> : tensor<f32>
-  nn.loss %w : tensor<f32>
-  // expected-error @+1 {{gradient without an update (run --kiln-optimizer before --kiln-outline-steps)}}
-  nn.gradient %w, %w : tensor<f32>
-}
 
 // -----
 

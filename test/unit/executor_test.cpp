@@ -32,9 +32,9 @@ int failingKernel(void **) { return -3; }
 // f(x: [?, 2], c: constant [?... no: 2]) : t2 = x + c * batch
 const float kConst[] = {10, 20};
 const kiln_tensor kTensors[] = {
-    {2, {KILN_BATCH_DIM, 2}, nullptr},
-    {2, {KILN_BATCH_DIM, 2}, nullptr},
-    {2, {KILN_BATCH_DIM, 2}, nullptr},
+    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr},
+    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr},
+    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr},
 };
 const kiln_binding kArgs[] = {{"x", KILN_BIND_INPUT, 0, "none"},
                               {"y", KILN_BIND_INPUT, 1, "none"}};

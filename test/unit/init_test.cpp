@@ -1,5 +1,5 @@
 //===- init_test.cpp - parameter initialisers -----------------------------===//
-#include "trainer.h"
+#include "session.h"
 
 #include <gtest/gtest.h>
 

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 1
+#define KILN_ABI_VERSION 2
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
@@ -26,10 +26,14 @@ extern "C" {
  * (halide_buffer_t* for tensors, int32_t* for the batch size). */
 typedef int (*kiln_kernel_fn)(void **args);
 
+/* Element types; a bool is one byte (Halide's convention). */
+enum kiln_dtype { KILN_F32 = 0, KILN_I32 = 1, KILN_BOOL = 2 };
+
 typedef struct kiln_tensor {
+  int32_t dtype; /* enum kiln_dtype */
   int32_t rank;
   int64_t dims[KILN_MAX_RANK];
-  const float *data; /* constant tensors only; NULL otherwise */
+  const void *data; /* constant tensors only; NULL otherwise */
 } kiln_tensor;
 
 typedef struct kiln_call {
@@ -50,7 +54,9 @@ enum kiln_binding_kind {
   KILN_BIND_LABEL = 3,
   KILN_BIND_UPDATE = 4,
   KILN_BIND_LOSS = 5,
-  KILN_BIND_OUTPUT = 6
+  KILN_BIND_OUTPUT = 6,
+  KILN_BIND_GRADIENT = 7,    /* d(loss)/d(name) */
+  KILN_BIND_LOSS_TANGENT = 8 /* loss tangent along ones(name) */
 };
 
 typedef struct kiln_binding {
@@ -96,6 +102,7 @@ typedef struct kiln_param {
 
 typedef struct kiln_input {
   const char *name;
+  int32_t dtype; /* enum kiln_dtype: f32 features/targets, i32 class labels */
   int32_t rank;
   int64_t dims[KILN_MAX_RANK];
   int32_t label;
@@ -105,6 +112,14 @@ typedef struct kiln_hyper {
   const char *name;
   double default_value;
 } kiln_hyper;
+
+/* A data set compiled into the model (tiny worked examples such as XOR). */
+typedef struct kiln_dataset {
+  const char *name;
+  int64_t rows, features, targets;
+  const float *x; /* rows x features */
+  const float *y; /* rows x targets */
+} kiln_dataset;
 
 typedef struct kiln_model {
   int32_t abi_version;
@@ -120,7 +135,10 @@ typedef struct kiln_model {
   const kiln_function *train_step; /* NULL when the model has none */
   const kiln_function *eval_step;
   const kiln_function *predict;
+  const kiln_function *gradient; /* loss and d(loss)/d(params) */
+  const kiln_function *jvp;      /* loss and its forward-mode tangents */
   int32_t num_kernels;
+  const kiln_dataset *dataset; /* NULL unless the model carries its data */
 } kiln_model;
 
 /* Defined by the table `kiln build` generates. */

@@ -52,9 +52,18 @@ nn.model @m {
 // -----
 
 nn.model @m {
-  %x = nn.input "x" : tensor<3xf32>
-  // expected-error @+1 {{first operand must be an nn.param}}
-  nn.gradient %x, %x : tensor<3xf32>
+  %y = nn.input "y" label : tensor<3xf32>
+  // expected-error @+1 {{first operand must be an nn.param or a feature nn.input}}
+  nn.gradient %y, %y : tensor<3xf32>
+}
+
+// -----
+
+nn.model @m {
+  %y = nn.input "y" label : tensor<3xf32>
+  %t = nn.param "t" init <zeros> : tensor<f32>
+  // expected-error @+1 {{first operand must be an nn.param or a feature nn.input}}
+  nn.loss_tangent %y, %t : tensor<3xf32>
 }
 
 // -----
@@ -293,5 +302,164 @@ func.func @f(%a: tensor<?x1xf32>, %s: tensor<f32>) {
 func.func @f(%a: tensor<3xi32>) {
   // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float values}}
   %0 = nn.exp %a : tensor<3xi32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<3xf32>, %b: tensor<3xi32>) {
+  // expected-note @-1 {{lhs (3) is defined here}}
+  // expected-note @-2 {{rhs (3) is defined here}}
+  // expected-error @+2 {{compare needs operands of one element type}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.compare gt, %a, %b : (tensor<3xf32>, tensor<3xi32>) -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<3xf32>, %b: tensor<4xf32>) {
+  // expected-note @-1 {{lhs (3) is defined here}}
+  // expected-note @-2 {{rhs (4) is defined here}}
+  // expected-error @+2 {{compare operands have incompatible shapes 3 and 4 (dimension 0 of the broadcast result: 3 vs 4)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.compare lt, %a, %b : (tensor<3xf32>, tensor<4xf32>) -> tensor<3xi1>
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<2xi1>, %a: tensor<3xf32>) {
+  // expected-note @-1 {{condition (2) is defined here}}
+  // expected-note @-2 {{on_true (3) is defined here}}
+  // expected-note @-3 {{on_false (3) is defined here}}
+  // expected-error @+2 {{select operands have incompatible shapes 2, 3 and 3}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.select %c, %a, %a : (tensor<2xi1>, tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<3xf32>) {
+  // expected-error @+1 {{'nn.cast' op requires the same shape for all operands and results}}
+  %0 = nn.cast %a : tensor<3xf32> -> tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{permutation [0, 0] is not a permutation of the 2 dims of a 2x3 tensor}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.transpose %a permutation = [0, 0] : tensor<2x3xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+2 {{concat axis 2 is out of range for rank-2 operands}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.concat %a, %b axis = 2 : (tensor<2x3xf32>, tensor<2x4xf32>) -> tensor<2x7xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) {
+  // expected-note @-1 {{operand #0 (2x3) is defined here}}
+  // expected-note @-2 {{this operand (3x4) is defined here}}
+  // expected-error @+2 {{concat operand #1 is 3x4, which does not match 2x3 outside axis 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.concat %a, %b axis = 1 : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x7xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x3xf32>) {
+  // expected-error @+2 {{cannot concatenate along the batch dimension}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.concat %a, %a axis = 0 : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x6xf32>) {
+  // expected-error @+2 {{dim 0 is the batch dim: it can only be kept whole (start 0, limit -1, stride 1)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.slice %a starts = [1, 0] limits = [-1, 6] strides = [1, 1] : tensor<?x6xf32> -> tensor<?x6xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4x6xf32>) {
+  // expected-error @+2 {{dim 1 of size 6 cannot be sliced from 2 to 7 by 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.slice %a starts = [0, 2] limits = [4, 7] strides = [1, 1] : tensor<4x6xf32> -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4xf32>) {
+  // expected-error @+2 {{slice of a rank-1 tensor needs that many starts, limits and strides}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.slice %a starts = [0, 0] limits = [4] strides = [1] : tensor<4xf32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x3xf32>) {
+  // expected-error @+2 {{dim 0 is the batch dim and cannot be padded}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.pad %a low = [1, 0] high = [0, 0] interior = [0, 0] : tensor<?x3xf32> -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<3xf32>) {
+  // expected-error @+2 {{padding of dim 0 must not be negative}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.pad %a low = [-1] high = [0] interior = [0] : tensor<3xf32> -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?xi32>) {
+  // expected-error @+2 {{one_hot needs at least one class, got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.one_hot %a classes = 0 : tensor<?xi32> -> tensor<?x0xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit signless integer values}}
+  %0 = nn.one_hot %a classes = 3 : tensor<?xf32> -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x10xf32>) {
+  // expected-error @+2 {{reduction axis 2 is out of range for a rank-2 tensor}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.argmax %a axis = 2 : tensor<?x10xf32> -> tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<3xi1>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float values}}
+  %0 = nn.sqrt %a : tensor<3xi1>
   return
 }

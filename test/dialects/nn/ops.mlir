@@ -99,3 +99,60 @@ func.func @compute(%a: tensor<?x3xf32>, %b: tensor<3x5xf32>, %c: tensor<5x3xf32>
   %24 = nn.binary_cross_entropy_grad %2, %t, %s : tensor<?x5xf32>, tensor<f32>
   return
 }
+
+// CHECK-LABEL: func.func @more
+func.func @more(%a: tensor<?x3xf32>, %d: tensor<3xf32>, %m: tensor<2x3x4xf32>,
+                %l: tensor<?xi32>, %c: tensor<?x3xi1>) {
+  // CHECK: nn.sqrt %{{.*}} : tensor<?x3xf32>
+  %0 = nn.sqrt %a : tensor<?x3xf32>
+  // CHECK: nn.abs %{{.*}} : tensor<?x3xf32>
+  %1 = nn.abs %a : tensor<?x3xf32>
+  // CHECK: nn.sign %{{.*}} : tensor<?x3xf32>
+  %2 = nn.sign %a : tensor<?x3xf32>
+  // CHECK: nn.sin %{{.*}} : tensor<?x3xf32>
+  %3 = nn.sin %a : tensor<?x3xf32>
+  // CHECK: nn.cos %{{.*}} : tensor<?x3xf32>
+  %4 = nn.cos %a : tensor<?x3xf32>
+  // CHECK: nn.pow %{{.*}}, %{{.*}} : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  %5 = nn.pow %a, %d : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  // CHECK: nn.maximum %{{.*}}, %{{.*}} : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  %6 = nn.maximum %a, %d : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  // CHECK: nn.minimum %{{.*}}, %{{.*}} : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  %7 = nn.minimum %a, %d : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  // CHECK: nn.compare ge, %{{.*}}, %{{.*}} : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xi1>
+  %8 = nn.compare ge, %a, %d : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xi1>
+  // CHECK: nn.select %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x3xi1>, tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  %9 = nn.select %c, %a, %d : (tensor<?x3xi1>, tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+  // CHECK: nn.cast %{{.*}} : tensor<?x3xi1> -> tensor<?x3xf32>
+  %10 = nn.cast %c : tensor<?x3xi1> -> tensor<?x3xf32>
+  // CHECK: nn.reduce_max %{{.*}} axes = [1] keepdims : tensor<?x3xf32> -> tensor<?x1xf32>
+  %11 = nn.reduce_max %a axes = [1] keepdims : tensor<?x3xf32> -> tensor<?x1xf32>
+  // CHECK: nn.transpose %{{.*}} permutation = [2, 0, 1] : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+  %12 = nn.transpose %m permutation = [2, 0, 1] : tensor<2x3x4xf32> -> tensor<4x2x3xf32>
+  // CHECK: nn.concat %{{.*}}, %{{.*}} axis = 1 : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x6xf32>
+  %13 = nn.concat %a, %0 axis = 1 : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x6xf32>
+  // CHECK: nn.slice %{{.*}} starts = [0, 1] limits = [-1, 6] strides = [1, 2] : tensor<?x6xf32> -> tensor<?x3xf32>
+  %14 = nn.slice %13 starts = [0, 1] limits = [-1, 6] strides = [1, 2] : tensor<?x6xf32> -> tensor<?x3xf32>
+  // CHECK: nn.pad %{{.*}} low = [1] high = [2] interior = [1] : tensor<3xf32> -> tensor<8xf32>
+  %15 = nn.pad %d low = [1] high = [2] interior = [1] : tensor<3xf32> -> tensor<8xf32>
+  // CHECK: nn.one_hot %{{.*}} classes = 10 : tensor<?xi32> -> tensor<?x10xf32>
+  %16 = nn.one_hot %l classes = 10 : tensor<?xi32> -> tensor<?x10xf32>
+  // CHECK: nn.argmax %{{.*}} axis = 1 : tensor<?x10xf32> -> tensor<?xi32>
+  %17 = nn.argmax %16 axis = 1 : tensor<?x10xf32> -> tensor<?xi32>
+  // CHECK: nn.argmax %{{.*}} axis = 1 keepdims : tensor<?x10xf32> -> tensor<?x1xi32>
+  %18 = nn.argmax %16 axis = 1 keepdims : tensor<?x10xf32> -> tensor<?x1xi32>
+  // CHECK: nn.constant dense<true> : tensor<2xi1>
+  %19 = nn.constant dense<true> : tensor<2xi1>
+  return
+}
+
+// CHECK-LABEL: nn.model @tangents
+nn.model @tangents {
+  %x = nn.input "x" : tensor<?x2xf32>
+  %l = nn.input "labels" label : tensor<?xi32>
+  %w = nn.param "w" init <zeros> : tensor<f32>
+  // CHECK: nn.loss_tangent %{{.*}}, %{{.*}} : tensor<f32>
+  nn.loss_tangent %w, %w : tensor<f32>
+  // CHECK: nn.gradient %{{.*}}, %{{.*}} : tensor<?x2xf32>
+  nn.gradient %x, %x : tensor<?x2xf32>
+}

@@ -98,6 +98,13 @@ KILN_API Optimizer sgd(double lr = 0.01);
 /// How the runtime scores an output against the model's label.
 enum class Metric { none, binary_accuracy };
 
+/// Element types of inputs: float features and targets, or integer class
+/// labels (for one_hot and the like).
+enum class DType { f32, i32 };
+
+/// Rows of numbers, for data compiled into a model.
+using Rows = std::vector<std::vector<double>>;
+
 class KILN_API Model {
 public:
   explicit Model(const std::string &name);
@@ -108,7 +115,9 @@ public:
   /// Per-sample features the runtime feeds (predict needs these).
   Tensor input(const std::string &name, Shape shape, Loc loc = Loc::current());
   /// Per-sample targets: fed to training and evaluation, never to predict.
-  Tensor label(const std::string &name, Shape shape, Loc loc = Loc::current());
+  /// DType::i32 labels hold class indices.
+  Tensor label(const std::string &name, Shape shape, DType dtype = DType::f32,
+               Loc loc = Loc::current());
   /// A trainable tensor (static shape).
   Tensor param(const std::string &name, Shape shape,
                Init init = init::xavier_uniform(), Loc loc = Loc::current());
@@ -119,6 +128,12 @@ public:
   void loss(Tensor value, Loc loc = Loc::current());
   /// Defaults to optim::sgd(0.01).
   void optimizer(const Optimizer &opt, Loc loc = Loc::current());
+  /// Data compiled into the model (tiny worked examples such as XOR): one
+  /// row of features and one row of targets per sample. `./model train`
+  /// uses it when given no other data, with no validation split and no
+  /// normalisation unless asked for.
+  void dataset(const std::string &name, const Rows &features,
+               const Rows &targets, Loc loc = Loc::current());
 
   detail::ModelImpl *impl() const { return impl_; }
 
@@ -152,6 +167,30 @@ KILN_API Tensor neg(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor exp(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor log(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor sigmoid(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor sqrt(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor abs(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor sign(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor sin(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor cos(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor pow(Tensor base, Tensor exponent, Loc loc = Loc::current());
+KILN_API Tensor pow(Tensor base, double exponent, Loc loc = Loc::current());
+KILN_API Tensor maximum(Tensor a, Tensor b, Loc loc = Loc::current());
+KILN_API Tensor minimum(Tensor a, Tensor b, Loc loc = Loc::current());
+
+/// Elementwise comparisons give boolean masks (not differentiable); use them
+/// in where() or cast() them to f32.
+KILN_API Tensor operator<(At a, Tensor b);
+KILN_API Tensor operator<=(At a, Tensor b);
+KILN_API Tensor operator>(At a, Tensor b);
+KILN_API Tensor operator>=(At a, Tensor b);
+KILN_API Tensor operator<(At a, double b);
+KILN_API Tensor operator>(At a, double b);
+KILN_API Tensor equal(Tensor a, Tensor b, Loc loc = Loc::current());
+KILN_API Tensor not_equal(Tensor a, Tensor b, Loc loc = Loc::current());
+/// where(mask, a, b): a where mask is true, else b (with broadcasting).
+KILN_API Tensor where(Tensor mask, Tensor a, Tensor b, Loc loc = Loc::current());
+/// Converts a mask or integer tensor to f32 (true = 1).
+KILN_API Tensor to_f32(Tensor x, Loc loc = Loc::current());
 
 /// Sum / mean over `axes` (all axes when empty); negative axes count from
 /// the end.
@@ -159,8 +198,31 @@ KILN_API Tensor sum(Tensor x, Axes axes = {}, bool keepdims = false,
                     Loc loc = Loc::current());
 KILN_API Tensor mean(Tensor x, Axes axes = {}, bool keepdims = false,
                      Loc loc = Loc::current());
+/// Largest element over `axes` (all axes when empty).
+KILN_API Tensor max(Tensor x, Axes axes = {}, bool keepdims = false,
+                    Loc loc = Loc::current());
 KILN_API Tensor reshape(Tensor x, Shape shape, Loc loc = Loc::current());
+/// [batch, d1, d2, ...] → [batch, d1·d2·...] (a reshape).
+KILN_API Tensor flatten(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor broadcast_to(Tensor x, Shape shape, Loc loc = Loc::current());
+/// Result dim i is input dim permutation[i]; transpose(x) swaps a matrix.
+KILN_API Tensor transpose(Tensor x, Axes permutation = {},
+                          Loc loc = Loc::current());
+KILN_API Tensor concat(const std::vector<Tensor> &xs, int64_t axis,
+                       Loc loc = Loc::current());
+/// Elements start, start + step, ... below limit of each dim (a limit of -1
+/// keeps a batch dim whole).
+KILN_API Tensor slice(Tensor x, Shape starts, Shape limits, Shape steps = {},
+                      Loc loc = Loc::current());
+/// Zero padding before (low), after (high) and between (interior) elements.
+KILN_API Tensor pad(Tensor x, Shape low, Shape high, Shape interior = {},
+                    Loc loc = Loc::current());
+/// i32 class indices → f32 one-hot rows (a new trailing dim of `classes`).
+KILN_API Tensor one_hot(Tensor indices, int64_t classes,
+                        Loc loc = Loc::current());
+/// Index of the largest element along `axis` (i32; not differentiable).
+KILN_API Tensor argmax(Tensor x, int64_t axis, bool keepdims = false,
+                       Loc loc = Loc::current());
 
 // ---- Losses (scalar results) --------------------------------------------
 /// (1/n) Σ (prediction − target)²

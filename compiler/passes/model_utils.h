@@ -1,0 +1,34 @@
+//===- model_utils.h - what several model passes ask of a model -*- C++ -*-===//
+#ifndef KILN_COMPILER_PASSES_MODEL_UTILS_H
+#define KILN_COMPILER_PASSES_MODEL_UTILS_H
+
+#include "dialects/nn/nn_dialect.h"
+
+#include "llvm/ADT/DenseSet.h"
+
+#include <string>
+
+namespace kiln {
+
+/// Only f32 values carry derivatives: labels, indices and masks never do.
+bool isDifferentiableValue(mlir::Value v);
+
+/// Values the loss is computed from, transitively (within the model block).
+llvm::DenseSet<mlir::Value> lossCone(mlir::Value loss);
+
+/// The declarations named by a pass's `wrt` option, in declaration order;
+/// every parameter when `names` is empty. Emits an error (for `pass`) on an
+/// unknown name or a label.
+mlir::FailureOr<llvm::SmallVector<mlir::Operation *>>
+resolveWrt(nn::ModelOp model, llvm::ArrayRef<std::string> names,
+           llvm::StringRef pass);
+
+/// The model's loss, or an error naming `pass` when there is none.
+mlir::FailureOr<nn::LossOp> findLoss(nn::ModelOp model, llvm::StringRef pass);
+
+/// The name of a declaration (nn.param / nn.input / nn.hyper).
+llvm::StringRef declName(mlir::Operation *decl);
+
+} // namespace kiln
+
+#endif // KILN_COMPILER_PASSES_MODEL_UTILS_H

@@ -1,0 +1,459 @@
+//===- evaluator.cpp - reference evaluator for the nn dialect -------------===//
+#include "compiler/reference/evaluator.h"
+#include "dialects/nn/nn_dialect.h"
+#include "dialects/nn/shape.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace kiln::ref {
+
+Tensor::Tensor(std::vector<int64_t> s, DType d) : dtype(d), shape(std::move(s)) {
+  int64_t n = 1;
+  for (int64_t x : shape)
+    n *= x;
+  data.assign(n, 0.0);
+}
+
+std::string Tensor::describe() const {
+  std::string s;
+  for (int64_t d : shape)
+    s += std::to_string(d) + "x";
+  return s + (dtype == DType::F32 ? "f32" : dtype == DType::I32 ? "i32" : "i1");
+}
+
+DType dtypeOf(Type t) {
+  Type e = cast<RankedTensorType>(t).getElementType();
+  return e.isF32() ? DType::F32 : e.isInteger(32) ? DType::I32 : DType::Bool;
+}
+
+namespace {
+
+using Shape = std::vector<int64_t>;
+using Index = std::vector<int64_t>;
+
+int64_t numel(const Shape &s) {
+  int64_t n = 1;
+  for (int64_t d : s)
+    n *= d;
+  return n;
+}
+
+int64_t ravel(const Index &idx, const Shape &s) {
+  int64_t flat = 0;
+  for (size_t d = 0; d < s.size(); ++d)
+    flat = flat * s[d] + idx[d];
+  return flat;
+}
+
+Index unravel(int64_t flat, const Shape &s) {
+  Index idx(s.size());
+  for (int d = static_cast<int>(s.size()) - 1; d >= 0; --d) {
+    idx[d] = flat % s[d];
+    flat /= s[d];
+  }
+  return idx;
+}
+
+/// Calls f(index) for every index of `s` in row-major order.
+void forEach(const Shape &s, const std::function<void(const Index &)> &f) {
+  int64_t n = numel(s);
+  for (int64_t i = 0; i < n; ++i)
+    f(unravel(i, s));
+}
+
+double at(const Tensor &t, const Index &idx) { return t.data[ravel(idx, t.shape)]; }
+
+/// The element of `t` that broadcasts to result element `idx`.
+double bcast(const Tensor &t, const Shape &result, const Index &idx) {
+  size_t off = result.size() - t.shape.size();
+  Index src(t.shape.size());
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    src[i] = t.shape[i] == 1 ? 0 : idx[i + off];
+  return at(t, src);
+}
+
+/// Round to the element type a kernel would store.
+double store(double v, DType d) {
+  switch (d) {
+  case DType::F32:
+    return v;
+  case DType::I32:
+    return std::trunc(v);
+  case DType::Bool:
+    return v != 0 ? 1.0 : 0.0;
+  }
+  return v;
+}
+
+struct Evaluator {
+  int64_t batch = -1;
+  llvm::DenseMap<Value, Tensor> env;
+
+  /// The concrete shape of a value's type, binding `?` to the batch size.
+  FailureOr<Shape> shapeOf(Value v, Operation *where) {
+    Shape s;
+    for (int64_t d : cast<RankedTensorType>(v.getType()).getShape()) {
+      if (ShapedType::isDynamic(d)) {
+        if (batch < 0)
+          return where->emitError("reference evaluator: a batch dim with no "
+                                  "batched argument to size it");
+        s.push_back(batch);
+      } else {
+        s.push_back(d);
+      }
+    }
+    return s;
+  }
+
+  const Tensor &get(Value v) { return env.find(v)->second; }
+
+  Tensor pointwise(Operation *op, const Shape &out, DType dt,
+                   const std::function<double(const Index &)> &f) {
+    Tensor r(out, dt);
+    forEach(out, [&](const Index &idx) {
+      r.data[ravel(idx, out)] = store(f(idx), dt);
+    });
+    return r;
+  }
+
+  /// Folds `combine` over the reduced axes of `x` into the result layout.
+  Tensor reduce(const Tensor &x, ArrayRef<int64_t> axes, bool keepdims,
+                double init,
+                const std::function<double(double, double)> &combine) {
+    Shape out;
+    for (size_t d = 0; d < x.shape.size(); ++d) {
+      bool r = llvm::is_contained(axes, static_cast<int64_t>(d));
+      if (!r)
+        out.push_back(x.shape[d]);
+      else if (keepdims)
+        out.push_back(1);
+    }
+    Tensor res(out);
+    std::fill(res.data.begin(), res.data.end(), init);
+    forEach(x.shape, [&](const Index &idx) {
+      Index o;
+      for (size_t d = 0; d < idx.size(); ++d) {
+        bool r = llvm::is_contained(axes, static_cast<int64_t>(d));
+        if (!r)
+          o.push_back(idx[d]);
+        else if (keepdims)
+          o.push_back(0);
+      }
+      double &slot = res.data[ravel(o, out)];
+      slot = combine(slot, at(x, idx));
+    });
+    return res;
+  }
+
+  double count(const Tensor &x, ArrayRef<int64_t> axes) {
+    double n = 1;
+    for (int64_t a : axes)
+      n *= x.shape[a];
+    return n;
+  }
+
+  FailureOr<Tensor> run(Operation *op);
+};
+
+FailureOr<Tensor> Evaluator::run(Operation *op) {
+  Value result = op->getResult(0);
+  FailureOr<Shape> outShape = shapeOf(result, op);
+  if (failed(outShape))
+    return failure();
+  const Shape &out = *outShape;
+  DType dt = dtypeOf(result.getType());
+  auto in = [&](unsigned i) -> const Tensor & { return get(op->getOperand(i)); };
+  auto elementwise1 = [&](const std::function<double(double)> &f) {
+    return pointwise(op, out, dt,
+                     [&](const Index &idx) { return f(at(in(0), idx)); });
+  };
+  auto elementwise2 = [&](const std::function<double(double, double)> &f) {
+    return pointwise(op, out, dt, [&](const Index &idx) {
+      return f(bcast(in(0), out, idx), bcast(in(1), out, idx));
+    });
+  };
+  using R = FailureOr<Tensor>;
+  return llvm::TypeSwitch<Operation *, R>(op)
+      .Case([&](ConstantOp c) -> R {
+        auto dense = cast<DenseElementsAttr>(c.getValue());
+        Tensor t(out, dt);
+        int64_t i = 0;
+        if (dt == DType::F32)
+          for (float v : dense.getValues<float>())
+            t.data[i++] = v;
+        else if (dt == DType::I32)
+          for (int32_t v : dense.getValues<int32_t>())
+            t.data[i++] = v;
+        else
+          for (bool v : dense.getValues<bool>())
+            t.data[i++] = v;
+        return t;
+      })
+      .Case([&](MatmulOp mm) -> R {
+        bool ta = mm.getTransposeLhs(), tb = mm.getTransposeRhs();
+        const Tensor &a = in(0), &b = in(1);
+        int64_t k = ta ? a.shape[0] : a.shape[1];
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          double s = 0;
+          for (int64_t r = 0; r < k; ++r) {
+            double x = ta ? at(a, {r, idx[0]}) : at(a, {idx[0], r});
+            double y = tb ? at(b, {idx[1], r}) : at(b, {r, idx[1]});
+            s += x * y;
+          }
+          return s;
+        });
+      })
+      .Case([&](AddOp) { return elementwise2([](double a, double b) { return a + b; }); })
+      .Case([&](SubOp) { return elementwise2([](double a, double b) { return a - b; }); })
+      .Case([&](MulOp) { return elementwise2([](double a, double b) { return a * b; }); })
+      .Case([&](DivOp) { return elementwise2([](double a, double b) { return a / b; }); })
+      .Case([&](PowOp) { return elementwise2([](double a, double b) { return std::pow(a, b); }); })
+      .Case([&](MaximumOp) { return elementwise2([](double a, double b) { return std::max(a, b); }); })
+      .Case([&](MinimumOp) { return elementwise2([](double a, double b) { return std::min(a, b); }); })
+      .Case([&](CompareOp c) {
+        ComparePredicate p = c.getPredicate();
+        return elementwise2([p](double a, double b) -> double {
+          switch (p) {
+          case ComparePredicate::eq: return a == b;
+          case ComparePredicate::ne: return a != b;
+          case ComparePredicate::lt: return a < b;
+          case ComparePredicate::le: return a <= b;
+          case ComparePredicate::gt: return a > b;
+          case ComparePredicate::ge: return a >= b;
+          }
+          return 0;
+        });
+      })
+      .Case([&](SelectOp) {
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          return bcast(in(0), out, idx) != 0 ? bcast(in(1), out, idx)
+                                             : bcast(in(2), out, idx);
+        });
+      })
+      .Case([&](CastOp) { return elementwise1([](double x) { return x; }); })
+      .Case([&](NegOp) { return elementwise1([](double x) { return -x; }); })
+      .Case([&](ExpOp) { return elementwise1([](double x) { return std::exp(x); }); })
+      .Case([&](LogOp) { return elementwise1([](double x) { return std::log(x); }); })
+      .Case([&](SigmoidOp) {
+        return elementwise1([](double x) { return 1.0 / (1.0 + std::exp(-x)); });
+      })
+      .Case([&](SqrtOp) { return elementwise1([](double x) { return std::sqrt(x); }); })
+      .Case([&](AbsOp) { return elementwise1([](double x) { return std::fabs(x); }); })
+      .Case([&](SignOp) {
+        return elementwise1([](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; });
+      })
+      .Case([&](SinOp) { return elementwise1([](double x) { return std::sin(x); }); })
+      .Case([&](CosOp) { return elementwise1([](double x) { return std::cos(x); }); })
+      .Case([&](ReduceSumOp r) -> R {
+        return reduce(in(0), r.getAxes(), r.getKeepdims(), 0,
+                      [](double a, double b) { return a + b; });
+      })
+      .Case([&](ReduceMeanOp r) -> R {
+        Tensor t = reduce(in(0), r.getAxes(), r.getKeepdims(), 0,
+                          [](double a, double b) { return a + b; });
+        double n = count(in(0), r.getAxes());
+        for (double &v : t.data)
+          v /= n;
+        return t;
+      })
+      .Case([&](ReduceMaxOp r) -> R {
+        return reduce(in(0), r.getAxes(), r.getKeepdims(),
+                      -std::numeric_limits<double>::infinity(),
+                      [](double a, double b) { return std::max(a, b); });
+      })
+      .Case([&](BroadcastToOp) {
+        return pointwise(op, out, dt,
+                         [&](const Index &idx) { return bcast(in(0), out, idx); });
+      })
+      .Case([&](SumToOp) -> R {
+        const Tensor &x = in(0);
+        Tensor r(out);
+        size_t off = x.shape.size() - out.size();
+        forEach(x.shape, [&](const Index &idx) {
+          Index o(out.size());
+          for (size_t d = 0; d < out.size(); ++d)
+            o[d] = out[d] == 1 ? 0 : idx[d + off];
+          r.data[ravel(o, out)] += at(x, idx);
+        });
+        return r;
+      })
+      .Case([&](ReshapeOp) -> R {
+        Tensor r(out, dt);
+        r.data = in(0).data;
+        return r;
+      })
+      .Case([&](ElementCountOp c) -> R {
+        Tensor r(out);
+        r.data[0] = count(in(0), c.getAxes());
+        return r;
+      })
+      .Case([&](TransposeOp t) {
+        ArrayRef<int64_t> perm = t.getPermutation();
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          Index src(perm.size());
+          for (size_t i = 0; i < perm.size(); ++i)
+            src[perm[i]] = idx[i];
+          return at(in(0), src);
+        });
+      })
+      .Case([&](ConcatOp c) {
+        int64_t axis = c.getAxis();
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          Index src = idx;
+          for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+            int64_t extent = in(i).shape[axis];
+            if (src[axis] < extent)
+              return at(in(i), src);
+            src[axis] -= extent;
+          }
+          return 0.0;
+        });
+      })
+      .Case([&](SliceOp s) {
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          Index src(idx.size());
+          for (size_t d = 0; d < idx.size(); ++d)
+            src[d] = s.getStarts()[d] + idx[d] * s.getStrides()[d];
+          return at(in(0), src);
+        });
+      })
+      .Case([&](PadOp p) {
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          Index src(idx.size());
+          for (size_t d = 0; d < idx.size(); ++d) {
+            int64_t rel = idx[d] - p.getLow()[d], step = p.getInterior()[d] + 1;
+            if (rel < 0 || rel % step || rel / step >= in(0).shape[d])
+              return 0.0;
+            src[d] = rel / step;
+          }
+          return at(in(0), src);
+        });
+      })
+      .Case([&](OneHotOp) {
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          Index rest(idx.begin(), idx.end() - 1);
+          return at(in(0), rest) == static_cast<double>(idx.back()) ? 1.0 : 0.0;
+        });
+      })
+      .Case([&](ArgmaxOp a) {
+        int64_t axis = a.getAxis();
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          Index src;
+          size_t k = 0;
+          for (size_t d = 0; d < in(0).shape.size(); ++d) {
+            if (static_cast<int64_t>(d) == axis) {
+              src.push_back(0);
+              if (a.getKeepdims())
+                ++k;
+            } else {
+              src.push_back(idx[k++]);
+            }
+          }
+          int64_t best = 0;
+          double bestValue = -std::numeric_limits<double>::infinity();
+          for (int64_t i = 0; i < in(0).shape[axis]; ++i) {
+            src[axis] = i;
+            double v = at(in(0), src);
+            if (v > bestValue) { // strictly greater: the first max wins
+              bestValue = v;
+              best = i;
+            }
+          }
+          return static_cast<double>(best);
+        });
+      })
+      .Case([&](MseOp) -> R {
+        const Tensor &a = in(0), &y = in(1);
+        double s = 0;
+        for (int64_t i = 0; i < a.size(); ++i)
+          s += (a.data[i] - y.data[i]) * (a.data[i] - y.data[i]);
+        Tensor r(out);
+        r.data[0] = s / a.size();
+        return r;
+      })
+      .Case([&](BinaryCrossEntropyOp) -> R {
+        const Tensor &a = in(0), &y = in(1);
+        double s = 0;
+        for (int64_t i = 0; i < a.size(); ++i) {
+          double la = std::max(std::log(a.data[i]), -100.0);
+          double l1a = std::max(std::log(1 - a.data[i]), -100.0);
+          s -= y.data[i] * la + (1 - y.data[i]) * l1a;
+        }
+        Tensor r(out);
+        r.data[0] = s / a.size();
+        return r;
+      })
+      .Case([&](BinaryCrossEntropyGradOp) -> R {
+        const Tensor &a = in(0), &y = in(1);
+        double dl = in(2).data[0], n = a.size();
+        Tensor r(out);
+        for (int64_t i = 0; i < a.size(); ++i) {
+          double p = a.data[i];
+          r.data[i] = dl * (p - y.data[i]) / std::max(p * (1 - p), 1e-12) / n;
+        }
+        return r;
+      })
+      .Default([&](Operation *) -> R {
+        return op->emitError() << "reference evaluator: no rule for '"
+                               << op->getName() << "'";
+      });
+}
+
+} // namespace
+
+FailureOr<std::vector<Tensor>> evaluate(func::FuncOp fn,
+                                        const std::vector<Tensor> &args) {
+  Evaluator ev;
+  if (args.size() != fn.getNumArguments())
+    return fn.emitError() << "reference evaluator: " << fn.getName()
+                          << " takes " << fn.getNumArguments()
+                          << " arguments, got " << args.size();
+  for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
+    auto type = cast<RankedTensorType>(arg.getType());
+    const Tensor &t = args[i];
+    bool fits = static_cast<int64_t>(t.shape.size()) == type.getRank() &&
+                t.dtype == dtypeOf(type) &&
+                static_cast<int64_t>(t.data.size()) == numel(t.shape);
+    for (int64_t d = 0; fits && d < type.getRank(); ++d) {
+      int64_t want = type.getDimSize(d);
+      if (ShapedType::isDynamic(want)) {
+        if (ev.batch >= 0 && ev.batch != t.shape[d])
+          fits = false;
+        ev.batch = t.shape[d];
+      } else {
+        fits = want == t.shape[d];
+      }
+    }
+    if (!fits)
+      return fn.emitError() << "reference evaluator: argument #" << i
+                            << " is " << t.describe() << ", expected "
+                            << type;
+    ev.env[arg] = t;
+  }
+  std::vector<Tensor> results;
+  for (Operation &op : fn.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands())
+        results.push_back(ev.get(v));
+      return results;
+    }
+    if (op.getNumResults() != 1)
+      return op.emitError() << "reference evaluator: no rule for '"
+                            << op.getName() << "'";
+    FailureOr<Tensor> t = ev.run(&op);
+    if (failed(t))
+      return failure();
+    ev.env[op.getResult(0)] = std::move(*t);
+  }
+  return fn.emitError() << "reference evaluator: no return";
+}
+
+} // namespace kiln::ref

@@ -1,0 +1,220 @@
+//===- session.cpp - a model's state, fed with batches --------------------===//
+#include "session.h"
+#include "error.h"
+#include "rng.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace kiln::rt {
+
+//===----------------------------------------------------------------------===//
+// ModelState
+//===----------------------------------------------------------------------===//
+
+ModelState::ModelState(const kiln_model &d) : desc(d) {
+  if (desc.abi_version != KILN_ABI_VERSION)
+    throw Error("model table has ABI version " +
+                std::to_string(desc.abi_version) + ", runtime expects " +
+                std::to_string(KILN_ABI_VERSION));
+  for (int i = 0; i < desc.num_params; ++i)
+    params.emplace_back(resolveDims(desc.params[i].rank, desc.params[i].dims, 1));
+  for (int i = 0; i < desc.num_hypers; ++i) {
+    hypers.emplace_back(std::vector<int64_t>{});
+    hypers.back().data()[0] = static_cast<float>(desc.hypers[i].default_value);
+  }
+  for (int i = 0; i < desc.num_inputs; ++i) {
+    int &slot = desc.inputs[i].label ? labelInput : featureInput;
+    if (slot >= 0)
+      throw Error(std::string("model '") + desc.name + "' has more than one " +
+                  (desc.inputs[i].label ? "label" : "feature") +
+                  " input; this runtime feeds one of each");
+    slot = i;
+  }
+}
+
+std::pair<double, double> fans(const std::vector<int64_t> &dims) {
+  if (dims.empty())
+    return {1, 1};
+  if (dims.size() == 1)
+    return {double(dims[0]), double(dims[0])};
+  if (dims.size() == 2)
+    return {double(dims[0]), double(dims[1])};
+  double field = 1;
+  for (size_t i = 2; i < dims.size(); ++i)
+    field *= dims[i];
+  return {dims[1] * field, dims[0] * field};
+}
+
+void ModelState::initialize(uint64_t seed) {
+  for (int i = 0; i < desc.num_params; ++i) {
+    const kiln_param &p = desc.params[i];
+    Tensor &t = params[i];
+    Rng rng(seed, /*stream=*/1000 + i);
+    auto [fanIn, fanOut] = fans(t.dims());
+    auto fill = [&](auto draw) {
+      for (int64_t k = 0; k < t.size(); ++k)
+        t.data()[k] = static_cast<float>(draw());
+    };
+    auto uniform = [&](double lo, double hi) {
+      fill([&] { return lo + (hi - lo) * rng.uniform(); });
+    };
+    auto normal = [&](double mean, double sd) {
+      fill([&] { return mean + sd * rng.normal(); });
+    };
+    switch (p.init) {
+    case KILN_INIT_ZEROS: fill([] { return 0.0; }); break;
+    case KILN_INIT_ONES: fill([] { return 1.0; }); break;
+    case KILN_INIT_CONSTANT: fill([&] { return p.init_args[0]; }); break;
+    case KILN_INIT_UNIFORM: uniform(p.init_args[0], p.init_args[1]); break;
+    case KILN_INIT_NORMAL: normal(p.init_args[0], p.init_args[1]); break;
+    case KILN_INIT_XAVIER_UNIFORM: {
+      double a = std::sqrt(6.0 / (fanIn + fanOut));
+      uniform(-a, a);
+      break;
+    }
+    case KILN_INIT_XAVIER_NORMAL: normal(0, std::sqrt(2.0 / (fanIn + fanOut))); break;
+    case KILN_INIT_HE_UNIFORM: {
+      double a = std::sqrt(6.0 / fanIn);
+      uniform(-a, a);
+      break;
+    }
+    case KILN_INIT_HE_NORMAL: normal(0, std::sqrt(2.0 / fanIn)); break;
+    default:
+      throw Error(std::string("parameter '") + p.name +
+                  "' has an unknown initializer " + std::to_string(p.init));
+    }
+  }
+}
+
+void ModelState::setHyper(const std::string &name, double value) {
+  for (int i = 0; i < desc.num_hypers; ++i)
+    if (name == desc.hypers[i].name) {
+      hypers[i].data()[0] = static_cast<float>(value);
+      return;
+    }
+  throw Error("model '" + std::string(desc.name) + "' has no hyperparameter '" +
+              name + "'");
+}
+
+int64_t ModelState::parameterCount() const {
+  int64_t n = 0;
+  for (const Tensor &t : params)
+    n += t.size();
+  return n;
+}
+
+int ModelState::findParam(const std::string &name) const {
+  for (int i = 0; i < desc.num_params; ++i)
+    if (name == desc.params[i].name)
+      return i;
+  return -1;
+}
+
+//===----------------------------------------------------------------------===//
+// Session
+//===----------------------------------------------------------------------===//
+
+Session::Session(ModelState &s) : state(s) {
+  if (state.featureInput >= 0)
+    x.setDtype(static_cast<kiln_dtype>(state.desc.inputs[state.featureInput].dtype));
+  if (state.labelInput >= 0)
+    y.setDtype(static_cast<kiln_dtype>(state.desc.inputs[state.labelInput].dtype));
+}
+
+void Session::checkData(const Dataset &data) const {
+  const kiln_model &d = state.desc;
+  if (state.featureInput < 0)
+    return;
+  const kiln_input &in = d.inputs[state.featureInput];
+  if (in.rank != 2 || in.dims[0] != KILN_BATCH_DIM)
+    throw Error(std::string("feature input '") + in.name + "' has shape " +
+                Tensor::format({in.dims, in.dims + in.rank}) +
+                "; this runtime feeds [batch, features] tables");
+  if (in.dims[1] != data.features)
+    throw Error(std::string("model input '") + in.name + "' expects " +
+                std::to_string(in.dims[1]) + " features per sample, but " +
+                data.source + " has " + std::to_string(data.features));
+  if (state.labelInput >= 0) {
+    const kiln_input &lab = d.inputs[state.labelInput];
+    // A label is [batch, targets], or [batch] for one target per sample.
+    bool fits = lab.dims[0] == KILN_BATCH_DIM &&
+                ((lab.rank == 2 && lab.dims[1] == data.targets) ||
+                 (lab.rank == 1 && data.targets == 1));
+    if (!fits)
+      throw Error(std::string("model label '") + lab.name + "' has shape " +
+                  Tensor::format({lab.dims, lab.dims + lab.rank}) + " but " +
+                  data.source + " has " + std::to_string(data.targets) +
+                  " target(s) per sample");
+  }
+}
+
+void Session::feed(const Dataset &data, const int64_t *rows, int64_t n) {
+  if (state.featureInput >= 0) {
+    x.reshape({n, data.features});
+    for (int64_t i = 0; i < n; ++i)
+      std::memcpy(x.data() + i * data.features,
+                  &data.x[rows[i] * data.features],
+                  data.features * sizeof(float));
+  }
+  if (state.labelInput < 0)
+    return;
+  const kiln_input &lab = state.desc.inputs[state.labelInput];
+  y.reshape(lab.rank == 1 ? std::vector<int64_t>{n}
+                          : std::vector<int64_t>{n, data.targets});
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t t = 0; t < data.targets; ++t) {
+      float v = data.y[rows[i] * data.targets + t];
+      if (y.dtype() == KILN_F32) {
+        y.data()[i * data.targets + t] = v;
+        continue;
+      }
+      // Integer labels are class indices: refuse anything else.
+      if (v != std::floor(v) || v < 0)
+        throw Error(data.source + ": sample " + std::to_string(rows[i]) +
+                    " has label " + std::to_string(v) +
+                    ", but model label '" + lab.name +
+                    "' takes class indices (0, 1, 2, ...)");
+      y.i32()[i * data.targets + t] = static_cast<int32_t>(v);
+    }
+}
+
+Executor &Session::executor(const kiln_function &fn) {
+  auto &slot = executors_[&fn];
+  if (slot)
+    return *slot;
+  slot = std::make_unique<Executor>(fn);
+  const kiln_model &d = state.desc;
+  for (int i = 0; i < fn.num_args; ++i) {
+    const kiln_binding &b = fn.args[i];
+    Tensor *t = nullptr;
+    if (b.kind == KILN_BIND_PARAM) {
+      int p = state.findParam(b.name);
+      t = p >= 0 ? &state.params[p] : nullptr;
+    } else if (b.kind == KILN_BIND_HYPER) {
+      for (int h = 0; h < d.num_hypers; ++h)
+        if (!std::strcmp(d.hypers[h].name, b.name))
+          t = &state.hypers[h];
+    } else if (b.kind == KILN_BIND_INPUT) {
+      t = &x;
+    } else if (b.kind == KILN_BIND_LABEL) {
+      t = &y;
+    }
+    if (!t)
+      throw Error(std::string(fn.name) + ": cannot bind argument '" + b.name +
+                  "'");
+    slot->bindArg(i, t);
+  }
+  return *slot;
+}
+
+int Session::findResult(const kiln_function &fn, kiln_binding_kind kind,
+                        const char *name) {
+  for (int r = 0; r < fn.num_results; ++r)
+    if (fn.results[r].kind == kind &&
+        (!name || !std::strcmp(fn.results[r].name, name)))
+      return r;
+  return -1;
+}
+
+} // namespace kiln::rt

@@ -1,0 +1,65 @@
+//===- session.h - a model's state, fed with batches ------------*- C++ -*-===//
+#ifndef KILN_RUNTIME_SESSION_H
+#define KILN_RUNTIME_SESSION_H
+
+#include "data.h"
+#include "executor.h"
+#include "kiln/model_abi.h"
+#include "tensor.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln::rt {
+
+/// The model's state: parameters (in table order) and hyperparameters.
+class ModelState {
+public:
+  explicit ModelState(const kiln_model &desc);
+
+  /// Initialises every parameter from its initializer, reproducibly: each
+  /// parameter draws from its own stream of `seed`.
+  void initialize(uint64_t seed);
+  void setHyper(const std::string &name, double value);
+  int64_t parameterCount() const;
+  /// Index of the parameter called `name`, or -1.
+  int findParam(const std::string &name) const;
+
+  const kiln_model &desc;
+  std::vector<Tensor> params;
+  std::vector<Tensor> hypers; // scalars
+  int featureInput = -1, labelInput = -1;
+};
+
+/// fan_in, fan_out of a parameter shape: [in, out] for rank 2, [n] → n, n;
+/// rank > 2 treats dims 2.. as a receptive field ([out, in, kh, kw]).
+std::pair<double, double> fans(const std::vector<int64_t> &dims);
+
+/// Runs the model's step functions on batches of a data set: one tensor per
+/// input, filled from data rows, and one executor per function, bound once.
+class Session {
+public:
+  explicit Session(ModelState &state);
+
+  /// Checks the data fits the model's inputs (features and targets).
+  void checkData(const Dataset &data) const;
+  /// Copies `n` rows of `data` into the input tensors.
+  void feed(const Dataset &data, const int64_t *rows, int64_t n);
+  /// The executor of `fn`, its arguments bound to the state and the inputs.
+  Executor &executor(const kiln_function &fn);
+  /// Index of the result of `fn` with this kind (and name), or -1.
+  static int findResult(const kiln_function &fn, kiln_binding_kind kind,
+                        const char *name = nullptr);
+
+  ModelState &state;
+  Tensor x, y; // the feature and label batches
+
+private:
+  std::map<const kiln_function *, std::unique_ptr<Executor>> executors_;
+};
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_SESSION_H

@@ -22,10 +22,6 @@ namespace kiln {
 
 namespace {
 
-bool isSink(Operation *op) {
-  return isa<LossOp, OutputOp, GradientOp, UpdateOp, LossTangentOp>(op);
-}
-
 LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
   Block &body = model.getBodyBlock();
   for (Operation &op : body)
@@ -39,7 +35,7 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
     return failure();
   SmallVector<Operation *> forward;
   for (Operation &op : body)
-    if (!isSink(&op))
+    if (!kiln::isSink(&op))
       forward.push_back(&op);
 
   // Activity: varied = depends on a differentiated value through f32 values;

@@ -21,10 +21,6 @@ namespace kiln {
 
 namespace {
 
-bool isSink(Operation *op) {
-  return isa<LossOp, OutputOp, GradientOp, UpdateOp, LossTangentOp>(op);
-}
-
 /// All ones, shaped like `v` (a broadcast scalar when the shape is dynamic).
 Value ones(OpBuilder &b, Location loc, Value v) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -92,7 +88,7 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
     return failure();
   SmallVector<Operation *> forward;
   for (Operation &op : model.getBodyBlock())
-    if (!isSink(&op))
+    if (!kiln::isSink(&op))
       forward.push_back(&op);
   llvm::DenseSet<Value> useful = kiln::lossCone(loss->getValue());
   for (Operation *seed : *wrt)

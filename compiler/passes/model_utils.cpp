@@ -6,6 +6,10 @@ using namespace kiln::nn;
 
 namespace kiln {
 
+bool isSink(Operation *op) {
+  return isa<LossOp, OutputOp, GradientOp, UpdateOp, LossTangentOp>(op);
+}
+
 bool isDifferentiableValue(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   return t && t.getElementType().isF32();

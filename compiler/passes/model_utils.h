@@ -10,6 +10,10 @@
 
 namespace kiln {
 
+/// Sinks consume values (nn.loss, nn.output, nn.gradient, ...); everything
+/// else in a model block is a declaration or computation.
+bool isSink(mlir::Operation *op);
+
 /// Only f32 values carry derivatives: labels, indices and masks never do.
 bool isDifferentiableValue(mlir::Value v);
 

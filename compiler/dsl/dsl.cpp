@@ -283,6 +283,9 @@ Init he_normal() { return {static_cast<int>(nn::InitKind::he_normal)}; }
 
 namespace optim {
 Optimizer sgd(double lr) { return {"sgd", lr}; }
+Optimizer adam(double lr, double beta1, double beta2, double eps) {
+  return {"adam", lr, beta1, beta2, eps};
+}
 } // namespace optim
 
 //===----------------------------------------------------------------------===//
@@ -384,7 +387,9 @@ void Model::output(const std::string &name, Tensor value, Metric metric,
     return;
   auto op = impl_->builder.create<nn::OutputOp>(
       impl_->loc(loc), name, valueOf(value),
-      metric == Metric::binary_accuracy ? "binary_accuracy" : "none");
+      metric == Metric::binary_accuracy ? "binary_accuracy"
+      : metric == Metric::accuracy      ? "accuracy"
+                                        : "none");
   impl_->finish(op);
 }
 
@@ -414,9 +419,15 @@ void Model::optimizer(const Optimizer &opt, Loc loc) {
     return;
   }
   Builder &b = impl_->builder;
-  impl_->model.setOptimizerAttr(b.getDictionaryAttr(
-      {b.getNamedAttr("kind", b.getStringAttr(opt.kind)),
-       b.getNamedAttr("lr", b.getF64FloatAttr(opt.lr))}));
+  SmallVector<NamedAttribute> config = {
+      b.getNamedAttr("kind", b.getStringAttr(opt.kind)),
+      b.getNamedAttr("lr", b.getF64FloatAttr(opt.lr))};
+  if (opt.kind == "adam")
+    for (auto [key, v] : {std::pair{"beta1", opt.beta1},
+                          std::pair{"beta2", opt.beta2},
+                          std::pair{"eps", opt.eps}})
+      config.push_back(b.getNamedAttr(key, b.getF64FloatAttr(v)));
+  impl_->model.setOptimizerAttr(b.getDictionaryAttr(config));
   if (failed(verify(impl_->model.getOperation(), /*verifyRecursively=*/false)))
     impl_->model.removeOptimizerAttr();
 }
@@ -462,6 +473,24 @@ Tensor exp(Tensor x, Loc loc) { return unary<nn::ExpOp>(x, loc); }
 Tensor log(Tensor x, Loc loc) { return unary<nn::LogOp>(x, loc); }
 Tensor sigmoid(Tensor x, Loc loc) { return unary<nn::SigmoidOp>(x, loc); }
 Tensor sqrt(Tensor x, Loc loc) { return unary<nn::SqrtOp>(x, loc); }
+Tensor relu(Tensor x, Loc loc) { return unary<nn::ReluOp>(x, loc); }
+
+template <typename OpTy>
+static Tensor alongAxis(Tensor x, int64_t axis, const Loc &loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  Value v = valueOf(x);
+  return m->finish(m->builder.create<OpTy>(
+      m->loc(loc), v.getType(), v,
+      m->builder.getI64IntegerAttr(axis < 0 ? axis + x.rank() : axis)));
+}
+Tensor softmax(Tensor x, int64_t axis, Loc loc) {
+  return alongAxis<nn::SoftmaxOp>(x, axis, loc);
+}
+Tensor log_softmax(Tensor x, int64_t axis, Loc loc) {
+  return alongAxis<nn::LogSoftmaxOp>(x, axis, loc);
+}
 Tensor abs(Tensor x, Loc loc) { return unary<nn::AbsOp>(x, loc); }
 Tensor sign(Tensor x, Loc loc) { return unary<nn::SignOp>(x, loc); }
 Tensor sin(Tensor x, Loc loc) { return unary<nn::SinOp>(x, loc); }
@@ -647,6 +676,10 @@ Tensor mse(Tensor prediction, Tensor target, Loc loc) {
 
 Tensor binary_cross_entropy(Tensor probability, Tensor target, Loc loc) {
   return binary<nn::BinaryCrossEntropyOp>(At(probability, loc), target);
+}
+
+Tensor softmax_cross_entropy(Tensor logits, Tensor labels, Loc loc) {
+  return binary<nn::SoftmaxCrossEntropyOp>(At(logits, loc), labels);
 }
 
 Tensor dense(Model &m, const std::string &name, Tensor x, int64_t units,

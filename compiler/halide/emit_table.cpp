@@ -132,13 +132,14 @@ void emitTable(const ModelPlan &plan, const std::string &target,
 
   os << "static const kiln_param params[] = {\n";
   for (const ParamPlan &p : plan.params)
-    os << "  {" << quote(p.name) << ", " << p.shape.size() << ", "
+    os << "  {" << quote(p.name) << ", " << (p.state ? 1 : 0) << ", "
+       << p.shape.size() << ", "
        << dims(p.shape) << ", " << p.init << ", {"
        << llvm::format("%.17g", p.initArgs[0]) << ", "
        << llvm::format("%.17g", p.initArgs[1]) << "}, " << quote(p.loc)
        << "},\n";
   if (plan.params.empty())
-    os << "  {0, 0, {0}, 0, {0, 0}, 0},\n";
+    os << "  {0, 0, 0, {0}, 0, {0, 0}, 0},\n";
   os << "};\n";
   os << "static const kiln_input inputs[] = {\n";
   for (const InputPlan &in : plan.inputs)

@@ -62,6 +62,9 @@ std::optional<BindKind> argKind(DictionaryAttr attrs, std::string &name) {
     return std::nullopt;
   if (auto s = attrs.getAs<StringAttr>("nn.param"))
     return name = s.str(), BindKind::Param;
+  // Optimizer state binds like a parameter: both are persistent tensors.
+  if (auto s = attrs.getAs<StringAttr>("nn.state"))
+    return name = s.str(), BindKind::Param;
   if (auto s = attrs.getAs<StringAttr>("nn.hyper"))
     return name = s.str(), BindKind::Hyper;
   if (auto s = attrs.getAs<StringAttr>("nn.input"))
@@ -106,7 +109,7 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
       plan.optimizer = kind.str();
   for (Operation &op : model.getBodyBlock()) {
     if (auto p = dyn_cast<ParamOp>(op)) {
-      ParamPlan pp{p.getName().str(),
+      ParamPlan pp{p.getName().str(), false,
                    llvm::to_vector(p.getType().getShape()),
                    static_cast<int>(p.getInit().getKind()),
                    {0, 0},
@@ -114,6 +117,13 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
       for (auto [i, v] : llvm::enumerate(p.getInit().getArgs().asArrayRef()))
         pp.initArgs[i] = v;
       plan.params.push_back(pp);
+    } else if (auto st = dyn_cast<StateOp>(op)) {
+      ParamPlan sp{st.getName().str(), true,
+                   llvm::to_vector(st.getType().getShape()),
+                   static_cast<int>(InitKind::zeros),
+                   {0, 0},
+                   formatLoc(st.getLoc())};
+      plan.params.push_back(sp);
     } else if (auto in = dyn_cast<InputOp>(op)) {
       plan.inputs.push_back({in.getName().str(), dtypeOf(in.getType()),
                              llvm::to_vector(in.getType().getShape()),

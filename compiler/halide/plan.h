@@ -71,6 +71,7 @@ struct KernelPlan {
 
 struct ParamPlan {
   std::string name;
+  bool state = false; // optimizer state (nn.state), not trained
   llvm::SmallVector<int64_t> shape;
   int init;
   double initArgs[2] = {0, 0};

@@ -35,6 +35,8 @@ StringRef declName(Operation *decl) {
     return in.getName();
   if (auto h = dyn_cast<HyperOp>(decl))
     return h.getName();
+  if (auto st = dyn_cast<StateOp>(decl))
+    return st.getName();
   return "";
 }
 

@@ -30,7 +30,7 @@ resolveWrt(nn::ModelOp model, llvm::ArrayRef<std::string> names,
 /// The model's loss, or an error naming `pass` when there is none.
 mlir::FailureOr<nn::LossOp> findLoss(nn::ModelOp model, llvm::StringRef pass);
 
-/// The name of a declaration (nn.param / nn.input / nn.hyper).
+/// The name of a declaration (nn.param / nn.state / nn.input / nn.hyper).
 llvm::StringRef declName(mlir::Operation *decl);
 
 } // namespace kiln

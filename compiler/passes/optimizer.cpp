@@ -1,9 +1,11 @@
 //===- optimizer.cpp - optimizer update synthesis -------------------------===//
 //
 // Each parameter's nn.gradient gets its optimizer's update rule and an
-// nn.update; the gradients stay for the gradient function.
-// Hyperparameters are nn.hyper values the runtime feeds at every step, so
-// a schedule or a --lr flag changes them without a recompile.
+// nn.update; the gradients stay for the gradient function. Hyperparameters
+// the runtime changes (the learning rate, the step count) are nn.hyper
+// values read at every step, so a schedule or a --lr flag needs no
+// recompile. Optimizer state (Adam's moments) is nn.state: zero at first,
+// updated in the same step.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/passes.h"
@@ -23,6 +25,85 @@ namespace {
 /// Default when the model names no optimizer: plain SGD.
 constexpr double kDefaultLearningRate = 0.01;
 
+/// Builds one optimizer's update for each parameter.
+struct UpdateBuilder {
+  OpBuilder &b;
+  DictionaryAttr config;
+  Location loc;
+
+  RankedTensorType scalarType() {
+    return RankedTensorType::get({}, b.getF32Type());
+  }
+  double get(StringRef key, double fallback) {
+    if (config)
+      if (auto v = config.getAs<FloatAttr>(key))
+        return v.getValueAsDouble();
+    return fallback;
+  }
+  Value constant(double v) {
+    return b.create<ConstantOp>(loc, scalarType(), static_cast<float>(v));
+  }
+  Value hyper(StringRef name, double value) {
+    return b.create<HyperOp>(loc, scalarType(), b.getStringAttr(name),
+                             b.getF64FloatAttr(value));
+  }
+  Value state(ParamOp p, StringRef suffix) {
+    return b.create<StateOp>(p.getLoc(), p.getType(),
+                             b.getStringAttr(p.getName() + "." + suffix));
+  }
+};
+
+/// SGD: θ ← θ − lr·g
+LogicalResult sgd(UpdateBuilder &u, ArrayRef<GradientOp> grads) {
+  OpBuilder &b = u.b;
+  Value lr = u.hyper("lr", u.get("lr", kDefaultLearningRate));
+  for (GradientOp g : grads) {
+    Location loc = g.getLoc();
+    Value step = b.create<MulOp>(loc, lr, g.getGrad());
+    Value updated = b.create<SubOp>(loc, g.getParam(), step);
+    b.create<UpdateOp>(loc, g.getParam(), updated);
+  }
+  return success();
+}
+
+/// Adam (bias-corrected, t = the runtime's 1-based step):
+///   m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²,
+///   θ ← θ − lr · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
+LogicalResult adam(UpdateBuilder &u, ArrayRef<GradientOp> grads) {
+  OpBuilder &b = u.b;
+  double beta1 = u.get("beta1", 0.9), beta2 = u.get("beta2", 0.999);
+  Value lr = u.hyper("lr", u.get("lr", 1e-3));
+  Value t = u.hyper("step", 1);
+  Value b1 = u.constant(beta1), b2 = u.constant(beta2);
+  Value c1 = u.constant(1 - beta1), c2 = u.constant(1 - beta2);
+  Value eps = u.constant(u.get("eps", 1e-8)), one = u.constant(1);
+  // The bias corrections depend on the step only: one scalar each.
+  Location loc = u.loc;
+  Value corr1 = b.create<SubOp>(loc, one, b.create<PowOp>(loc, b1, t));
+  Value corr2 = b.create<SubOp>(loc, one, b.create<PowOp>(loc, b2, t));
+  for (GradientOp g : grads) {
+    auto p = g.getParam().getDefiningOp<ParamOp>();
+    Location at = g.getLoc();
+    Value grad = g.getGrad();
+    Value m = u.state(p, "adam_m"), v = u.state(p, "adam_v");
+    Value decayedM = b.create<MulOp>(at, b1, m);
+    Value newM = b.create<AddOp>(at, decayedM, b.create<MulOp>(at, c1, grad));
+    Value square = b.create<MulOp>(at, grad, grad);
+    Value decayedV = b.create<MulOp>(at, b2, v);
+    Value newV = b.create<AddOp>(at, decayedV, b.create<MulOp>(at, c2, square));
+    Value mHat = b.create<DivOp>(at, newM, corr1);
+    Value vHat = b.create<DivOp>(at, newV, corr2);
+    Value denom = b.create<AddOp>(at, b.create<SqrtOp>(at, vHat.getType(), vHat),
+                                  eps);
+    Value step = b.create<MulOp>(at, lr, b.create<DivOp>(at, mHat, denom));
+    Value updated = b.create<SubOp>(at, p.getResult(), step);
+    b.create<UpdateOp>(at, p.getResult(), updated);
+    b.create<UpdateOp>(at, m, newM);
+    b.create<UpdateOp>(at, v, newV);
+  }
+  return success();
+}
+
 LogicalResult expand(ModelOp model) {
   // Only parameters are updated; gradients of inputs are for analysis.
   SmallVector<GradientOp> grads;
@@ -33,24 +114,16 @@ LogicalResult expand(ModelOp model) {
     return model.emitError() << "model '" << model.getSymName()
                              << "' has no gradients (run --kiln-autodiff "
                                 "before --kiln-optimizer)";
-  double lr = kDefaultLearningRate;
-  if (DictionaryAttr opt = model.getOptimizerAttr())
-    if (auto attr = opt.getAs<FloatAttr>("lr"))
-      lr = attr.getValueAsDouble();
-
   OpBuilder b = OpBuilder::atBlockEnd(&model.getBodyBlock());
-  auto scalar = RankedTensorType::get({}, b.getF32Type());
-  Value rate =
-      b.create<HyperOp>(model.getLoc(), scalar, b.getStringAttr("lr"),
-                               b.getF64FloatAttr(lr));
-  // SGD: θ ← θ − lr·g
-  for (GradientOp g : grads) {
-    Location loc = g.getLoc();
-    Value step = b.create<MulOp>(loc, rate, g.getGrad());
-    Value updated = b.create<SubOp>(loc, g.getParam(), step);
-    b.create<UpdateOp>(loc, g.getParam(), updated);
-  }
-  return success();
+  DictionaryAttr config = model.getOptimizerAttr();
+  UpdateBuilder u{b, config, model.getLoc()};
+  StringRef kind = "sgd";
+  if (config)
+    if (auto k = config.getAs<StringAttr>("kind"))
+      kind = k.getValue();
+  if (kind == "adam")
+    return adam(u, grads);
+  return sgd(u, grads);
 }
 
 struct OptimizerPass : kiln::impl::OptimizerBase<OptimizerPass> {

@@ -22,7 +22,9 @@ namespace kiln {
 
 namespace {
 
-bool isDecl(Operation *op) { return isa<InputOp, ParamOp, HyperOp>(op); }
+bool isDecl(Operation *op) {
+  return isa<InputOp, ParamOp, StateOp, HyperOp>(op);
+}
 
 /// A function result: the value and the attributes naming it.
 struct Result {
@@ -36,6 +38,8 @@ NamedAttrList declAttrs(Operation *decl) {
   NamedAttrList attrs;
   if (auto p = dyn_cast<ParamOp>(decl))
     attrs.append("nn.param", b.getStringAttr(p.getName()));
+  else if (auto st = dyn_cast<StateOp>(decl))
+    attrs.append("nn.state", b.getStringAttr(st.getName()));
   else if (auto h = dyn_cast<HyperOp>(decl))
     attrs.append("nn.hyper", b.getStringAttr(h.getName()));
   else if (auto in = dyn_cast<InputOp>(decl)) {
@@ -47,7 +51,7 @@ NamedAttrList declAttrs(Operation *decl) {
 }
 
 int declRank(Operation *op) {
-  return isa<ParamOp>(op) ? 0 : isa<HyperOp>(op) ? 1 : 2;
+  return isa<ParamOp>(op) ? 0 : isa<StateOp>(op) ? 1 : isa<HyperOp>(op) ? 2 : 3;
 }
 
 func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
@@ -103,7 +107,7 @@ LogicalResult outlineModel(ModelOp model) {
   std::optional<Result> loss;
   for (Operation &op : model.getBodyBlock()) {
     if (auto u = dyn_cast<UpdateOp>(op)) {
-      auto name = u.getParam().getDefiningOp<ParamOp>().getName();
+      StringRef name = kiln::declName(u.getParam().getDefiningOp());
       updates.push_back(
           {u.getValue(), {attrs.getNamedAttr("nn.update",
                                              attrs.getStringAttr(name))}});

@@ -53,6 +53,28 @@ LogicalResult verifyModel(ModelOp model) {
     } else if (auto in = dyn_cast<InputOp>(op); in && in->use_empty()) {
       in.emitWarning() << "input '" << in.getName() << "' is never used";
     } else if (auto out = dyn_cast<OutputOp>(op);
+               out && out.getMetric() == "accuracy") {
+      // argmax over the last dim vs an i32 class label of the other dims.
+      auto scores = cast<RankedTensorType>(out.getValue().getType());
+      auto label = labels.size() == 1
+                       ? cast<RankedTensorType>(labels[0].getType())
+                       : RankedTensorType();
+      bool fits = label && label.getElementType().isInteger(32) &&
+                  scores.getRank() >= 1 &&
+                  label.getShape() == scores.getShape().drop_back();
+      if (!fits) {
+        InFlightDiagnostic diag = out.emitError();
+        diag << "metric accuracy compares the argmax of output '"
+             << out.getName() << "' ("
+             << formatShape(scores.getShape())
+             << ") with one i32 class label of its leading shape";
+        if (labels.size() == 1)
+          diag.attachNote(labels[0].getLoc())
+              << "label '" << labels[0].getName() << "' is "
+              << labels[0].getType();
+        ok = false;
+      }
+    } else if (auto out = dyn_cast<OutputOp>(op);
                out && out.getMetric() == "binary_accuracy") {
       if (labels.size() != 1) {
         out.emitError() << "metric binary_accuracy compares the output with "

@@ -153,6 +153,29 @@ struct Evaluator {
     return res;
   }
 
+  /// softmax (or log_softmax) of `x` along `axis`, max subtracted.
+  Tensor softmax(const Tensor &x, int64_t axis, bool log) {
+    Tensor m = reduce(x, {axis}, true, -std::numeric_limits<double>::infinity(),
+                      [](double a, double b) { return std::max(a, b); });
+    Tensor e(x.shape);
+    forEach(x.shape, [&](const Index &idx) {
+      Index k(idx);
+      k[axis] = 0;
+      e.data[ravel(idx, x.shape)] = std::exp(at(x, idx) - at(m, k));
+    });
+    Tensor s = reduce(e, {axis}, true, 0,
+                      [](double a, double b) { return a + b; });
+    Tensor r(x.shape);
+    forEach(x.shape, [&](const Index &idx) {
+      Index k(idx);
+      k[axis] = 0;
+      double v = at(e, idx) / at(s, k);
+      r.data[ravel(idx, x.shape)] =
+          log ? at(x, idx) - at(m, k) - std::log(at(s, k)) : v;
+    });
+    return r;
+  }
+
   double count(const Tensor &x, ArrayRef<int64_t> axes) {
     double n = 1;
     for (int64_t a : axes)
@@ -252,6 +275,25 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
       })
       .Case([&](SinOp) { return elementwise1([](double x) { return std::sin(x); }); })
       .Case([&](CosOp) { return elementwise1([](double x) { return std::cos(x); }); })
+      .Case([&](ReluOp) { return elementwise1([](double x) { return std::max(x, 0.0); }); })
+      .Case([&](SoftmaxOp) -> R { return softmax(in(0), op->getAttrOfType<IntegerAttr>("axis").getInt(), false); })
+      .Case([&](LogSoftmaxOp) -> R { return softmax(in(0), op->getAttrOfType<IntegerAttr>("axis").getInt(), true); })
+      .Case([&](SoftmaxCrossEntropyOp) -> R {
+        const Tensor &z = in(0), &labels = in(1);
+        int64_t classes = z.shape.back();
+        Tensor lsm = softmax(z, z.shape.size() - 1, true);
+        double total = 0;
+        forEach(labels.shape, [&](const Index &row) {
+          Index at(row);
+          at.push_back(std::clamp<int64_t>(
+              static_cast<int64_t>(labels.data[ravel(row, labels.shape)]), 0,
+              classes - 1));
+          total -= lsm.data[ravel(at, z.shape)];
+        });
+        Tensor r(out);
+        r.data[0] = total / std::max<int64_t>(labels.size(), 1);
+        return r;
+      })
       .Case([&](ReduceSumOp r) -> R {
         return reduce(in(0), r.getAxes(), r.getKeepdims(), 0,
                       [](double a, double b) { return a + b; });

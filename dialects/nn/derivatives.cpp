@@ -824,3 +824,106 @@ LogicalResult BinaryCrossEntropyOp::buildJVP(
   resultTangents[0] = total;
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// relu, softmax, log_softmax, softmax_cross_entropy
+//===----------------------------------------------------------------------===//
+
+// relu' = [x > 0]: the derivative passes where the input was positive.
+KILN_UNARY_RULES(ReluOp, [this](Grad &g, Value t) {
+  Value zero = g.scalar(0.0f);
+  Value positive = g.compare(ComparePredicate::gt, getInput(), zero);
+  return g.select(positive, t, zero);
+})
+
+/// y ⊙ (v − Σ_axis v ⊙ y): the softmax Jacobian (diag(y) − y yᵀ) applied to
+/// v, which is symmetric, so VJP and JVP are the same map.
+static Value softmaxLinear(Grad &g, Value y, Value v, int64_t axis) {
+  Value weighted = g.mul(v, y);
+  Value total = g.reduceSum(weighted, {axis}, /*keepdims=*/true);
+  Value centred = g.sub(v, total);
+  return g.mul(y, centred);
+}
+
+LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  ArrayRef<bool> needed,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  Grad g{b, getLoc()};
+  operandGrads.assign(1, needed[0] ? softmaxLinear(g, getResult(),
+                                                   resultGrads[0], getAxis())
+                                   : Value());
+  return success();
+}
+LogicalResult SoftmaxOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                  SmallVectorImpl<Value> &resultTangents) {
+  Grad g{b, getLoc()};
+  resultTangents.assign(1, tangents[0] ? softmaxLinear(g, getResult(),
+                                                       tangents[0], getAxis())
+                                       : Value());
+  return success();
+}
+
+// y = x − log Σ eˣ:  dx = dy − softmax(x)·Σ dy,  ẏ = ẋ − Σ softmax(x)·ẋ,
+// with softmax(x) = exp(y) from the saved result.
+LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                     ArrayRef<bool> needed,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  Grad g{b, getLoc()};
+  operandGrads.assign(1, Value());
+  if (!needed[0])
+    return success();
+  Value dy = resultGrads[0];
+  Value p = b.create<ExpOp>(getLoc(), getResult());
+  Value total = g.reduceSum(dy, {getAxis()}, /*keepdims=*/true);
+  operandGrads[0] = g.sub(dy, g.mul(p, total));
+  return success();
+}
+LogicalResult LogSoftmaxOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                     SmallVectorImpl<Value> &resultTangents) {
+  Grad g{b, getLoc()};
+  resultTangents.assign(1, Value());
+  if (!tangents[0])
+    return success();
+  Value p = b.create<ExpOp>(getLoc(), getResult());
+  Value weighted = g.mul(p, tangents[0]);
+  Value total = g.reduceSum(weighted, {getAxis()}, /*keepdims=*/true);
+  resultTangents[0] = g.sub(tangents[0], total);
+  return success();
+}
+
+/// (softmax(z) − one_hot(labels)) / n: the derivative of the mean
+/// cross-entropy with respect to the logits.
+static Value crossEntropySlope(Grad &g, SoftmaxCrossEntropyOp op) {
+  Value z = op.getLogits(), labels = op.getLabels();
+  auto zType = cast<RankedTensorType>(z.getType());
+  int64_t axis = zType.getRank() - 1;
+  Value p = g.b.create<SoftmaxOp>(g.loc, z, g.b.getI64IntegerAttr(axis));
+  Value target = g.b.create<OneHotOp>(
+      g.loc, labels, g.b.getI64IntegerAttr(zType.getDimSize(axis)));
+  Value diff = g.sub(p, target);
+  Value count = g.count(labels, allAxes(labels));
+  return g.div(diff, count);
+}
+
+bool SoftmaxCrossEntropyOp::isDifferentiableOperand(unsigned index) {
+  return index == 0; // labels are data
+}
+LogicalResult SoftmaxCrossEntropyOp::buildVJP(
+    OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> needed,
+    SmallVectorImpl<Value> &operandGrads) {
+  Grad g{b, getLoc()};
+  operandGrads.assign(2, Value());
+  if (needed[0])
+    operandGrads[0] = g.mul(crossEntropySlope(g, *this), resultGrads[0]);
+  return success();
+}
+LogicalResult SoftmaxCrossEntropyOp::buildJVP(
+    OpBuilder &b, ValueRange tangents, SmallVectorImpl<Value> &resultTangents) {
+  Grad g{b, getLoc()};
+  resultTangents.assign(1, Value());
+  if (!tangents[0])
+    return success();
+  Value weighted = g.mul(crossEntropySlope(g, *this), tangents[0]);
+  resultTangents[0] = g.reduceSum(weighted, allAxes(getLogits()), false);
+  return success();
+}

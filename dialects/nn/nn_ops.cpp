@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -77,6 +78,9 @@ LogicalResult ModelOp::verifyRegions() {
     } else if (auto h = llvm::dyn_cast<HyperOp>(op)) {
       if (failed(checkUniqueName(values, &op, "input/parameter", h.getName())))
         return failure();
+    } else if (auto st = llvm::dyn_cast<StateOp>(op)) {
+      if (failed(checkUniqueName(values, &op, "input/parameter", st.getName())))
+        return failure();
     } else if (auto out = llvm::dyn_cast<OutputOp>(op)) {
       if (failed(checkUniqueName(outputs, &op, "output", out.getName())))
         return failure();
@@ -103,20 +107,31 @@ LogicalResult ModelOp::verifyRegions() {
     auto kind = opt.getAs<StringAttr>("kind");
     if (!kind)
       return emitOpError() << "optimizer needs a string 'kind'";
-    if (kind.getValue() != "sgd")
-      return emitOpError() << "unknown optimizer '" << kind.getValue()
-                           << "' (supported: sgd)";
+    StringRef k = kind.getValue();
+    SmallVector<StringRef> keys;
+    if (k == "sgd")
+      keys = {"lr"};
+    else if (k == "adam")
+      keys = {"lr", "beta1", "beta2", "eps"};
+    else
+      return emitOpError() << "unknown optimizer '" << k
+                           << "' (supported: sgd, adam)";
     for (NamedAttribute entry : opt) {
-      if (entry.getName() == "kind")
+      StringRef name = entry.getName().getValue();
+      if (name == "kind")
         continue;
-      if (entry.getName() != "lr")
-        return emitOpError() << "optimizer 'sgd' has no hyperparameter '"
-                             << entry.getName().getValue()
-                             << "' (it takes: lr)";
-      auto lr = llvm::dyn_cast<FloatAttr>(entry.getValue());
-      if (!lr || !(lr.getValueAsDouble() > 0))
-        return emitOpError() << "optimizer learning rate must be a positive "
-                                "float";
+      if (!llvm::is_contained(keys, name))
+        return emitOpError() << "optimizer '" << k
+                             << "' has no hyperparameter '" << name
+                             << "' (it takes: " << llvm::join(keys, ", ")
+                             << ")";
+      auto v = llvm::dyn_cast<FloatAttr>(entry.getValue());
+      double x = v ? v.getValueAsDouble() : -1;
+      bool beta = name == "beta1" || name == "beta2";
+      bool ok = beta ? x >= 0 && x < 1 : x > 0;
+      if (!v || !ok)
+        return emitOpError() << "optimizer " << name << " must be a float "
+                             << (beta ? "in [0, 1)" : "above 0");
     }
   }
   return success();
@@ -144,16 +159,17 @@ LogicalResult LossOp::verify() {
 
 LogicalResult OutputOp::verify() {
   StringRef metric = getMetric();
-  if (metric != "none" && metric != "binary_accuracy")
+  if (metric != "none" && metric != "binary_accuracy" && metric != "accuracy")
     return emitOpError() << "unknown metric '" << metric
-                         << "' (expected none or binary_accuracy)";
+                         << "' (expected none, binary_accuracy or accuracy)";
   return success();
 }
 
-/// nn.update names its parameter by its nn.param value.
+/// nn.update names what it updates by its nn.param or nn.state value.
 static LogicalResult verifyParamOperand(Operation *op, Value param) {
-  if (!param.getDefiningOp<ParamOp>())
-    return op->emitOpError() << "first operand must be an nn.param";
+  if (!param.getDefiningOp<ParamOp>() && !param.getDefiningOp<StateOp>())
+    return op->emitOpError() << "first operand must be an nn.param or an "
+                                "nn.state";
   return success();
 }
 
@@ -662,5 +678,40 @@ LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(shape))
     return failure();
   types.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 32)));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// softmax, log_softmax, softmax_cross_entropy
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyAxis(Operation *op, Value input, int64_t axis) {
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError() << "axis " << axis
+                             << " is out of range for a rank-" << rank
+                             << " tensor";
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  return verifyAxis(*this, getInput(), getAxis());
+}
+LogicalResult LogSoftmaxOp::verify() {
+  return verifyAxis(*this, getInput(), getAxis());
+}
+
+LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> logits = shapeOf(adaptor.getLogits());
+  ArrayRef<int64_t> labels = shapeOf(adaptor.getLabels());
+  if (logits.empty() || logits.drop_back() != labels)
+    return shapeError(
+        loc, {{"logits", adaptor.getLogits()}, {"labels", adaptor.getLabels()}},
+        "softmax_cross_entropy needs logits [..., classes] and labels [...] "
+        "of the same leading shape, got " +
+            formatShape(logits) + " and " + formatShape(labels));
+  types.push_back(f32Tensor(ctx, {}));
   return success();
 }

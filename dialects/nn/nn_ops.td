@@ -77,11 +77,24 @@ def NN_ParamOp : NN_Op<"param", [HasParent<"ModelOp">]> {
   let hasVerifier = 1;
 }
 
+def NN_StateOp : NN_Op<"state", [HasParent<"ModelOp">]> {
+  let summary = "optimizer state: persistent, not trained, starts at zero";
+  let description = [{
+    Declared by --kiln-optimizer (Adam's moments); the runtime keeps it
+    across steps like a parameter and checkpoints it with them.
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
 def NN_HyperOp : NN_Op<"hyper", [HasParent<"ModelOp">]> {
   let summary = "a hyperparameter the runtime sets at every step";
   let description = [{
-    A scalar the compiled step reads at run time (the learning rate), so a
-    new value needs no recompile. `default` is the value the model declared.
+    A scalar the compiled step reads at run time, so a new value needs no
+    recompile: `lr` (the learning rate; `default` is the model's) and
+    `step` (the 1-based number of the step being taken, set by the runtime
+    for Adam's bias correction).
   }];
   let arguments = (ins StrAttr:$name, F64Attr:$default_value);
   let results = (outs NN_Scalar:$result);
@@ -103,7 +116,8 @@ def NN_OutputOp : NN_Op<"output", [HasParent<"ModelOp">]> {
   let summary = "a named model output (a prediction)";
   let description = [{
     `metric` names how the runtime scores the output against the model's
-    label input: `"binary_accuracy"` (output > 0.5 equals the label) or
+    label input: `"binary_accuracy"` (output > 0.5 equals the label),
+    `"accuracy"` (argmax of the last dim equals an i32 class label) or
     `"none"`.
   }];
   let arguments = (ins StrAttr:$name, NN_DataTensor:$value,
@@ -253,6 +267,20 @@ def NN_AbsOp : NN_UnaryOp<"abs", "|x| (derivative sign(x), 0 at 0)">;
 def NN_SignOp : NN_UnaryOp<"sign", "-1, 0 or 1 (derivative 0)">;
 def NN_SinOp : NN_UnaryOp<"sin", "sin x">;
 def NN_CosOp : NN_UnaryOp<"cos", "cos x">;
+def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0) (derivative 0 at 0)">;
+
+class NN_AxisOp<string mnemonic, string what>
+    : NN_ComputeOp<mnemonic, [SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  let summary = what # " along `axis`, numerically stable (max subtracted)";
+  let arguments = (ins NN_F32Tensor:$input, I64Attr:$axis);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$input `axis` `=` $axis attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_SoftmaxOp : NN_AxisOp<"softmax", "exp(x) / Σ exp(x)">;
+def NN_LogSoftmaxOp : NN_AxisOp<"log_softmax", "x − log Σ exp(x)">;
 
 class NN_ReduceOp<string mnemonic, string what>
     : NN_ComputeOp<mnemonic, [InferTypeOpAdaptor,
@@ -393,7 +421,7 @@ def NN_ElementCountOp : NN_ComputeOp<"element_count", [InferTypeOpAdaptor,
     Reads only the input's shape, so a mean over the (dynamic) batch dim can
     divide by the batch size known at run time. Folds when the axes are static.
   }];
-  let arguments = (ins NN_F32Tensor:$input, DenseI64ArrayAttr:$axes);
+  let arguments = (ins NN_AnyTensor:$input, DenseI64ArrayAttr:$axes);
   let results = (outs NN_Scalar:$result);
   let assemblyFormat = "$input `axes` `=` $axes attr-dict `:` type($input)";
   let hasVerifier = 1;
@@ -416,6 +444,23 @@ def NN_BinaryCrossEntropyOp : NN_LossFnOp<"binary_cross_entropy",
     Takes probabilities `a` in [0, 1]. The logarithms are clamped at -100 (as
     PyTorch does) so a saturated sigmoid gives a large finite loss.
   }];
+}
+
+def NN_SoftmaxCrossEntropyOp : NN_ComputeOp<"softmax_cross_entropy", [
+    InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+                              ["isDifferentiableOperand"]>]> {
+  let summary = "mean over samples of −log softmax(logits)[label]";
+  let description = [{
+    Logits `[..., C]` with classes along the last dim, labels `[...]` of
+    class indices (i32). Stable (log-sum-exp with the max subtracted); its
+    gradient with respect to the logits is (softmax − one_hot(label)) / n.
+    The labels are data and not differentiable. A label outside [0, C)
+    reads the nearest class.
+  }];
+  let arguments = (ins NN_F32Tensor:$logits, NN_I32Tensor:$labels);
+  let results = (outs NN_Scalar:$result);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` functional-type(operands, results)";
 }
 
 def NN_BinaryCrossEntropyGradOp : NN_ComputeOp<"binary_cross_entropy_grad", [

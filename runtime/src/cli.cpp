@@ -50,6 +50,8 @@ training:
   --lr X                learning rate (default: the model's)
   --log-every N         print every N epochs (default: about 20 lines)
   --quiet               print only the final line
+  --profile             time every kernel of train_step and print the
+                        heaviest
 )";
 
 const char *kDerivativesHelp = R"(usage: %s derivatives [data options] [--batch-size N]
@@ -239,7 +241,7 @@ int train(const kiln_model &model, int argc, char **argv) {
   Args a = parseArgs(argc, argv,
                      withData({"write-split", "epochs", "batch-size", "lr",
                                "log-every"}),
-                     {"quiet", "help"});
+                     {"quiet", "help", "profile"});
   if (a.flags.count("help")) {
     std::printf(kTrainHelp, argv[0], kDataHelp);
     return 0;
@@ -274,6 +276,7 @@ int train(const kiln_model &model, int argc, char **argv) {
   opts.batchSize = toInt(a, "batch-size", 32, 1);
   opts.logEvery = toInt(a, "log-every", 0, 0);
   opts.quiet = a.flags.count("quiet");
+  opts.profile = a.flags.count("profile");
   if (!opts.quiet)
     std::printf("model %s: %lld parameters; %s: %lld training / %lld "
                 "validation samples, %lld features\n",
@@ -346,13 +349,27 @@ int info(const kiln_model &m, int argc, char **argv) {
     int64_t n = 1;
     for (int d = 0; d < p.rank; ++d)
       n *= p.dims[d];
-    total += n;
+    if (p.kind == KILN_PARAM)
+      total += n;
+    if (p.kind == KILN_STATE)
+      continue;
     std::printf("  %-12s %-12s %-15s %8lld  %s\n", p.name,
                 shape(p.rank, p.dims).c_str(),
                 p.init >= 0 && p.init < 9 ? inits[p.init] : "?",
                 static_cast<long long>(n), p.loc);
   }
   std::printf("  total %lld\n", static_cast<long long>(total));
+  int64_t stateCount = 0;
+  for (int i = 0; i < m.num_params; ++i)
+    if (m.params[i].kind == KILN_STATE) {
+      int64_t n = 1;
+      for (int d = 0; d < m.params[i].rank; ++d)
+        n *= m.params[i].dims[d];
+      stateCount += n;
+    }
+  if (stateCount)
+    std::printf("optimizer state: %lld values\n",
+                static_cast<long long>(stateCount));
   std::printf("hyperparameters:\n");
   for (int i = 0; i < m.num_hypers; ++i)
     std::printf("  %-12s %g\n", m.hypers[i].name, m.hypers[i].default_value);

@@ -2,6 +2,7 @@
 #include "executor.h"
 #include "error.h"
 
+#include <chrono>
 #include <cstring>
 
 namespace kiln::rt {
@@ -76,7 +77,16 @@ void Executor::run(int64_t batch) {
     if (call.uses_batch)
       argv_.push_back(&batch32_);
     argv_.push_back(slot(call.output).raw());
-    if (int rc = call.fn(argv_.data()))
+    auto t0 = profile_ ? std::chrono::steady_clock::now()
+                       : std::chrono::steady_clock::time_point();
+    int rc = call.fn(argv_.data());
+    if (profile_) {
+      profile_->resize(fn_.num_calls, 0.0);
+      (*profile_)[c] += std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - t0)
+                            .count();
+    }
+    if (rc)
       throw Error(std::string(fn_.name) + ": kernel " + call.kernel + " (" +
                   call.op + (call.loc[0] ? std::string(" at ") + call.loc : "") +
                   ") failed with Halide error " + std::to_string(rc));

@@ -23,6 +23,8 @@ public:
   int findResult(kiln_binding_kind kind, const std::string &name) const;
 
   void bindArg(int index, Tensor *tensor) { args_[index] = tensor; }
+  /// Times every kernel call into `profile` (seconds per call index).
+  void setProfile(std::vector<double> *profile) { profile_ = profile; }
   /// Runs every kernel for a batch of `batch` samples. Checks the bound
   /// arguments' shapes first.
   void run(int64_t batch);
@@ -36,6 +38,7 @@ private:
   std::vector<int> argOfTensor_;   // tensor id -> argument index or -1
   std::vector<Tensor> owned_;      // per tensor id (unused for arguments)
   std::vector<void *> argv_;       // scratch for kernel calls
+  std::vector<double> *profile_ = nullptr;
   int64_t preparedBatch_ = -1;
   int32_t batch32_ = 0;
 };

@@ -87,6 +87,13 @@ void ModelState::initialize(uint64_t seed) {
   }
 }
 
+bool ModelState::hasHyper(const std::string &name) const {
+  for (int i = 0; i < desc.num_hypers; ++i)
+    if (name == desc.hypers[i].name)
+      return true;
+  return false;
+}
+
 void ModelState::setHyper(const std::string &name, double value) {
   for (int i = 0; i < desc.num_hypers; ++i)
     if (name == desc.hypers[i].name) {
@@ -99,8 +106,9 @@ void ModelState::setHyper(const std::string &name, double value) {
 
 int64_t ModelState::parameterCount() const {
   int64_t n = 0;
-  for (const Tensor &t : params)
-    n += t.size();
+  for (int i = 0; i < desc.num_params; ++i)
+    if (desc.params[i].kind == KILN_PARAM)
+      n += params[i].size();
   return n;
 }
 

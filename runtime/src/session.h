@@ -23,14 +23,19 @@ public:
   /// parameter draws from its own stream of `seed`.
   void initialize(uint64_t seed);
   void setHyper(const std::string &name, double value);
+  bool hasHyper(const std::string &name) const;
+  /// Trained parameters (optimizer state not counted).
   int64_t parameterCount() const;
   /// Index of the parameter called `name`, or -1.
   int findParam(const std::string &name) const;
 
   const kiln_model &desc;
-  std::vector<Tensor> params;
+  std::vector<Tensor> params; // parameters and optimizer state, table order
   std::vector<Tensor> hypers; // scalars
   int featureInput = -1, labelInput = -1;
+  /// Training steps taken; the `step` hyperparameter (Adam's t) is the
+  /// next one, 1-based.
+  int64_t steps = 0;
 };
 
 /// fan_in, fan_out of a parameter shape: [in, out] for rank 2, [n] → n, n;

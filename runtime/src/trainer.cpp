@@ -33,11 +33,16 @@ double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
   for (int64_t i = static_cast<int64_t>(rows.size()) - 1; i > 0; --i)
     std::swap(rows[i], rows[rng.below(i + 1)]);
   double total = 0;
-  std::vector<Tensor> &params = session_.state.params;
+  ModelState &state = session_.state;
+  std::vector<Tensor> &params = state.params;
+  bool counted = state.hasHyper("step");
   for (size_t start = 0; start < rows.size(); start += batch) {
     int64_t n = std::min<int64_t>(batch, rows.size() - start);
     session_.feed(data, rows.data() + start, n);
+    if (counted)
+      state.setHyper("step", static_cast<double>(state.steps + 1));
     train_->run(n);
+    ++state.steps;
     double loss = trainLoss_ >= 0 ? train_->result(trainLoss_).data()[0] : 0;
     if (!std::isfinite(loss))
       throw Error("the training loss became " + std::to_string(loss) +
@@ -68,11 +73,23 @@ EvalResult Trainer::evaluate(const Dataset &data,
       Tensor &t = eval_->result(r);
       if (b.kind == KILN_BIND_LOSS)
         res.loss += t.data()[0] * n; // mean losses: weight by chunk size
-      if (b.kind == KILN_BIND_OUTPUT &&
-          !std::strcmp(b.metric, "binary_accuracy")) {
+      if (b.kind != KILN_BIND_OUTPUT)
+        continue;
+      if (!std::strcmp(b.metric, "binary_accuracy")) {
         for (int64_t k = 0; k < t.size(); ++k)
           res.correct += (t.get(k) > 0.5) == (session_.y.get(k) > 0.5);
         res.counted += t.size();
+      } else if (!std::strcmp(b.metric, "accuracy")) {
+        // Scores [rows, classes] against class labels [rows].
+        int64_t classes = t.dims().back(), rowsHere = t.size() / classes;
+        for (int64_t r = 0; r < rowsHere; ++r) {
+          int64_t best = 0;
+          for (int64_t c = 1; c < classes; ++c)
+            if (t.get(r * classes + c) > t.get(r * classes + best))
+              best = c;
+          res.correct += best == static_cast<int64_t>(session_.y.get(r));
+        }
+        res.counted += rowsHere;
       }
     }
   }
@@ -102,6 +119,8 @@ void Trainer::fit(const Dataset &data, const Split &split,
   };
   double loss = 0;
   EvalResult score;
+  if (opts.profile)
+    train_->setProfile(&profile_);
   auto started = std::chrono::steady_clock::now();
   for (int64_t e = 1; e <= opts.epochs; ++e) {
     auto t0 = std::chrono::steady_clock::now();
@@ -130,6 +149,26 @@ void Trainer::fit(const Dataset &data, const Split &split,
   line("final:", loss, score, true);
   std::fprintf(log_, "  (%lld epochs in %.3f s)\n",
                static_cast<long long>(opts.epochs), total);
+  if (opts.profile && !profile_.empty()) {
+    const kiln_function &fn = *session_.state.desc.train_step;
+    std::vector<int> order(profile_.size());
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = static_cast<int>(i);
+    std::sort(order.begin(), order.end(),
+              [&](int a, int b) { return profile_[a] > profile_[b]; });
+    double sum = 0;
+    for (double t : profile_)
+      sum += t;
+    std::fprintf(log_, "profile: train_step kernels, %.3f s in %d calls per "
+                       "step; the heaviest:\n",
+                 sum, fn.num_calls);
+    for (size_t i = 0; i < std::min<size_t>(order.size(), 15); ++i) {
+      const kiln_call &c = fn.calls[order[i]];
+      std::fprintf(log_, "  %6.2f%%  %8.3f s  %-10s %-28s %s\n",
+                   100 * profile_[order[i]] / sum, profile_[order[i]],
+                   c.kernel, c.op, c.loc);
+    }
+  }
   std::fflush(log_);
 }
 

@@ -16,6 +16,7 @@ struct TrainOptions {
   int64_t batchSize = 32;
   int64_t logEvery = 0; // 0: about 20 lines per run
   bool quiet = false;
+  bool profile = false; // time every kernel of train_step
 };
 
 struct EvalResult {
@@ -47,6 +48,7 @@ private:
   Session &session_;
   FILE *log_;
   Executor *train_, *eval_;
+  std::vector<double> profile_;
   int trainLoss_ = -1;
   std::vector<std::pair<int, int>> updates_; // result index, param index
 };

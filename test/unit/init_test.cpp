@@ -40,11 +40,11 @@ TEST(Init, Fans) {
 
 TEST(Init, XavierHeAndConstantsFollowTheirFormulas) {
   const kiln_param params[] = {
-      {"xu", 2, {300, 100}, KILN_INIT_XAVIER_UNIFORM, {0, 0}, ""},
-      {"hn", 2, {400, 200}, KILN_INIT_HE_NORMAL, {0, 0}, ""},
-      {"c", 1, {5}, KILN_INIT_CONSTANT, {0.25, 0}, ""},
-      {"u", 1, {10000}, KILN_INIT_UNIFORM, {2, 3}, ""},
-      {"z", 0, {0}, KILN_INIT_ZEROS, {0, 0}, ""},
+      {"xu", KILN_PARAM, 2, {300, 100}, KILN_INIT_XAVIER_UNIFORM, {0, 0}, ""},
+      {"hn", KILN_PARAM, 2, {400, 200}, KILN_INIT_HE_NORMAL, {0, 0}, ""},
+      {"c", KILN_PARAM, 1, {5}, KILN_INIT_CONSTANT, {0.25, 0}, ""},
+      {"u", KILN_PARAM, 1, {10000}, KILN_INIT_UNIFORM, {2, 3}, ""},
+      {"z", KILN_PARAM, 0, {0}, KILN_INIT_ZEROS, {0, 0}, ""},
   };
   kiln_model m = modelWith(params, 5);
   ModelState s(m);
@@ -67,7 +67,7 @@ TEST(Init, XavierHeAndConstantsFollowTheirFormulas) {
 
 TEST(Init, SeedReproducesAndDiffers) {
   const kiln_param params[] = {
-      {"w", 2, {8, 8}, KILN_INIT_HE_UNIFORM, {0, 0}, ""}};
+      {"w", KILN_PARAM, 2, {8, 8}, KILN_INIT_HE_UNIFORM, {0, 0}, ""}};
   kiln_model m = modelWith(params, 1);
   ModelState a(m), b(m), c(m);
   a.initialize(5);

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 2
+#define KILN_ABI_VERSION 3
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
@@ -91,8 +91,13 @@ enum kiln_init_kind {
   KILN_INIT_HE_NORMAL = 8
 };
 
+/* Persistent tensors: trained parameters and optimizer state (Adam's
+ * moments), both kept across steps; state starts at zero. */
+enum kiln_param_kind { KILN_PARAM = 0, KILN_STATE = 1 };
+
 typedef struct kiln_param {
   const char *name;
+  int32_t kind; /* enum kiln_param_kind */
   int32_t rank;
   int64_t dims[KILN_MAX_RANK];
   int32_t init; /* enum kiln_init_kind */

@@ -45,7 +45,7 @@ nn.model @m {
 
 nn.model @m {
   %x = nn.input "x" : tensor<?x3xf32>
-  // expected-error @+1 {{unknown metric 'f1' (expected none or binary_accuracy)}}
+  // expected-error @+1 {{unknown metric 'f1' (expected none, binary_accuracy or accuracy)}}
   nn.output "o" %x {metric = "f1"} : tensor<?x3xf32>
 }
 
@@ -70,7 +70,7 @@ nn.model @m {
 
 nn.model @m {
   %x = nn.input "x" : tensor<3xf32>
-  // expected-error @+1 {{first operand must be an nn.param}}
+  // expected-error @+1 {{first operand must be an nn.param or an nn.state}}
   nn.update %x, %x : tensor<3xf32>
 }
 
@@ -129,8 +129,8 @@ nn.model @m attributes {optimizer = {lr = 0.1 : f64}} {
 
 // -----
 
-// expected-error @+1 {{unknown optimizer 'adam' (supported: sgd)}}
-nn.model @m attributes {optimizer = {kind = "adam"}} {
+// expected-error @+1 {{unknown optimizer 'rmsprop' (supported: sgd, adam)}}
+nn.model @m attributes {optimizer = {kind = "rmsprop"}} {
 }
 
 // -----
@@ -141,7 +141,7 @@ nn.model @m attributes {optimizer = {kind = "sgd", momentum = 0.9 : f64}} {
 
 // -----
 
-// expected-error @+1 {{optimizer learning rate must be a positive float}}
+// expected-error @+1 {{optimizer lr must be a float above 0}}
 nn.model @m attributes {optimizer = {kind = "sgd", lr = -1.0 : f64}} {
 }
 
@@ -461,5 +461,30 @@ func.func @f(%a: tensor<?x10xf32>) {
 func.func @f(%a: tensor<3xi1>) {
   // expected-error @+1 {{operand #0 must be ranked tensor of 32-bit float values}}
   %0 = nn.sqrt %a : tensor<3xi1>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{optimizer beta2 must be a float in [0, 1)}}
+nn.model @m attributes {optimizer = {kind = "adam", beta2 = 1.0 : f64}} {
+}
+
+// -----
+
+func.func @f(%a: tensor<?x3xf32>) {
+  // expected-error @+1 {{'nn.softmax' op axis 2 is out of range for a rank-2 tensor}}
+  %0 = nn.softmax %a axis = 2 : tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%z: tensor<?x3xf32>, %l: tensor<?x1xi32>) {
+  // expected-note @-1 {{logits (?x3) is defined here}}
+  // expected-note @-2 {{labels (?x1) is defined here}}
+  // expected-error @+2 {{softmax_cross_entropy needs logits [..., classes] and labels [...] of the same leading shape, got ?x3 and ?x1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.softmax_cross_entropy %z, %l : (tensor<?x3xf32>, tensor<?x1xi32>) -> tensor<f32>
   return
 }

@@ -89,14 +89,20 @@ KILN_API Init he_normal();      ///< N(0, 2/fan_in)
 struct Optimizer {
   std::string kind;
   double lr;
+  double beta1 = 0, beta2 = 0, eps = 0;
 };
 namespace optim {
 /// Stochastic gradient descent θ ← θ − lr·g.
 KILN_API Optimizer sgd(double lr = 0.01);
+/// Adam with bias correction (Kingma & Ba).
+KILN_API Optimizer adam(double lr = 1e-3, double beta1 = 0.9,
+                        double beta2 = 0.999, double eps = 1e-8);
 } // namespace optim
 
-/// How the runtime scores an output against the model's label.
-enum class Metric { none, binary_accuracy };
+/// How the runtime scores an output against the model's label:
+/// binary_accuracy compares output > 0.5 with a 0/1 label, accuracy the
+/// argmax of the last dim with an i32 class label.
+enum class Metric { none, binary_accuracy, accuracy };
 
 /// Element types of inputs: float features and targets, or integer class
 /// labels (for one_hot and the like).
@@ -167,6 +173,11 @@ KILN_API Tensor neg(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor exp(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor log(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor sigmoid(Tensor x, Loc loc = Loc::current());
+KILN_API Tensor relu(Tensor x, Loc loc = Loc::current());
+/// softmax / log_softmax along `axis` (the last by default), stable.
+KILN_API Tensor softmax(Tensor x, int64_t axis = -1, Loc loc = Loc::current());
+KILN_API Tensor log_softmax(Tensor x, int64_t axis = -1,
+                            Loc loc = Loc::current());
 KILN_API Tensor sqrt(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor abs(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor sign(Tensor x, Loc loc = Loc::current());
@@ -230,6 +241,10 @@ KILN_API Tensor mse(Tensor prediction, Tensor target, Loc loc = Loc::current());
 /// −(1/n) Σ [y ln p + (1 − y) ln(1 − p)] on probabilities p.
 KILN_API Tensor binary_cross_entropy(Tensor probability, Tensor target,
                                      Loc loc = Loc::current());
+/// Mean over samples of −log softmax(logits)[label]: logits [..., classes],
+/// labels [...] of i32 class indices. Fused and numerically stable.
+KILN_API Tensor softmax_cross_entropy(Tensor logits, Tensor labels,
+                                      Loc loc = Loc::current());
 
 // ---- Layers ---------------------------------------------------------------
 /// Fully connected y = x·W + b with parameters "<name>.w" ([in, units]) and

@@ -91,17 +91,18 @@ int main(int argc, char **argv) {
       Case c{std::atoi(argv[i]), std::atoi(argv[i + 1]), std::atoi(argv[i + 2]),
              false, false};
       i += 2;
-      if (i + 1 < argc && (!std::strcmp(argv[i + 1], "nn") ||
-                           !std::strcmp(argv[i + 1], "nt") ||
-                           !std::strcmp(argv[i + 1], "tn"))) {
+      if (i + 1 < argc &&
+          (!std::strcmp(argv[i + 1], "nn") || !std::strcmp(argv[i + 1], "nt") ||
+           !std::strcmp(argv[i + 1], "tn"))) {
         std::string t = argv[++i];
         c.ta = t[0] == 't';
         c.tb = t[1] == 't';
       }
       cases.push_back(c);
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--repeat N] [M K N "
-                           "[nn|nt|tn]]...\n",
+      std::fprintf(stderr,
+                   "usage: %s [--threads N] [--repeat N] [M K N "
+                   "[nn|nt|tn]]...\n",
                    argv[0]);
       return 1;
     }
@@ -141,9 +142,9 @@ int main(int argc, char **argv) {
         loc, "mm", b.getFunctionType({f32(ar, ac), f32(br, bc)}, {}));
     Block *entry = fn.addEntryBlock();
     b.setInsertionPointToEnd(entry);
-    auto mm = b.create<kiln::nn::MatmulOp>(loc, f32(c.m, c.n),
-                                           entry->getArgument(0),
-                                           entry->getArgument(1), c.ta, c.tb);
+    auto mm =
+        b.create<kiln::nn::MatmulOp>(loc, f32(c.m, c.n), entry->getArgument(0),
+                                     entry->getArgument(1), c.ta, c.tb);
     b.create<func::ReturnOp>(loc);
 
     kiln::hl::KernelPlan k;
@@ -160,7 +161,8 @@ int main(int argc, char **argv) {
       *p = u(rng);
     kp->inputs[0].set(A);
     kp->inputs[1].set(B);
-    H::Pipeline pipeline(kp->output);
+    kp->batch.set(c.m);
+    H::Pipeline pipeline(kp->outputs);
     pipeline.compile_jit(target);
     double kiln = bestSeconds([&] { pipeline.realize(C); }, repeat);
     double flops = 2.0 * c.m * c.n * c.k;

@@ -12,6 +12,7 @@
 #include "compiler/halide/emit_table.h"
 #include "compiler/halide/plan.h"
 #include "compiler/passes/passes.h"
+#include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -33,32 +34,43 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { Binary, NN, Grad, Jvp, Optimizer, Steps, Table, Halide };
+enum class Emit {
+  Binary,
+  NN,
+  Grad,
+  Jvp,
+  Optimizer,
+  Steps,
+  Kern,
+  Table,
+  Halide
+};
 
 cl::OptionCategory buildCategory("kiln build options");
 
 cl::opt<std::string> inputFile(cl::Positional, cl::Required,
                                cl::desc("<model.cpp | model.mlir>"),
                                cl::cat(buildCategory));
-cl::opt<std::string> outputFile("o", cl::desc("Output file (executable, or "
-                                              "the stage --emit prints)"),
+cl::opt<std::string> outputFile("o",
+                                cl::desc("Output file (executable, or "
+                                         "the stage --emit prints)"),
                                 cl::value_desc("file"), cl::cat(buildCategory));
 cl::opt<Emit> emit(
     "emit", cl::desc("Print one stage instead of building an executable"),
     cl::init(Emit::Binary),
-    cl::values(clEnumValN(Emit::NN, "nn", "the model as written (00-nn)"),
-               clEnumValN(Emit::Grad, "grad",
-                          "after reverse-mode autodiff (01-grad)"),
-               clEnumValN(Emit::Jvp, "jvp",
-                          "after autodiff and forward mode (implies --jvp)"),
-               clEnumValN(Emit::Optimizer, "optimizer",
-                          "after the optimizer update (02-optimizer)"),
-               clEnumValN(Emit::Steps, "steps",
-                          "train_step/eval_step/predict functions (03-steps)"),
-               clEnumValN(Emit::Halide, "halide",
-                          "each kernel's lowered Halide statement"),
-               clEnumValN(Emit::Table, "table",
-                          "the generated step table (C)")),
+    cl::values(
+        clEnumValN(Emit::NN, "nn", "the model as written (00-nn)"),
+        clEnumValN(Emit::Grad, "grad", "after reverse-mode autodiff (01-grad)"),
+        clEnumValN(Emit::Jvp, "jvp",
+                   "after autodiff and forward mode (implies --jvp)"),
+        clEnumValN(Emit::Optimizer, "optimizer",
+                   "after the optimizer update (02-optimizer)"),
+        clEnumValN(Emit::Steps, "steps",
+                   "train_step/eval_step/predict functions (03-steps)"),
+        clEnumValN(Emit::Kern, "kern", "the fused kern.kernel ops (04-kern)"),
+        clEnumValN(Emit::Halide, "halide",
+                   "each kernel's lowered Halide statement"),
+        clEnumValN(Emit::Table, "table", "the generated step table (C)")),
     cl::cat(buildCategory));
 cl::opt<std::string> dumpDir("dump-ir",
                              cl::desc("Write every stage into this directory "
@@ -75,6 +87,15 @@ cl::opt<std::string> jvpWrt(
              "`derivatives` prints them): of every parameter, or of the "
              "comma-separated parameters/inputs given"),
     cl::value_desc("names"), cl::cat(buildCategory));
+cl::opt<bool> noFusion("no-fusion",
+                       cl::desc("One kernel per op (to compare with fusion)"),
+                       cl::cat(buildCategory));
+cl::opt<std::string> schedule(
+    "schedule",
+    cl::desc("Schedules of the non-matmul kernels: 'kiln' (default) or "
+             "auto:Adams2019, auto:Li2018, auto:Mullapudi2016 (Halide's "
+             "autoschedulers); matmuls always use kiln's template"),
+    cl::init("kiln"), cl::cat(buildCategory));
 cl::opt<bool> keepTemps("keep-temps",
                         cl::desc("Keep the work directory and print its path"),
                         cl::cat(buildCategory));
@@ -91,6 +112,7 @@ constexpr StageInfo kStages[] = {
     {kiln::Stage::Grad, Emit::Grad, "01-grad.mlir"},
     {kiln::Stage::Optimizer, Emit::Optimizer, "02-optimizer.mlir"},
     {kiln::Stage::Steps, Emit::Steps, "03-steps.mlir"},
+    {kiln::Stage::Kern, Emit::Kern, "04-kern.mlir"},
 };
 
 std::string pathJoin(llvm::StringRef dir, llvm::StringRef file) {
@@ -225,8 +247,8 @@ int Build::run() {
   work.path = std::string(tmp);
   if (!dumpDir.empty())
     if (auto ec = llvm::sys::fs::create_directories(dumpDir)) {
-      llvm::errs() << "error: cannot create " << dumpDir << ": "
-                   << ec.message() << "\n";
+      llvm::errs() << "error: cannot create " << dumpDir << ": " << ec.message()
+                   << "\n";
       return 1;
     }
 
@@ -238,7 +260,8 @@ int Build::run() {
   }
 
   DialectRegistry registry;
-  registry.insert<kiln::nn::NNDialect, func::FuncDialect>();
+  registry.insert<kiln::nn::NNDialect, kiln::kern::KernDialect,
+                  func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // Errors point at the user's lines; a generic dump of the op is noise.
@@ -253,14 +276,27 @@ int Build::run() {
       return failure(); // not handled: print it
     return success(!errorLocs.insert(d.getLocation()).second);
   });
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(nnFile, sourceMgr,
-                                                           &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(nnFile, sourceMgr, &context);
   if (!module)
     return 1;
 
   std::string out = outputFile.empty() ? "-" : outputFile.getValue();
   kiln::StageOptions stageOptions;
   stageOptions.jvp = jvpWrt.getNumOccurrences() > 0 || emit == Emit::Jvp;
+  stageOptions.fusion = !noFusion;
+  if (schedule != "kiln") {
+    llvm::StringRef s = schedule;
+    llvm::StringRef name = s.drop_front(5);
+    if (!s.starts_with("auto:") ||
+        (name != "Adams2019" && name != "Li2018" && name != "Mullapudi2016")) {
+      llvm::errs() << "error: --schedule must be kiln or auto:Adams2019, "
+                      "auto:Li2018 or auto:Mullapudi2016, got '"
+                   << s << "'\n";
+      return 1;
+    }
+    stageOptions.autoschedule = name.str();
+  }
   for (llvm::StringRef name : llvm::split(jvpWrt.getValue(), ','))
     if (!name.trim().empty())
       stageOptions.jvpWrt.push_back(name.trim().str());
@@ -274,9 +310,10 @@ int Build::run() {
     if (!dump(s.file, *module))
       return 1;
     if (emit == s.emit || (emit == Emit::Jvp && s.stage == kiln::Stage::Grad))
-      return writeFile(out, [&](llvm::raw_ostream &os) {
-               module->print(os, OpPrintingFlags());
-             })
+      return writeFile(out,
+                       [&](llvm::raw_ostream &os) {
+                         module->print(os, OpPrintingFlags());
+                       })
                  ? 0
                  : 1;
   }
@@ -309,9 +346,10 @@ int Build::run() {
   }
   std::string resolved = *kiln::hl::resolveTarget(target, targetError);
   if (emit == Emit::Table)
-    return writeFile(out, [&](llvm::raw_ostream &os) {
-             kiln::hl::emitTable(*plan, resolved, os);
-           })
+    return writeFile(out,
+                     [&](llvm::raw_ostream &os) {
+                       kiln::hl::emitTable(*plan, resolved, os);
+                     })
                ? 0
                : 1;
 
@@ -324,7 +362,8 @@ int Build::run() {
     kiln::hl::emitTable(*plan, objects->target, os);
   };
   if (!writeFile(tableFile, writeTable) ||
-      (!dumpDir.empty() && !writeFile(pathJoin(dumpDir, "06-table.cpp"), writeTable)))
+      (!dumpDir.empty() &&
+       !writeFile(pathJoin(dumpDir, "06-table.cpp"), writeTable)))
     return 1;
   return link(*objects, tableFile) ? 0 : 1;
 }
@@ -334,7 +373,8 @@ void printUsage(llvm::raw_ostream &os) {
         " - compile a neural-network model to a native executable\n\n"
         "USAGE:\n"
         "  kiln build <model.cpp|model.mlir> -o <executable> [options]\n"
-        "  kiln build <model> --emit=nn|grad|jvp|optimizer|steps|halide|table\n"
+        "  kiln build <model> "
+        "--emit=nn|grad|jvp|optimizer|steps|kern|halide|table\n"
         "  kiln build --help     all build options\n"
         "  kiln --version\n\n"
         "The executable trains and runs the model: ./model train --help\n";

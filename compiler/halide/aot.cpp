@@ -7,6 +7,10 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/halide/backend.h"
 #include "compiler/halide/lower_ops.h"
+#include "dialects/kern/kern_dialect.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -31,6 +35,51 @@ std::optional<std::string> resolveTarget(const std::string &target,
 
 namespace {
 
+/// Kernels scheduled "auto:<name>" get that Halide autoscheduler (its
+/// plugin loaded once), with estimates from the static shapes and a batch
+/// of 128.
+LogicalResult autoschedule(H::Pipeline &pipeline, const KernelPlan &k,
+                           const H::Target &target) {
+  auto kernel = dyn_cast<kern::KernelOp>(k.op);
+  if (!kernel || !kernel.getSchedule().starts_with("auto:"))
+    return success();
+  std::string name = kernel.getSchedule().drop_front(5).str();
+  static llvm::StringSet<> loaded;
+  if (!loaded.contains(name)) {
+    std::string lower = llvm::StringRef(name).lower();
+    std::string path = std::string(KILN_HALIDE_PLUGIN_DIR) +
+                       "/libautoschedule_" + lower + ".so";
+    try {
+      H::load_plugin(path);
+    } catch (const H::Error &e) {
+      return k.op->emitError() << "cannot load the Halide autoscheduler '"
+                               << name << "' from " << path << ": " << e.what();
+    }
+    loaded.insert(name);
+  }
+  // Estimates: every buffer's extents, a batch of 128 for dynamic dims.
+  auto extent = [](int64_t d) {
+    return ShapedType::isDynamic(d) ? 128 : static_cast<int>(d);
+  };
+  std::vector<std::vector<unsigned>> groups =
+      resultGroups(kernel.getResultTypes());
+  for (auto [f, group] : llvm::zip(pipeline.outputs(), groups)) {
+    ArrayRef<int64_t> shape =
+        cast<RankedTensorType>(kernel.getResult(group[0]).getType()).getShape();
+    std::vector<H::Var> args = f.args();
+    for (size_t hd = 0; hd < args.size(); ++hd)
+      f.set_estimate(args[hd], 0, extent(shape[shape.size() - 1 - hd]));
+  }
+  try {
+    pipeline.auto_schedule(name, target, H::MachineParams(2, 4 << 20, 40));
+  } catch (const H::Error &e) {
+    return k.op->emitError()
+           << "the Halide autoscheduler '" << name << "' failed on kernel "
+           << k.name << ": " << e.what();
+  }
+  return success();
+}
+
 /// Builds every kernel's Halide module; nullopt after an error was emitted.
 std::optional<std::vector<H::Module>> buildModules(const ModelPlan &plan,
                                                    const H::Target &target) {
@@ -40,11 +89,13 @@ std::optional<std::vector<H::Module>> buildModules(const ModelPlan &plan,
       std::optional<KernelPipeline> kp = buildKernel(k, target);
       if (!kp)
         return std::nullopt;
-      H::Pipeline pipeline(kp->output);
+      H::Pipeline pipeline(kp->outputs);
+      if (failed(autoschedule(pipeline, k, target)))
+        return std::nullopt;
       modules.push_back(pipeline.compile_to_module(kp->args, k.name, target));
     } catch (const H::Error &e) {
-      k.op->emitError() << "Halide failed to compile kernel " << k.name
-                        << " ('" << k.op->getName() << "'): " << e.what();
+      k.op->emitError() << "Halide failed to compile kernel " << k.name << " ("
+                        << k.ops << "): " << e.what();
       return std::nullopt;
     }
   }
@@ -107,8 +158,7 @@ LogicalResult printLoweredKernels(const ModelPlan &plan,
     llvm::errs() << "error: " << error << "\n";
     return failure();
   }
-  H::Target target =
-      H::Target(*resolved).with_feature(H::Target::NoRuntime);
+  H::Target target = H::Target(*resolved).with_feature(H::Target::NoRuntime);
   auto modules = buildModules(plan, target);
   if (!modules)
     return failure();
@@ -127,8 +177,7 @@ LogicalResult printLoweredKernels(const ModelPlan &plan,
       return failure();
     }
     auto buffer = llvm::MemoryBuffer::getFile(tmp);
-    os << "// ----- " << k.name << ": " << k.op->getName() << " at " << k.loc
-       << "\n";
+    os << "// ----- " << k.name << ": " << k.ops << " at " << k.loc << "\n";
     if (buffer)
       os << (*buffer)->getBuffer() << "\n";
   }

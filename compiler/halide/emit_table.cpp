@@ -9,11 +9,11 @@ using namespace mlir;
 
 namespace kiln::hl {
 
-static_assert(static_cast<int>(nn::InitKind::he_normal) == KILN_INIT_HE_NORMAL &&
+static_assert(static_cast<int>(nn::InitKind::he_normal) ==
+                      KILN_INIT_HE_NORMAL &&
                   static_cast<int>(nn::InitKind::zeros) == KILN_INIT_ZEROS,
               "InitKind and kiln_init_kind must agree");
-static_assert(static_cast<int>(BindKind::LossTangent) ==
-                  KILN_BIND_LOSS_TANGENT,
+static_assert(static_cast<int>(BindKind::LossTangent) == KILN_BIND_LOSS_TANGENT,
               "BindKind and kiln_binding_kind must agree");
 static_assert(static_cast<int>(DType::Bool) == KILN_BOOL,
               "DType and kiln_dtype must agree");
@@ -94,21 +94,24 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
   bindings("args", f.args);
   bindings("results", f.results);
 
-  for (auto [i, c] : llvm::enumerate(f.calls)) {
-    os << "static const int32_t " << p << "_in" << i << "[] = {";
-    for (auto [j, t] : llvm::enumerate(c.inputs))
+  auto ids = [&](const char *what, size_t i, ArrayRef<int> list) {
+    os << "static const int32_t " << p << "_" << what << i << "[] = {";
+    for (auto [j, t] : llvm::enumerate(list))
       os << (j ? ", " : "") << t;
-    if (c.inputs.empty())
+    if (list.empty())
       os << "0";
     os << "};\n";
+  };
+  for (auto [i, c] : llvm::enumerate(f.calls)) {
+    ids("in", i, c.inputs);
+    ids("out", i, c.outputs);
   }
   os << "static const kiln_call " << p << "_calls[] = {\n";
   for (auto [i, c] : llvm::enumerate(f.calls)) {
     const KernelPlan &k = plan.kernels[c.kernel];
-    os << "  {" << k.name << "_argv, " << quote(k.name) << ", "
-       << quote(k.op->getName().getStringRef()) << ", " << quote(c.loc)
-       << ", " << (k.usesBatch ? 1 : 0) << ", " << c.inputs.size() << ", "
-       << p << "_in" << i << ", " << c.output << "},\n";
+    os << "  {" << k.name << "_argv, " << quote(k.name) << ", " << quote(k.ops)
+       << ", " << quote(c.loc) << ", " << c.inputs.size() << ", " << p << "_in"
+       << i << ", " << c.outputs.size() << ", " << p << "_out" << i << "},\n";
   }
   if (f.calls.empty())
     os << "  {0, 0, 0, 0, 0, 0, 0, 0},\n";
@@ -133,8 +136,7 @@ void emitTable(const ModelPlan &plan, const std::string &target,
   os << "static const kiln_param params[] = {\n";
   for (const ParamPlan &p : plan.params)
     os << "  {" << quote(p.name) << ", " << (p.state ? 1 : 0) << ", "
-       << p.shape.size() << ", "
-       << dims(p.shape) << ", " << p.init << ", {"
+       << p.shape.size() << ", " << dims(p.shape) << ", " << p.init << ", {"
        << llvm::format("%.17g", p.initArgs[0]) << ", "
        << llvm::format("%.17g", p.initArgs[1]) << "}, " << quote(p.loc)
        << "},\n";
@@ -184,8 +186,7 @@ void emitTable(const ModelPlan &plan, const std::string &target,
   os << "const kiln_model kiln_model_desc = {KILN_ABI_VERSION, "
      << quote(plan.name) << ", " << quote(target) << ", "
      << quote(plan.optimizer) << ", " << plan.params.size() << ", params, "
-     << plan.inputs.size() << ", inputs, " << plan.hypers.size()
-     << ", hypers";
+     << plan.inputs.size() << ", inputs, " << plan.hypers.size() << ", hypers";
   for (const char *fn : kStepFunctions)
     os << ", " << find(fn);
   os << ", " << plan.kernels.size() << ", " << dataset << "};\n";

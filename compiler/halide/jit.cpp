@@ -1,6 +1,7 @@
 //===- jit.cpp - run a step function's kernels by Halide JIT --------------===//
 #include "compiler/halide/jit.h"
 #include "compiler/halide/lower_ops.h"
+#include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 
 #include <map>
@@ -62,9 +63,13 @@ runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
     env[arg] = t;
   }
   H::Target target = H::get_jit_target_from_environment();
-  // Compiled pipelines by kernel key: the same op in eval_step, gradient and
-  // jvp compiles once per process.
-  static std::map<std::string, std::pair<KernelPipeline, H::Pipeline>> cache;
+  // Compiled pipelines by kernel key: the same kernel in eval_step,
+  // gradient and jvp compiles once per process.
+  struct Compiled {
+    KernelPipeline kp;
+    H::Pipeline pipeline;
+  };
+  static std::map<std::string, Compiled> cache;
   for (Operation &op : fn.getBody().front()) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
       std::vector<ref::Tensor> results;
@@ -94,6 +99,14 @@ runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
     }
     if (isa<nn::ConstantOp>(op))
       continue; // inlined into its users' kernels
+    // A kern.kernel, or (unfused) one nn op with constants inlined.
+    SmallVector<Value> inputs;
+    if (auto k = dyn_cast<kern::KernelOp>(op))
+      llvm::append_range(inputs, k.getInputs());
+    else
+      for (Value v : op.getOperands())
+        if (!isInlinedConstant(v))
+          inputs.push_back(v);
     try {
       std::string key = kernelKey(&op);
       auto it = cache.find(key);
@@ -101,29 +114,30 @@ runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
         KernelPlan k;
         k.name = "jit_k" + std::to_string(cache.size());
         k.op = &op;
-        k.usesBatch = true;
         std::optional<KernelPipeline> built = buildKernel(k, target);
         if (!built)
           return failure();
-        H::Pipeline pipeline(built->output);
-        it = cache.emplace(key, std::make_pair(*built, pipeline)).first;
+        H::Pipeline pipeline(built->outputs);
+        it = cache.emplace(key, Compiled{*built, pipeline}).first;
       }
-      KernelPipeline *kp = &it->second.first;
-      H::Pipeline &pipeline = it->second.second;
-      unsigned next = 0;
-      for (Value v : op.getOperands())
-        if (!isInlinedConstant(v))
-          kp->inputs[next++].set(toBuffer(env.find(v)->second));
-      kp->batch.set(static_cast<int32_t>(batch));
-      auto type = cast<RankedTensorType>(op.getResult(0).getType());
-      std::vector<int64_t> shape;
-      for (int64_t d : type.getShape())
-        shape.push_back(ShapedType::isDynamic(d) ? batch : d);
-      ref::DType dtype = ref::dtypeOf(type);
-      ref::Tensor out(shape, dtype);
-      H::Buffer<> buffer = toBuffer(out);
-      pipeline.realize(H::Realization({buffer}), target);
-      env[op.getResult(0)] = fromBuffer(buffer, dtype, shape);
+      KernelPipeline &kp = it->second.kp;
+      for (auto [param, v] : llvm::zip(kp.inputs, inputs))
+        param.set(toBuffer(env.find(v)->second));
+      kp.batch.set(static_cast<int32_t>(batch));
+      std::vector<H::Buffer<>> buffers;
+      std::vector<std::vector<int64_t>> shapes;
+      for (unsigned r : kp.bufferOrder) {
+        auto type = cast<RankedTensorType>(op.getResult(r).getType());
+        std::vector<int64_t> shape;
+        for (int64_t d : type.getShape())
+          shape.push_back(ShapedType::isDynamic(d) ? batch : d);
+        buffers.push_back(toBuffer(ref::Tensor(shape, ref::dtypeOf(type))));
+        shapes.push_back(shape);
+      }
+      it->second.pipeline.realize(H::Realization(buffers), target);
+      for (auto [p, r] : llvm::enumerate(kp.bufferOrder))
+        env[op.getResult(r)] = fromBuffer(
+            buffers[p], ref::dtypeOf(op.getResult(r).getType()), shapes[p]);
     } catch (const H::Error &e) {
       return op.emitError() << "Halide JIT failed: " << e.what();
     }

@@ -1,4 +1,10 @@
-//===- lower_ops.cpp - nn ops as Halide Funcs -----------------------------===//
+//===- lower_ops.cpp - kernels as Halide pipelines ------------------------===//
+//
+// Each op of a kernel defines Halide Funcs (no schedule); the kernel then
+// chooses one schedule for the whole pipeline: the matmul template on the
+// output that has the matmul's shape (its epilogue runs per register tile),
+// vectorized and parallel loops elsewhere, and every reduction inside the
+// kernel computed once rather than inlined into each use.
 //
 // Tensors are row-major with MLIR's dim 0 outermost; Halide's first Var is
 // innermost, so every index list here is in MLIR order and reversed only
@@ -6,12 +12,14 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/halide/lower_ops.h"
+#include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 #include "dialects/nn/shape.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <cstdlib>
+#include <map>
 
 using namespace mlir;
 using namespace kiln::nn;
@@ -54,17 +62,22 @@ Index extentsOf(ArrayRef<int64_t> shape, H::Expr batch) {
 }
 
 /// Static extents and strides let Halide check the caller's buffers and
-/// specialise the code; a dynamic (batch) dim gets the batch size.
+/// specialise the code; a dynamic (batch) dim gets the batch size. Only
+/// strides for the second and later buffers of a Tuple output (Halide
+/// ties their extents to the first's).
 template <typename Dims>
-void constrainDims(Dims dimOf, ArrayRef<int64_t> shape, H::Expr batch) {
+void constrainDims(Dims dimOf, ArrayRef<int64_t> shape, H::Expr batch,
+                   bool stridesOnly = false) {
   int rank = shape.size();
   std::optional<int64_t> stride = 1;
   for (int hd = 0; hd < rank; ++hd) { // Halide dim hd = MLIR dim rank-1-hd
     int64_t d = shape[rank - 1 - hd];
     auto dim = dimOf(hd);
-    dim.set_min(0);
-    dim.set_extent(ShapedType::isDynamic(d) ? batch
-                                            : H::Expr(static_cast<int32_t>(d)));
+    if (!stridesOnly) {
+      dim.set_min(0);
+      dim.set_extent(
+          ShapedType::isDynamic(d) ? batch : H::Expr(static_cast<int32_t>(d)));
+    }
     if (stride)
       dim.set_stride(static_cast<int32_t>(*stride));
     if (ShapedType::isDynamic(d))
@@ -74,16 +87,15 @@ void constrainDims(Dims dimOf, ArrayRef<int64_t> shape, H::Expr batch) {
   }
 }
 
-/// Result Func with one Var per dim; `idx` gets them in MLIR order.
-H::Func makeFunc(const std::string &name, int rank, std::vector<H::Var> &vars,
-                 Index &idx) {
-  vars.clear();
+/// `rank` Vars (Halide order) and the same as an MLIR-order index.
+std::vector<H::Var> makeVars(const std::string &name, int rank, Index &idx) {
+  std::vector<H::Var> vars;
   for (int i = 0; i < rank; ++i)
     vars.emplace_back(name + "_v" + std::to_string(i));
   idx.assign(rank, H::Expr());
   for (int d = 0; d < rank; ++d)
     idx[d] = vars[rank - 1 - d];
-  return H::Func(name);
+  return vars;
 }
 
 /// The operand element that broadcasts to result element `idx`.
@@ -124,6 +136,44 @@ H::Expr product(const Index &extents, ArrayRef<int64_t> axes) {
   return H::cast<float>(n);
 }
 
+/// Per-slice max and Σ exp(x − max) along an axis, as Funcs over the other
+/// dims (MLIR order), computed once and shared by every op of the kernel
+/// that needs them (the loss and the gradient of a cross-entropy).
+struct SliceStats {
+  H::Func max, sum;
+  int64_t axis;
+  Index drop(const Index &full) const {
+    Index slice(full);
+    slice.erase(slice.begin() + axis);
+    return slice;
+  }
+};
+using StatsCache = std::map<std::pair<void *, int64_t>, SliceStats>;
+
+/// What a matmul leaves for the kernel's schedule.
+struct MatmulParts {
+  H::Func prod, panel;
+  H::Var x, y, panelX;
+  H::RDom r;
+  int64_t m = 0, n = 0;
+  bool transposedB = false, ragged = false;
+  // Split-K (see Lowering::matmul): `partial` holds one partial sum per
+  // slice of the reduction, over the extra pure dim `part`.
+  int parts = 0;
+  H::Func partial;
+  H::Var part;
+};
+
+/// Slices of the reduction a split-K matmul computes in parallel. Four
+/// keeps 2 and 4 threads busy, and with the runtime's pool (each thread
+/// starts on its own contiguous share) thread t sums the batch rows it
+/// gathered itself.
+constexpr int kSplitKParts = 4;
+/// Largest result a split-K matmul is used for (its partials stay in L2).
+constexpr int64_t kSplitKMaxElements = 1 << 14;
+
+/// Defines one op's Func from its operands' views. No schedules here:
+/// the kernel schedules its pipeline as a whole.
 struct Lowering {
   Operation *op;
   std::vector<View> &in;
@@ -131,25 +181,20 @@ struct Lowering {
   H::Expr batch;
   std::string name;
   int vectorWidth;
+  StatsCache &stats;
+  MatmulParts &mm;
 
   std::vector<H::Var> vars;
   Index idx;
   H::Func out;
+  bool isReduction = false; // holds an inline reduction: never inline it
 
   int rank() const { return result.size(); }
 
   H::Func begin() {
-    out = makeFunc(name, rank(), vars, idx);
+    vars = makeVars(name, rank(), idx);
+    out = H::Func(name);
     return out;
-  }
-
-  /// Elementwise results: vectorize the innermost dim when it is wide.
-  void schedulePointwise() {
-    if (rank() == 0)
-      return;
-    int64_t inner = result.back();
-    if (ShapedType::isDynamic(inner) || inner >= vectorWidth)
-      out.vectorize(vars[0], vectorWidth, H::TailStrategy::GuardWithIf);
   }
 
   H::Expr operand(unsigned i) {
@@ -159,16 +204,15 @@ struct Lowering {
   template <typename F> H::Func pointwise(F f) {
     begin();
     out(vars) = f();
-    schedulePointwise();
     return out;
   }
 
-  /// RDom over `axes` of operand `i`; fills `full` with an index into that
-  /// operand where reduced dims take the RDom's variables and the others
-  /// take the result's (kept or dropped per `keepdims`).
-  /// The reduction domain (undefined when there is nothing to reduce).
+  /// RDom over `axes` of operand `i` (undefined when there are none); fills
+  /// `full` with an index into that operand where reduced dims take the
+  /// RDom's variables and the others the result's (kept or dropped).
   H::RDom reduceOver(unsigned i, ArrayRef<int64_t> axes, bool keepdims,
                      Index &full) {
+    isReduction = true;
     std::vector<H::Range> ranges;
     for (int64_t a : axes)
       ranges.emplace_back(0, in[i].extents[a]);
@@ -188,68 +232,64 @@ struct Lowering {
     return r;
   }
 
-  H::Func matmul(MatmulOp mm) {
+  H::Func matmul(MatmulOp op) {
     // C(x, y) = Σ_k a(k, y) · b(x, k), x the column (innermost), y the row.
     begin();
-    bool ta = mm.getTransposeLhs(), tb = mm.getTransposeRhs();
+    bool ta = op.getTransposeLhs(), tb = op.getTransposeRhs();
     H::Expr kExtent = ta ? in[0].extents[0] : in[0].extents[1];
-    H::RDom r(0, kExtent, name + "_k");
-    H::Var x = vars[0], y = vars[1];
+    mm.r = H::RDom(0, kExtent, name + "_k");
+    mm.m = result[0];
+    mm.n = result[1];
+    mm.transposedB = tb;
+    // A narrow result (n not a multiple of the vector width, e.g. 10
+    // classes): the accumulator rounds up to whole vectors, reading B's
+    // columns clamped, and only the copy into the result is guarded.
+    mm.ragged = !ShapedType::isDynamic(mm.n) && mm.n % vectorWidth != 0;
     auto a = [&](H::Expr k, H::Expr row) {
       return ta ? in[0].at({k, row}) : in[0].at({row, k});
     };
-    auto env = [](const char *n, int d) {
-      const char *v = std::getenv(n);
-      return v ? std::atoi(v) : d;
-    };
-    const int V = vectorWidth;
-    int64_t n = result[1], m = result[0];
-    // A narrow result (n < 2 vectors, e.g. 10 classes) gets one vector of
-    // columns; its accumulator rounds up to whole vectors (reading B's
-    // columns clamped) and only the copy into the result is guarded.
-    bool staticN = !ShapedType::isDynamic(n);
-    bool ragged = staticN && n % V != 0;
-    const int TX = env("KILN_MM_TX", staticN && n <= V ? V : 2 * V);
-    // Register tile: TY rows × TX columns of accumulators, plus the B
-    // vectors and one broadcast of A. AVX-512 has 32 vector registers
-    // (14 × 2 accumulators), AVX2 16 (6 × 2). Measured on Sapphire Rapids
-    // with bench/matmul_bench.cpp.
-    const int TY = env("KILN_MM_TY", V >= 16 ? 14 : 6);
-    // b(x, k): with B transposed its columns are strided, so a transposed
-    // panel is packed once per column block.
-    H::Func bp(name + "_bpanel");
-    H::Var bx(name + "_bx"), bk(name + "_bk");
-    H::Expr col = ragged ? H::min(bx, static_cast<int32_t>(n - 1)) : H::Expr(bx);
-    bp(bx, bk) = tb ? in[1].at({col, bk}) : in[1].at({bk, col});
-    H::Func prod(name + "_prod");
-    prod(x, y) = 0.0f;
-    prod(x, y) += a(r.x, y) * bp(x, r.x);
-    out(x, y) = prod(x, y);
-
-    H::Var xo(name + "_xo"), yo(name + "_yo"), xi(name + "_xi"),
-        yi(name + "_yi");
-    out.tile(x, y, xo, yo, xi, yi, TX, TY, H::TailStrategy::GuardWithIf)
-        .reorder(xi, yi, yo, xo)
-        .vectorize(xi, V, H::TailStrategy::GuardWithIf);
-    H::TailStrategy prodTail =
-        ragged ? H::TailStrategy::RoundUp : H::TailStrategy::GuardWithIf;
-    prod.compute_at(out, yo)
-        .vectorize(x, V, prodTail)
-        .unroll(x)
-        .unroll(y);
-    prod.update()
-        .reorder(x, y, r.x)
-        .vectorize(x, V, prodTail)
-        .unroll(x)
-        .unroll(y);
-    if (tb && env("KILN_MM_PACK", 1)) {
-      bp.compute_at(out, xo).vectorize(bx, V, prodTail);
+    // b(x, k): with B transposed its columns are strided, so the schedule
+    // packs a transposed panel once per column block.
+    mm.panel = H::Func(name + "_bpanel");
+    mm.panelX = H::Var(name + "_bx");
+    H::Var bk(name + "_bk");
+    H::Expr col = mm.ragged ? H::min(mm.panelX, static_cast<int32_t>(mm.n - 1))
+                            : H::Expr(mm.panelX);
+    mm.panel(mm.panelX, bk) = tb ? in[1].at({col, bk}) : in[1].at({bk, col});
+    mm.prod = H::Func(name + "_prod");
+    mm.x = H::Var(name + "_px");
+    mm.y = H::Var(name + "_py");
+    // A small result reduced over the batch (a weight gradient such as
+    // 784x10 = xᵀ·dZ) has too few output tiles to share between threads
+    // without every thread reading the whole batch: split the reduction
+    // instead, each thread summing a slice of the rows into a partial.
+    bool splitK = ta && !tb && !ShapedType::isDynamic(mm.m) &&
+                  !ShapedType::isDynamic(mm.n) &&
+                  mm.m * mm.n <= kSplitKMaxElements &&
+                  ShapedType::isDynamic(op.getLhs().getType().getDimSize(0));
+    if (!splitK) {
+      mm.prod(mm.x, mm.y) = 0.0f;
+      mm.prod(mm.x, mm.y) += a(mm.r.x, mm.y) * mm.panel(mm.x, mm.r.x);
+      out(vars) = mm.prod(vars[0], vars[1]);
+      return out;
     }
-    bool manyColumns = staticN && n >= 4 * TX;
-    if (manyColumns || ShapedType::isDynamic(m) == false && m < 2 * TY)
-      out.parallel(xo);
-    else
-      out.parallel(yo);
+    mm.parts = kSplitKParts;
+    mm.part = H::Var(name + "_part");
+    H::Expr slice = (kExtent + (mm.parts - 1)) / mm.parts;
+    mm.r = H::RDom(0, slice, name + "_k");
+    H::Expr k = mm.part * slice + mm.r.x;
+    mm.r.where(k < kExtent);
+    // Bounds inference does not see the predicate (it involves `part`):
+    // clamp too, so the last slice's reads stay inside the inputs.
+    k = H::min(k, kExtent - 1);
+    mm.prod(mm.x, mm.y, mm.part) = 0.0f;
+    mm.prod(mm.x, mm.y, mm.part) += a(k, mm.y) * mm.panel(mm.x, k);
+    mm.partial = H::Func(name + "_partial");
+    mm.partial(mm.x, mm.y, mm.part) = mm.prod(mm.x, mm.y, mm.part);
+    H::Expr sum = mm.partial(vars[0], vars[1], 0);
+    for (int i = 1; i < mm.parts; ++i)
+      sum += mm.partial(vars[0], vars[1], i);
+    out(vars) = sum;
     return out;
   }
 
@@ -262,8 +302,17 @@ struct Lowering {
     return out;
   }
 
+  H::Func reduceMax(ArrayRef<int64_t> axes, bool keepdims) {
+    begin();
+    Index full;
+    H::RDom r = reduceOver(0, axes, keepdims, full);
+    out(vars) = reduceExpr(Reduce::Max, in[0].at(full), r, name + "_max");
+    return out;
+  }
+
   H::Func sumTo() {
     // Reduce over the broadcast axes, keeping size-1 dims the result has.
+    isReduction = true;
     ArrayRef<int64_t> big = shapeOf(op->getOperand(0));
     SmallVector<int64_t> axes = broadcastAxes(result, big);
     begin();
@@ -296,7 +345,6 @@ struct Lowering {
       flat = flat / inExt[d];
     }
     out(vars) = in[0].at(src);
-    schedulePointwise();
     return out;
   }
 
@@ -335,12 +383,18 @@ struct Lowering {
     return pointwise([&]() -> H::Expr {
       H::Expr a = operand(0), b = operand(1);
       switch (p) {
-      case ComparePredicate::eq: return a == b;
-      case ComparePredicate::ne: return a != b;
-      case ComparePredicate::lt: return a < b;
-      case ComparePredicate::le: return a <= b;
-      case ComparePredicate::gt: return a > b;
-      case ComparePredicate::ge: return a >= b;
+      case ComparePredicate::eq:
+        return a == b;
+      case ComparePredicate::ne:
+        return a != b;
+      case ComparePredicate::lt:
+        return a < b;
+      case ComparePredicate::le:
+        return a <= b;
+      case ComparePredicate::gt:
+        return a > b;
+      case ComparePredicate::ge:
+        return a >= b;
       }
       llvm_unreachable("unknown predicate");
     });
@@ -350,7 +404,8 @@ struct Lowering {
     H::Type t = halideType(resultType);
     return pointwise([&] {
       H::Expr x = operand(0);
-      return t.is_bool() ? H::Expr(x != H::Internal::make_zero(x.type())) : H::cast(t, x);
+      return t.is_bool() ? H::Expr(x != H::Internal::make_zero(x.type()))
+                         : H::cast(t, x);
     });
   }
 
@@ -360,7 +415,6 @@ struct Lowering {
     for (auto [i, p] : llvm::enumerate(perm))
       src[p] = idx[i];
     out(vars) = in[0].at(src);
-    schedulePointwise();
     return out;
   }
 
@@ -368,7 +422,7 @@ struct Lowering {
     // Each operand is read at a clamped index so bounds inference never
     // reaches outside it; the select picks the operand that owns idx[axis].
     begin();
-    H::Expr offset = 0, value;
+    H::Expr offset = 0;
     std::vector<std::pair<H::Expr, H::Expr>> pieces; // (end, value)
     for (auto &view : in) {
       H::Expr extent = view.extents[axis];
@@ -377,11 +431,10 @@ struct Lowering {
       pieces.emplace_back(offset + extent, view.at(at));
       offset = offset + extent;
     }
-    value = pieces.back().second;
+    H::Expr value = pieces.back().second;
     for (int i = static_cast<int>(pieces.size()) - 2; i >= 0; --i)
       value = H::select(idx[axis] < pieces[i].first, pieces[i].second, value);
     out(vars) = value;
-    schedulePointwise();
     return out;
   }
 
@@ -392,7 +445,6 @@ struct Lowering {
       src[d] = static_cast<int32_t>(op.getStarts()[d]) +
                idx[d] * static_cast<int32_t>(op.getStrides()[d]);
     out(vars) = in[0].at(src);
-    schedulePointwise();
     return out;
   }
 
@@ -411,7 +463,6 @@ struct Lowering {
       src[d] = H::clamp(q, 0, extent - 1);
     }
     out(vars) = H::select(inside, in[0].at(src), 0.0f);
-    schedulePointwise();
     return out;
   }
 
@@ -420,12 +471,12 @@ struct Lowering {
     Index rest(idx.begin(), idx.end() - 1);
     H::Expr cls = idx.back();
     out(vars) = H::select(in[0].at(rest) == cls, 1.0f, 0.0f);
-    schedulePointwise();
     return out;
   }
 
   H::Func argmax(ArgmaxOp op) {
     begin();
+    isReduction = true;
     int64_t axis = op.getAxis();
     H::RDom r(0, in[0].extents[axis], name + "_r");
     Index full;
@@ -439,67 +490,44 @@ struct Lowering {
         full.push_back(idx[resultDim++]);
       }
     }
-    out(vars) = H::cast<int32_t>(H::argmax(in[0].at(full), name + "_argmax")[0]);
+    out(vars) =
+        H::cast<int32_t>(H::argmax(in[0].at(full), name + "_argmax")[0]);
     return out;
   }
 
-  H::Func reduceMax(ArrayRef<int64_t> axes, bool keepdims) {
-    begin();
-    Index full;
-    H::RDom r = reduceOver(0, axes, keepdims, full);
-    out(vars) = reduceExpr(Reduce::Max, in[0].at(full), r, name + "_max");
-    return out;
-  }
-
-  /// Per-slice max and Σ exp(x − max) of operand `i` along `axis`, as
-  /// Funcs over the other dims (MLIR order), computed once per slice.
-  struct SliceStats {
-    H::Func max, sum;
-    std::function<Index(const Index &)> drop; // full index → slice index
-  };
   SliceStats sliceStats(unsigned i, int64_t axis) {
+    auto key = std::make_pair(op->getOperand(i).getAsOpaquePointer(), axis);
+    if (auto it = stats.find(key); it != stats.end())
+      return it->second;
     int r = static_cast<int>(in[i].extents.size());
     std::vector<H::Var> v;
-    Index sliceIdx;
     for (int d = 0; d < r - 1; ++d)
       v.emplace_back(name + "_s" + std::to_string(d));
-    for (int d = r - 2; d >= 0; --d) // Halide order: innermost first
-      sliceIdx.push_back(v[d]);
-    std::reverse(sliceIdx.begin(), sliceIdx.end());
-    auto expand = [axis](const Index &slice, H::Expr at) {
-      Index full(slice.begin(), slice.end());
-      full.insert(full.begin() + axis, at);
-      return full;
-    };
+    Index slice; // MLIR order: Halide Var r-2-d is MLIR dim d
+    for (int d = 0; d < r - 1; ++d)
+      slice.push_back(v[r - 2 - d]);
+    Index full(slice);
     H::RDom k(0, in[i].extents[axis], name + "_k");
+    full.insert(full.begin() + axis, k.x);
     SliceStats s;
-    s.max = H::Func(name + "_max");
-    s.sum = H::Func(name + "_sum");
-    std::vector<H::Var> hv(v.rbegin(), v.rend());
-    s.max(hv) = H::maximum(in[i].at(expand(sliceIdx, k.x)));
-    s.sum(hv) = H::sum(H::exp(in[i].at(expand(sliceIdx, k.x)) - s.max(hv)));
+    s.axis = axis;
+    s.max = H::Func(name + "_rowmax");
+    s.sum = H::Func(name + "_rowsum");
+    s.max(v) = H::maximum(in[i].at(full));
+    s.sum(v) = H::sum(H::exp(in[i].at(full) - s.max(v)));
     s.max.compute_root();
     s.sum.compute_root();
-    s.drop = [axis](const Index &full) {
-      Index slice(full);
-      slice.erase(slice.begin() + axis);
-      return slice;
-    };
+    stats[key] = s;
     return s;
-  }
-
-  static H::Expr callReversed(H::Func f, const Index &mlirIdx) {
-    return f(reversed(mlirIdx));
   }
 
   H::Func softmax(int64_t axis, bool log) {
     SliceStats st = sliceStats(0, axis);
     begin();
-    Index slice = st.drop(idx);
-    H::Expr shifted = in[0].at(idx) - callReversed(st.max, slice);
-    H::Expr total = callReversed(st.sum, slice);
+    Index slice = reversed(st.drop(idx));
+    H::Expr shifted = in[0].at(idx) - st.max(slice);
+    H::Expr total = st.sum(slice);
     out(vars) = log ? shifted - H::log(total) : H::exp(shifted) / total;
-    schedulePointwise();
     return out;
   }
 
@@ -508,6 +536,7 @@ struct Lowering {
     int64_t axis = static_cast<int64_t>(in[0].extents.size()) - 1;
     SliceStats st = sliceStats(0, axis);
     begin();
+    isReduction = true;
     const Index &labelExt = in[1].extents;
     std::vector<H::Range> ranges;
     for (const H::Expr &e : labelExt)
@@ -520,7 +549,7 @@ struct Lowering {
     H::Expr label = H::clamp(in[1].at(row), 0, classes - 1);
     Index picked(row);
     picked.push_back(label);
-    H::Expr lse = callReversed(st.max, row) + H::log(callReversed(st.sum, row));
+    H::Expr lse = st.max(reversed(row)) + H::log(st.sum(reversed(row)));
     H::Expr term = lse - in[0].at(picked);
     SmallVector<int64_t> all =
         llvm::to_vector(llvm::seq<int64_t>(0, labelExt.size()));
@@ -532,49 +561,96 @@ struct Lowering {
   std::optional<H::Func> lower() {
     using R = std::optional<H::Func>;
     return llvm::TypeSwitch<Operation *, R>(op)
-        .Case([&](MatmulOp mm) { return matmul(mm); })
-        .Case([&](AddOp) { return pointwise([&] { return operand(0) + operand(1); }); })
-        .Case([&](SubOp) { return pointwise([&] { return operand(0) - operand(1); }); })
-        .Case([&](MulOp) { return pointwise([&] { return operand(0) * operand(1); }); })
-        .Case([&](DivOp) { return pointwise([&] { return operand(0) / operand(1); }); })
+        .Case([&](MatmulOp mmOp) { return matmul(mmOp); })
+        .Case([&](AddOp) {
+          return pointwise([&] { return operand(0) + operand(1); });
+        })
+        .Case([&](SubOp) {
+          return pointwise([&] { return operand(0) - operand(1); });
+        })
+        .Case([&](MulOp) {
+          return pointwise([&] { return operand(0) * operand(1); });
+        })
+        .Case([&](DivOp d) {
+          // By a scalar (Adam's bias corrections, a mean's count): one
+          // reciprocal and a multiply per element instead of a divide,
+          // which costs ~10x a multiply and does not pipeline as well.
+          auto rhs = cast<ShapedType>(d.getRhs().getType());
+          auto res = cast<ShapedType>(d.getType());
+          bool scalar = rhs.hasStaticShape() && rhs.getNumElements() == 1 &&
+                        !(res.hasStaticShape() && res.getNumElements() == 1);
+          return pointwise([&] {
+            return scalar ? operand(0) * (1.0f / operand(1))
+                          : operand(0) / operand(1);
+          });
+        })
         .Case([&](NegOp) { return pointwise([&] { return -operand(0); }); })
-        .Case([&](ExpOp) { return pointwise([&] { return H::exp(operand(0)); }); })
-        .Case([&](LogOp) { return pointwise([&] { return H::log(operand(0)); }); })
+        .Case([&](ExpOp) {
+          return pointwise([&] { return H::exp(operand(0)); });
+        })
+        .Case([&](LogOp) {
+          return pointwise([&] { return H::log(operand(0)); });
+        })
         .Case([&](SigmoidOp) {
           return pointwise([&] { return 1.0f / (1.0f + H::exp(-operand(0))); });
         })
-        .Case([&](SqrtOp) { return pointwise([&] { return H::sqrt(operand(0)); }); })
-        .Case([&](AbsOp) { return pointwise([&] { return H::abs(operand(0)); }); })
+        .Case([&](SqrtOp) {
+          return pointwise([&] { return H::sqrt(operand(0)); });
+        })
+        .Case([&](AbsOp) {
+          return pointwise([&] { return H::abs(operand(0)); });
+        })
         .Case([&](SignOp) {
           return pointwise([&] {
             H::Expr x = operand(0);
             return H::select(x > 0.0f, 1.0f, H::select(x < 0.0f, -1.0f, 0.0f));
           });
         })
-        .Case([&](SinOp) { return pointwise([&] { return H::sin(operand(0)); }); })
-        .Case([&](CosOp) { return pointwise([&] { return H::cos(operand(0)); }); })
-        .Case([&](ReluOp) { return pointwise([&] { return H::max(operand(0), 0.0f); }); })
-        .Case([&](SoftmaxOp op) { return softmax(op.getAxis(), false); })
-        .Case([&](LogSoftmaxOp op) { return softmax(op.getAxis(), true); })
+        .Case([&](SinOp) {
+          return pointwise([&] { return H::sin(operand(0)); });
+        })
+        .Case([&](CosOp) {
+          return pointwise([&] { return H::cos(operand(0)); });
+        })
+        .Case([&](ReluOp) {
+          return pointwise([&] { return H::max(operand(0), 0.0f); });
+        })
+        .Case([&](SoftmaxOp s) { return softmax(s.getAxis(), false); })
+        .Case([&](LogSoftmaxOp s) { return softmax(s.getAxis(), true); })
         .Case([&](SoftmaxCrossEntropyOp) { return softmaxCrossEntropy(); })
-        .Case([&](PowOp) { return pointwise([&] { return H::pow(operand(0), operand(1)); }); })
-        .Case([&](MaximumOp) { return pointwise([&] { return H::max(operand(0), operand(1)); }); })
-        .Case([&](MinimumOp) { return pointwise([&] { return H::min(operand(0), operand(1)); }); })
+        .Case([&](PowOp) {
+          return pointwise([&] { return H::pow(operand(0), operand(1)); });
+        })
+        .Case([&](MaximumOp) {
+          return pointwise([&] { return H::max(operand(0), operand(1)); });
+        })
+        .Case([&](MinimumOp) {
+          return pointwise([&] { return H::min(operand(0), operand(1)); });
+        })
         .Case([&](CompareOp c) { return compare(c.getPredicate()); })
         .Case([&](SelectOp) {
-          return pointwise([&] { return H::select(operand(0), operand(1), operand(2)); });
+          return pointwise(
+              [&] { return H::select(operand(0), operand(1), operand(2)); });
         })
         .Case([&](CastOp c) { return castTo(c.getType()); })
-        .Case([&](ReduceMaxOp r) { return reduceMax(r.getAxes(), r.getKeepdims()); })
+        .Case([&](ReduceMaxOp r) {
+          return reduceMax(r.getAxes(), r.getKeepdims());
+        })
         .Case([&](TransposeOp t) { return transpose(t.getPermutation()); })
         .Case([&](ConcatOp c) { return concat(c.getAxis()); })
         .Case([&](SliceOp sl) { return slice(sl); })
         .Case([&](PadOp p) { return pad(p); })
         .Case([&](OneHotOp) { return oneHot(); })
         .Case([&](ArgmaxOp a) { return argmax(a); })
-        .Case([&](BroadcastToOp) { return pointwise([&] { return operand(0); }); })
-        .Case([&](ReduceSumOp r) { return reduce(r.getAxes(), r.getKeepdims(), false); })
-        .Case([&](ReduceMeanOp r) { return reduce(r.getAxes(), r.getKeepdims(), true); })
+        .Case([&](BroadcastToOp) {
+          return pointwise([&] { return operand(0); });
+        })
+        .Case([&](ReduceSumOp r) {
+          return reduce(r.getAxes(), r.getKeepdims(), false);
+        })
+        .Case([&](ReduceMeanOp r) {
+          return reduce(r.getAxes(), r.getKeepdims(), true);
+        })
         .Case([&](SumToOp) { return sumTo(); })
         .Case([&](ReshapeOp) { return reshape(); })
         .Case([&](ElementCountOp c) {
@@ -611,7 +687,7 @@ View constantView(ConstantOp c, const std::string &name) {
   auto dense = cast<DenseElementsAttr>(c.getValue());
   Type e = dense.getElementType();
   if (dense.isSplat()) {
-    H::Expr x = e.isF32()            ? H::Expr(dense.getSplatValue<float>())
+    H::Expr x = e.isF32()         ? H::Expr(dense.getSplatValue<float>())
                 : e.isInteger(32) ? H::Expr(dense.getSplatValue<int32_t>())
                                   : H::cast<bool>(dense.getSplatValue<bool>());
     View v;
@@ -626,45 +702,236 @@ View constantView(ConstantOp c, const std::string &name) {
   return bufferView<bool>(dense, name);
 }
 
+/// Vectorize the innermost dim (when wide) and run the outermost loop in
+/// parallel when there is enough work to pay for waking a thread.
+void schedulePointwise(H::Func f, ArrayRef<int64_t> shape, int vectorWidth) {
+  int rank = shape.size();
+  if (rank == 0)
+    return;
+  std::vector<H::Var> vars;
+  for (const H::Var &v : f.args())
+    vars.push_back(v);
+  int64_t inner = shape.back();
+  if (ShapedType::isDynamic(inner) || inner >= vectorWidth)
+    f.vectorize(vars[0], vectorWidth, H::TailStrategy::GuardWithIf);
+  // Estimate the work with a batch of 128.
+  int64_t elements = 1;
+  for (int64_t d : shape)
+    elements *= ShapedType::isDynamic(d) ? 128 : d;
+  // The runtime's spinning pool starts a parallel loop in well under a
+  // microsecond, so a few thousand elements (an optimizer update of a
+  // 784x10 weight) already pay for it.
+  constexpr int64_t kParallelElements = 1 << 12, kTaskElements = 1 << 11;
+  if (elements < kParallelElements)
+    return;
+  if (rank >= 2) {
+    int64_t rowElements = elements / (ShapedType::isDynamic(shape[0])
+                                          ? 128
+                                          : std::max<int64_t>(shape[0], 1));
+    int rows = static_cast<int>(std::max<int64_t>(
+        1, kTaskElements / std::max<int64_t>(rowElements, 1)));
+    f.parallel(vars[rank - 1], rows, H::TailStrategy::GuardWithIf);
+  } else {
+    H::Var o(f.name() + "_po"), i(f.name() + "_pi");
+    f.split(vars[0], o, i, static_cast<int>(kTaskElements),
+            H::TailStrategy::GuardWithIf)
+        .parallel(o);
+  }
+}
+
+/// The register-tiled matmul schedule on `out`, a Func over the matmul's
+/// output space (the matmul itself, or its epilogue): TY × TX tiles of
+/// accumulators, column blocks outermost so a packed B panel is reused by
+/// every row tile, parallel over the larger block count.
+void scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
+  std::vector<H::Var> vars;
+  for (const H::Var &v : out.args())
+    vars.push_back(v);
+  H::Var x = vars[0], y = vars[1];
+  auto env = [](const char *n, int d) {
+    const char *v = std::getenv(n);
+    return v ? std::atoi(v) : d;
+  };
+  bool staticN = !ShapedType::isDynamic(mm.n);
+  const int TX = env("KILN_MM_TX", staticN && mm.n <= V ? V : 2 * V);
+  // Register tile: TY rows × TX columns of accumulators, plus the B
+  // vectors and one broadcast of A. AVX-512 has 32 vector registers
+  // (14 × 2 accumulators), AVX2 16 (6 × 2). Measured on Sapphire Rapids
+  // with bench/matmul_bench.cpp.
+  const int TY = env("KILN_MM_TY", V >= 16 ? 14 : 6);
+  H::Var xo(out.name() + "_xo"), yo(out.name() + "_yo"), xi(out.name() + "_xi"),
+      yi(out.name() + "_yi");
+  out.tile(x, y, xo, yo, xi, yi, TX, TY, H::TailStrategy::GuardWithIf)
+      .reorder(xi, yi, yo, xo)
+      .vectorize(xi, V, H::TailStrategy::GuardWithIf);
+  H::TailStrategy prodTail =
+      mm.ragged ? H::TailStrategy::RoundUp : H::TailStrategy::GuardWithIf;
+  mm.prod.compute_at(out, yo)
+      .vectorize(mm.x, V, prodTail)
+      .unroll(mm.x)
+      .unroll(mm.y);
+  mm.prod.update()
+      .reorder(mm.x, mm.y, mm.r.x)
+      .vectorize(mm.x, V, prodTail)
+      .unroll(mm.x)
+      .unroll(mm.y);
+  if (mm.transposedB && env("KILN_MM_PACK", 1))
+    mm.panel.compute_at(out, xo).vectorize(mm.panelX, V, prodTail);
+  if (mm.parts) { // split-K: `out` is the partial sums, one per slice
+    out.compute_root().parallel(mm.part);
+    return;
+  }
+  bool manyColumns = staticN && mm.n >= 4 * TX;
+  if (manyColumns || (!ShapedType::isDynamic(mm.m) && mm.m < 2 * TY))
+    out.parallel(xo);
+  else
+    out.parallel(yo);
+}
+
 } // namespace
 
 std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
                                           const H::Target &target) {
-  Operation *op = kernel.op;
+  Operation *root = kernel.op;
   const std::string &p = kernel.name;
+  // The kernel's ops, inputs and results: a kern.kernel's body, or one op.
+  SmallVector<Operation *> ops;
+  SmallVector<Value> inputs, results;
+  std::string schedule;
+  if (auto k = dyn_cast<kern::KernelOp>(root)) {
+    for (Operation &op : k.getBodyBlock().without_terminator())
+      ops.push_back(&op);
+    llvm::append_range(inputs, k.getBodyBlock().getArguments());
+    llvm::append_range(results,
+                       k.getBodyBlock().getTerminator()->getOperands());
+    schedule = k.getSchedule().str();
+  } else {
+    ops.push_back(root);
+    for (Value v : root->getOperands())
+      if (!isInlinedConstant(v))
+        inputs.push_back(v);
+    results.push_back(root->getResult(0));
+  }
+
   KernelPipeline kp;
   kp.batch = H::Param<int32_t>(p + "_batch");
-  H::Param<int32_t> batch = kp.batch;
-  std::vector<View> views;
-  int inputs = 0;
-  for (auto [i, v] : llvm::enumerate(op->getOperands())) {
-    if (auto c = v.getDefiningOp<ConstantOp>()) {
-      views.push_back(constantView(c, p + "_c" + std::to_string(i)));
-      continue;
-    }
+  kp.batch.set_estimate(128);
+  H::Expr batch = kp.batch;
+  const int V = target.natural_vector_size<float>();
+  llvm::DenseMap<Value, View> views;
+  for (auto [i, v] : llvm::enumerate(inputs)) {
     ArrayRef<int64_t> shape = shapeOf(v);
     H::ImageParam img(halideType(v.getType()), shape.size(),
-                      p + "_in" + std::to_string(inputs++));
+                      p + "_in" + std::to_string(i));
     constrainDims([&](int d) { return img.dim(d); }, shape, batch);
+    // Estimates for the autoschedulers: static extents, a batch of 128.
+    for (int hd = 0; hd < static_cast<int>(shape.size()); ++hd) {
+      int64_t d = shape[shape.size() - 1 - hd];
+      img.dim(hd).set_estimate(
+          0, static_cast<int32_t>(ShapedType::isDynamic(d) ? 128 : d));
+    }
     kp.args.push_back(img);
     kp.inputs.push_back(img);
     View view;
     view.extents = extentsOf(shape, batch);
     view.at = [img](const Index &idx) { return img(reversed(idx)); };
-    views.push_back(std::move(view));
+    views[v] = view;
   }
-  if (kernel.usesBatch)
-    kp.args.push_back(batch);
+  kp.args.push_back(kp.batch);
 
-  ArrayRef<int64_t> result = shapeOf(op->getResult(0));
-  Lowering l{op, views, result, batch, p + "_out",
-             target.natural_vector_size<float>()};
-  std::optional<H::Func> out = l.lower();
-  if (!out)
-    return std::nullopt;
-  constrainDims([&](int d) { return out->output_buffer().dim(d); }, result,
-                batch);
-  kp.output = *out;
+  StatsCache stats;
+  std::optional<MatmulParts> matmul;
+  Value matmulResult;
+  SmallVector<std::pair<Value, H::Func>> reductions; // computed once each
+  unsigned counter = 0;
+  for (Operation *op : ops) {
+    Value result = op->getResult(0);
+    if (auto c = dyn_cast<ConstantOp>(op)) {
+      views[result] = constantView(c, p + "_c" + std::to_string(counter++));
+      continue;
+    }
+    std::vector<View> in;
+    for (Value x : op->getOperands()) {
+      if (auto it = views.find(x); it != views.end())
+        in.push_back(it->second);
+      else if (auto c = x.getDefiningOp<ConstantOp>())
+        in.push_back(constantView(c, p + "_c" + std::to_string(counter++)));
+      else {
+        op->emitError() << "kernel " << p << ": an operand has no value";
+        return std::nullopt;
+      }
+    }
+    MatmulParts parts;
+    Lowering l{op,
+               in,
+               shapeOf(result),
+               batch,
+               p + "_f" + std::to_string(counter++),
+               V,
+               stats,
+               parts};
+    std::optional<H::Func> f = l.lower();
+    if (!f)
+      return std::nullopt;
+    if (isa<MatmulOp>(op)) {
+      if (matmul) {
+        op->emitError() << "kernel " << p << " holds two matmuls";
+        return std::nullopt;
+      }
+      matmul = parts;
+      matmulResult = result;
+    } else if (l.isReduction) {
+      reductions.emplace_back(result, *f);
+    }
+    H::Func func = *f;
+    View view;
+    view.extents = extentsOf(shapeOf(result), batch);
+    view.at = [func](const Index &idx) { return func(reversed(idx)); };
+    views[result] = view;
+  }
+
+  // One output Func per result shape: a Tuple when several results share
+  // it, so one loop nest writes them all.
+  bool autoschedule = StringRef(schedule).starts_with("auto:");
+  SmallVector<Type> resultTypes;
+  for (Value r : results)
+    resultTypes.push_back(r.getType());
+  for (auto [c, members] : llvm::enumerate(resultGroups(resultTypes))) {
+    ArrayRef<int64_t> shape = shapeOf(results[members.front()]);
+    Index idx;
+    std::vector<H::Var> vars =
+        makeVars(p + "_o" + std::to_string(c), shape.size(), idx);
+    H::Func out(p + "_out" + std::to_string(c));
+    std::vector<H::Expr> values;
+    for (unsigned r : members)
+      values.push_back(views[results[r]].at(idx));
+    if (values.size() == 1)
+      out(vars) = values[0];
+    else
+      out(vars) = H::Tuple(values);
+    // The output buffers must be exactly the tensors the runtime passes.
+    for (unsigned i = 0; i < members.size(); ++i) {
+      H::OutputImageParam buf = out.output_buffers()[i];
+      constrainDims([&](int d) { return buf.dim(d); }, shape, batch, i > 0);
+    }
+    if (!autoschedule) {
+      if (matmul && shape == shapeOf(matmulResult) && !matmul->parts)
+        scheduleMatmul(out, *matmul, V);
+      else
+        schedulePointwise(out, shape, V);
+    }
+    kp.outputs.push_back(out);
+    llvm::append_range(kp.bufferOrder, members);
+  }
+  // Split-K partials are the matmul's tiled loop nest; the sums and the
+  // epilogue read them pointwise.
+  if (matmul && matmul->parts && !autoschedule)
+    scheduleMatmul(matmul->partial, *matmul, V);
+  // A reduction read inside the kernel is computed once, not per use.
+  if (!autoschedule)
+    for (auto &[value, func] : reductions)
+      if (!llvm::is_contained(results, value))
+        func.compute_root();
   return kp;
 }
 

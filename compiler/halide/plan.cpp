@@ -1,10 +1,13 @@
 //===- plan.cpp - kernels and step tables of a compiled model -------------===//
 #include "compiler/halide/plan.h"
+#include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cctype>
 
 using namespace mlir;
 using namespace kiln::nn;
@@ -27,12 +30,39 @@ std::string formatLoc(Location loc) {
   return "";
 }
 
-bool isInlinedConstant(Value v) { return v.getDefiningOp<ConstantOp>() != nullptr; }
+bool isInlinedConstant(Value v) {
+  return v.getDefiningOp<ConstantOp>() != nullptr;
+}
+
+DType dtypeOf(Type t) {
+  Type e = cast<RankedTensorType>(t).getElementType();
+  return e.isF32() ? DType::F32 : e.isInteger(32) ? DType::I32 : DType::Bool;
+}
 
 std::string kernelKey(Operation *op) {
-  // The op printed without SSA names: equal keys compute the same function.
+  // The op printed without SSA names or locations: equal keys compute the
+  // same function.
   std::string key;
   llvm::raw_string_ostream os(key);
+  if (isa<kern::KernelOp>(op)) {
+    op->print(os,
+              OpPrintingFlags().printGenericOpForm().elideLargeElementsAttrs(
+                  1u << 30));
+    // SSA names differ between otherwise equal kernels: drop them.
+    std::string clean;
+    for (size_t i = 0; i < key.size(); ++i) {
+      if (key[i] == '%') {
+        while (i + 1 < key.size() &&
+               (std::isalnum(key[i + 1]) || key[i + 1] == '_' ||
+                key[i + 1] == '#' || key[i + 1] == ':'))
+          ++i;
+        clean += '%';
+        continue;
+      }
+      clean += key[i];
+    }
+    return clean;
+  }
   os << op->getName() << ' ' << op->getAttrDictionary() << ' '
      << op->getPropertiesAsAttribute();
   for (Value v : op->getOperands()) {
@@ -45,17 +75,30 @@ std::string kernelKey(Operation *op) {
   return key;
 }
 
-DType dtypeOf(Type t) {
-  Type e = cast<RankedTensorType>(t).getElementType();
-  return e.isF32() ? DType::F32 : e.isInteger(32) ? DType::I32 : DType::Bool;
+std::vector<std::vector<unsigned>> resultGroups(TypeRange results) {
+  std::vector<std::pair<ArrayRef<int64_t>, std::vector<unsigned>>> groups;
+  for (auto [i, t] : llvm::enumerate(results)) {
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(t).getShape();
+    auto it = llvm::find_if(groups, [&](auto &g) { return g.first == shape; });
+    if (it == groups.end())
+      groups.push_back({shape, {static_cast<unsigned>(i)}});
+    else
+      it->second.push_back(i);
+  }
+  std::vector<std::vector<unsigned>> out;
+  for (auto &g : groups)
+    out.push_back(std::move(g.second));
+  return out;
+}
+
+std::vector<unsigned> outputBufferOrder(TypeRange results) {
+  std::vector<unsigned> order;
+  for (const auto &g : resultGroups(results))
+    llvm::append_range(order, g);
+  return order;
 }
 
 namespace {
-
-bool hasDynamicDim(Type t) {
-  auto ranked = dyn_cast<RankedTensorType>(t);
-  return ranked && !ranked.hasStaticShape();
-}
 
 std::optional<BindKind> argKind(DictionaryAttr attrs, std::string &name) {
   if (!attrs)
@@ -99,8 +142,8 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
   ModelPlan plan;
   auto models = llvm::to_vector(module.getOps<ModelOp>());
   if (models.size() != 1)
-    return module.emitError() << "expected exactly one nn.model, found "
-                              << models.size();
+    return module.emitError()
+           << "expected exactly one nn.model, found " << models.size();
   ModelOp model = models.front();
   plan.name = model.getSymName().str();
   plan.optimizer = "sgd";
@@ -109,7 +152,8 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
       plan.optimizer = kind.str();
   for (Operation &op : model.getBodyBlock()) {
     if (auto p = dyn_cast<ParamOp>(op)) {
-      ParamPlan pp{p.getName().str(), false,
+      ParamPlan pp{p.getName().str(),
+                   false,
                    llvm::to_vector(p.getType().getShape()),
                    static_cast<int>(p.getInit().getKind()),
                    {0, 0},
@@ -118,7 +162,8 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
         pp.initArgs[i] = v;
       plan.params.push_back(pp);
     } else if (auto st = dyn_cast<StateOp>(op)) {
-      ParamPlan sp{st.getName().str(), true,
+      ParamPlan sp{st.getName().str(),
+                   true,
                    llvm::to_vector(st.getType().getShape()),
                    static_cast<int>(InitKind::zeros),
                    {0, 0},
@@ -165,7 +210,8 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
       if (inserted) {
         TensorPlan t;
         t.dtype = dtypeOf(v.getType());
-        t.shape = llvm::to_vector(cast<RankedTensorType>(v.getType()).getShape());
+        t.shape =
+            llvm::to_vector(cast<RankedTensorType>(v.getType()).getShape());
         fp.tensors.push_back(std::move(t));
       }
       return it->second;
@@ -206,28 +252,30 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
         continue;
       }
       if (isa<ConstantOp>(op))
-        continue; // inlined into the kernels that read it
-      if (op.getDialect() == nullptr ||
-          !isa<NNDialect>(op.getDialect()) || op.getNumResults() != 1)
+        continue; // inlined into the kernels that read it (or a result)
+      auto kernelOp = dyn_cast<kern::KernelOp>(op);
+      if (!kernelOp)
         return op.emitError() << "cannot compile '" << op.getName()
-                              << "' to a kernel";
+                              << "' outside a kern.kernel (run --kiln-fuse)";
       std::string key = kernelKey(&op);
       auto [it, inserted] = kernelByKey.try_emplace(key, plan.kernels.size());
       if (inserted) {
         KernelPlan k;
         k.name = "kiln_k" + std::to_string(plan.kernels.size());
         k.op = &op;
-        k.usesBatch = llvm::any_of(op.getOperandTypes(), hasDynamicDim) ||
-                      hasDynamicDim(op.getResult(0).getType());
         k.loc = formatLoc(op.getLoc());
+        for (Operation &inner : kernelOp.getBodyBlock().without_terminator())
+          if (!isa<ConstantOp>(inner))
+            k.ops += (k.ops.empty() ? "" : "+") +
+                     inner.getName().stripDialect().str();
         plan.kernels.push_back(std::move(k));
       }
       CallPlan call;
       call.kernel = it->second;
-      for (Value v : op.getOperands())
-        if (!isInlinedConstant(v))
-          call.inputs.push_back(tensorOf(v));
-      call.output = tensorOf(op.getResult(0));
+      for (Value v : kernelOp.getInputs())
+        call.inputs.push_back(tensorOf(v));
+      for (unsigned r : outputBufferOrder(kernelOp.getResultTypes()))
+        call.outputs.push_back(tensorOf(kernelOp.getResult(r)));
       call.loc = formatLoc(op.getLoc());
       fp.calls.push_back(std::move(call));
     }

@@ -51,8 +51,8 @@ struct BindingPlan {
 struct CallPlan {
   unsigned kernel;
   llvm::SmallVector<int> inputs;
-  int output;
-  std::string loc; // of this call's op
+  llvm::SmallVector<int> outputs; // in the kernel's buffer order
+  std::string loc;                // of the kernel's first op
 };
 
 struct FunctionPlan {
@@ -63,10 +63,10 @@ struct FunctionPlan {
 };
 
 struct KernelPlan {
-  std::string name;      // the C symbol, kiln_k<N>
-  mlir::Operation *op;   // a representative op (same for every call)
-  bool usesBatch = false;
-  std::string loc;       // of the first op that needed it
+  std::string name;    // the C symbol, kiln_k<N>
+  mlir::Operation *op; // a kern.kernel (or, for tests, one nn op)
+  std::string loc;     // of the first op that needed it
+  std::string ops;     // the nn ops it computes, e.g. "matmul+add+relu"
 };
 
 struct ParamPlan {
@@ -105,8 +105,8 @@ struct ModelPlan {
 };
 
 /// The step functions a model binary can hold, in table order.
-inline constexpr const char *kStepFunctions[] = {
-    "train_step", "eval_step", "predict", "gradient", "jvp"};
+inline constexpr const char *kStepFunctions[] = {"train_step", "eval_step",
+                                                 "predict", "gradient", "jvp"};
 
 /// Builds the plan of a module after --kiln-outline-steps. Emits an error
 /// (at the op) for anything the back end cannot compile.
@@ -119,8 +119,15 @@ std::string formatLoc(mlir::Location loc);
 bool isInlinedConstant(mlir::Value v);
 
 /// Two ops share a kernel when their keys are equal: same op, attributes,
-/// operand/result types and inlined constants.
+/// operand/result types and inlined constants (for a kern.kernel: same
+/// body, as printed without SSA names).
 std::string kernelKey(mlir::Operation *op);
+
+/// A kernel's results grouped by shape, in order of first appearance: each
+/// group is one Halide output Func (a Tuple when several), so flattening
+/// the groups gives the order of the kernel's output buffers.
+std::vector<std::vector<unsigned>> resultGroups(mlir::TypeRange results);
+std::vector<unsigned> outputBufferOrder(mlir::TypeRange results);
 
 } // namespace kiln::hl
 

@@ -2,6 +2,7 @@
 #ifndef KILN_COMPILER_PASSES_PASSES_H
 #define KILN_COMPILER_PASSES_PASSES_H
 
+#include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -17,13 +18,17 @@ namespace kiln {
 #include "compiler/passes/passes.h.inc"
 
 /// The stages of `kiln build`, in order; each one's IR can be dumped.
-enum class Stage { NN, Grad, Optimizer, Steps };
+enum class Stage { NN, Grad, Optimizer, Steps, Kern };
 
 struct StageOptions {
   /// Also derive forward-mode tangents (--kiln-jvp) in the Grad stage.
   bool jvp = false;
   /// What --kiln-jvp seeds (empty: every parameter).
   std::vector<std::string> jvpWrt;
+  /// --kiln-fuse's options: fuse at all, and the Halide autoscheduler for
+  /// non-matmul kernels (empty: kiln's own schedules).
+  bool fusion = true;
+  std::string autoschedule;
 };
 
 /// Adds the passes that take a module from the stage before `stage` to it.

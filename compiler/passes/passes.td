@@ -72,4 +72,27 @@ def OutlineSteps : Pass<"kiln-outline-steps", "::mlir::ModuleOp"> {
   let dependentDialects = ["::kiln::nn::NNDialect", "::mlir::func::FuncDialect"];
 }
 
+def Fuse : Pass<"kiln-fuse", "::mlir::ModuleOp"> {
+  let summary = "Group each step function's ops into kern.kernel ops";
+  let description = [{
+    Each kernel becomes one Halide pipeline whose intermediates never reach
+    memory. Elementwise ops with one consumer are inlined into it (not into
+    matmul operands, which the K loop would recompute); elementwise
+    consumers of a matmul or reduction with its output's shape join it as
+    an epilogue (bias + ReLU, the backward ReLU mask, the optimizer update
+    of a weight gradient); scalar chains form one kernel; independent
+    reductions that read the same tensor (cross-entropy and its gradient)
+    share one. With fusion=false every op is its own kernel, for
+    comparison.
+  }];
+  let options = [
+    Option<"fusion", "fusion", "bool", /*default=*/"true",
+           "Fuse ops into shared kernels (false: one op per kernel)">,
+    Option<"autoschedule", "autoschedule", "std::string", /*default=*/"\"\"",
+           "Schedule non-matmul kernels with this Halide autoscheduler "
+           "(Adams2019, Li2018, Mullapudi2016) instead of kiln's templates">,
+  ];
+  let dependentDialects = ["::kiln::kern::KernDialect", "::kiln::nn::NNDialect"];
+}
+
 #endif // KILN_PASSES_TD

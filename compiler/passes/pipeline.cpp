@@ -30,6 +30,13 @@ void addStagePasses(OpPassManager &pm, Stage stage,
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
     return;
+  case Stage::Kern: {
+    FuseOptions fuse;
+    fuse.fusion = options.fusion;
+    fuse.autoschedule = options.autoschedule;
+    pm.addPass(createFuse(fuse));
+    return;
+  }
   }
 }
 
@@ -39,9 +46,11 @@ void registerAllPasses() {
   registerCSEPass();
   PassPipelineRegistration<>(
       "kiln-train-pipeline",
-      "verify-shapes, autodiff, optimizer, outline-steps, canonicalize, cse",
+      "verify-shapes, autodiff, optimizer, outline-steps, canonicalize, cse, "
+      "fuse",
       [](OpPassManager &pm) {
-        for (Stage s : {Stage::NN, Stage::Grad, Stage::Optimizer, Stage::Steps})
+        for (Stage s : {Stage::NN, Stage::Grad, Stage::Optimizer, Stage::Steps,
+                        Stage::Kern})
           addStagePasses(pm, s);
       });
 }

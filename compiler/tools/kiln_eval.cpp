@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/reference/evaluator.h"
+#include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -70,7 +71,8 @@ int main(int argc, char **argv) {
                               "kiln-eval: run a function of the nn dialect on "
                               "the double-precision reference evaluator\n");
   DialectRegistry registry;
-  registry.insert<kiln::nn::NNDialect, func::FuncDialect>();
+  registry.insert<kiln::nn::NNDialect, kiln::kern::KernDialect,
+                  func::FuncDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;
@@ -95,15 +97,20 @@ int main(int argc, char **argv) {
           auto init = p.getInit();
           double v;
           switch (init.getKind()) {
-          case kiln::nn::InitKind::zeros: v = 0; break;
-          case kiln::nn::InitKind::ones: v = 1; break;
+          case kiln::nn::InitKind::zeros:
+            v = 0;
+            break;
+          case kiln::nn::InitKind::ones:
+            v = 1;
+            break;
           case kiln::nn::InitKind::constant:
             v = init.getArgs().asArrayRef()[0];
             break;
           default:
             continue; // random: must come from --arg
           }
-          Tensor t(std::vector<int64_t>(type.getShape().begin(), type.getShape().end()));
+          Tensor t(std::vector<int64_t>(type.getShape().begin(),
+                                        type.getShape().end()));
           std::fill(t.data.begin(), t.data.end(), v);
           defaults[p.getName()] = t;
         } else if (auto h = dyn_cast<kiln::nn::HyperOp>(op)) {
@@ -135,7 +142,8 @@ int main(int argc, char **argv) {
       auto d = defaults.find(name);
       if (d == defaults.end()) {
         llvm::errs() << "error: no value for argument #" << i << " '" << name
-                     << "' (give --arg " << (name.empty() ? "#" + std::to_string(i) : name)
+                     << "' (give --arg "
+                     << (name.empty() ? "#" + std::to_string(i) : name)
                      << "=...)\n";
         return 1;
       }
@@ -148,8 +156,8 @@ int main(int argc, char **argv) {
       ShapedType::isDynamic(d) ? ++dynamicDims : fixed *= d;
     int64_t n = it->second.size();
     if (dynamicDims > 1 || n % fixed || (!dynamicDims && n != fixed)) {
-      llvm::errs() << "error: " << n << " values do not fit argument '"
-                   << name << "' of type " << type << "\n";
+      llvm::errs() << "error: " << n << " values do not fit argument '" << name
+                   << "' of type " << type << "\n";
       return 1;
     }
     std::vector<int64_t> shape;
@@ -165,7 +173,7 @@ int main(int argc, char **argv) {
     return 1;
   for (auto [i, r] : llvm::enumerate(*results)) {
     std::string kind, name = nameOf(fn.getResultAttrDict(i), kind);
-    llvm::outs() << (kind.empty() ? "result #" + std::to_string(i)
+    llvm::outs() << (kind.empty()     ? "result #" + std::to_string(i)
                      : kind == "loss" ? std::string("loss")
                                       : kind + " " + name)
                  << " = ";

@@ -202,11 +202,11 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   bool ta = getTransposeLhs(), tb = getTransposeRhs();
   operandGrads.assign(2, Value());
   if (needed[0])
-    operandGrads[0] = !ta ? g.matmul(dc, bm, false, !tb)  // dC·op(B)ᵀ
-                          : g.matmul(bm, dc, tb, true);   // (dC·op(B)ᵀ)ᵀ
+    operandGrads[0] = !ta ? g.matmul(dc, bm, false, !tb) // dC·op(B)ᵀ
+                          : g.matmul(bm, dc, tb, true);  // (dC·op(B)ᵀ)ᵀ
   if (needed[1])
-    operandGrads[1] = !tb ? g.matmul(a, dc, !ta, false)   // op(A)ᵀ·dC
-                          : g.matmul(dc, a, true, ta);    // (op(A)ᵀ·dC)ᵀ
+    operandGrads[1] = !tb ? g.matmul(a, dc, !ta, false) // op(A)ᵀ·dC
+                          : g.matmul(dc, a, true, ta);  // (op(A)ᵀ·dC)ᵀ
   return success();
 }
 
@@ -407,8 +407,10 @@ LogicalResult SelectOp::buildJVP(OpBuilder &b, ValueRange tangents,
 
 KILN_UNARY_RULES(NegOp, [](Grad &g, Value t) { return g.neg(t); })
 // (eˣ)' = eˣ: reuse the result.
-KILN_UNARY_RULES(ExpOp, [this](Grad &g, Value t) { return g.mul(t, getResult()); })
-KILN_UNARY_RULES(LogOp, [this](Grad &g, Value t) { return g.div(t, getInput()); })
+KILN_UNARY_RULES(ExpOp,
+                 [this](Grad &g, Value t) { return g.mul(t, getResult()); })
+KILN_UNARY_RULES(LogOp,
+                 [this](Grad &g, Value t) { return g.div(t, getInput()); })
 // σ' = σ(1 − σ): reuse the saved output rather than recomputing σ.
 KILN_UNARY_RULES(SigmoidOp, [this](Grad &g, Value t) {
   Value s = getResult();
@@ -476,8 +478,7 @@ LogicalResult ReduceMeanOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
     Value one = g.scalar(1.0f);
     Value count = g.count(getInput(), getAxes());
     Value scale = g.div(one, count);
-    operandGrads[0] =
-        unreduce(g, resultGrads[0], getInput(), getAxes(), scale);
+    operandGrads[0] = unreduce(g, resultGrads[0], getInput(), getAxes(), scale);
   }
   return success();
 }
@@ -520,15 +521,14 @@ LogicalResult ReduceMaxOp::buildJVP(OpBuilder &b, ValueRange tangents,
   if (tangents[0]) {
     Value w = maxWeights(g, *this);
     Value weighted = g.mul(w, tangents[0]);
-    resultTangents[0] = b.create<ReduceSumOp>(getLoc(), weighted,
-                                              getAxesAttr(), getKeepdims());
+    resultTangents[0] =
+        b.create<ReduceSumOp>(getLoc(), weighted, getAxesAttr(), getKeepdims());
   }
   return success();
 }
 
 // Depends on the input's shape only: the derivative is zero (null).
-LogicalResult ElementCountOp::buildVJP(OpBuilder &, ValueRange,
-                                       ArrayRef<bool>,
+LogicalResult ElementCountOp::buildVJP(OpBuilder &, ValueRange, ArrayRef<bool>,
                                        SmallVectorImpl<Value> &operandGrads) {
   operandGrads.assign(1, Value());
   return success();
@@ -554,8 +554,8 @@ LogicalResult BroadcastToOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 LogicalResult BroadcastToOp::buildJVP(OpBuilder &b, ValueRange tangents,
                                       SmallVectorImpl<Value> &resultTangents) {
   Grad g{b, getLoc()};
-  resultTangents.assign(
-      1, tangents[0] ? g.broadcastTo(tangents[0], getType()) : Value());
+  resultTangents.assign(1, tangents[0] ? g.broadcastTo(tangents[0], getType())
+                                       : Value());
   return success();
 }
 
@@ -563,16 +563,16 @@ LogicalResult SumToOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                 ArrayRef<bool> needed,
                                 SmallVectorImpl<Value> &operandGrads) {
   Grad g{b, getLoc()};
-  operandGrads.assign(1, needed[0] ? g.broadcastTo(resultGrads[0],
-                                                   getInput().getType())
-                                   : Value());
+  operandGrads.assign(
+      1, needed[0] ? g.broadcastTo(resultGrads[0], getInput().getType())
+                   : Value());
   return success();
 }
 LogicalResult SumToOp::buildJVP(OpBuilder &b, ValueRange tangents,
                                 SmallVectorImpl<Value> &resultTangents) {
   Grad g{b, getLoc()};
-  resultTangents.assign(1,
-                        tangents[0] ? g.sumTo(tangents[0], getType()) : Value());
+  resultTangents.assign(1, tangents[0] ? g.sumTo(tangents[0], getType())
+                                       : Value());
   return success();
 }
 
@@ -629,9 +629,9 @@ LogicalResult ConcatOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
       for (size_t d = 0; d < out.size(); ++d) {
         bool batch = ShapedType::isDynamic(out[d]);
         starts.push_back(d == static_cast<size_t>(axis) ? offset : 0);
-        limits.push_back(batch ? -1
-                               : d == static_cast<size_t>(axis) ? offset + s[d]
-                                                                : out[d]);
+        limits.push_back(batch                            ? -1
+                         : d == static_cast<size_t>(axis) ? offset + s[d]
+                                                          : out[d]);
       }
       operandGrads[i] = b.create<SliceOp>(
           getLoc(), resultGrads[0], b.getDenseI64ArrayAttr(starts),
@@ -778,9 +778,10 @@ LogicalResult MseOp::buildJVP(OpBuilder &b, ValueRange tangents,
 
 // da comes from one op that also guards a(1 − a) against zero;
 // dy = −(dl / n)(ln a − ln(1 − a)) (soft targets that depend on parameters).
-LogicalResult BinaryCrossEntropyOp::buildVJP(
-    OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> needed,
-    SmallVectorImpl<Value> &operandGrads) {
+LogicalResult
+BinaryCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                               ArrayRef<bool> needed,
+                               SmallVectorImpl<Value> &operandGrads) {
   Grad g{b, getLoc()};
   Value a = getPrediction(), y = getTarget(), dl = resultGrads[0];
   operandGrads.assign(2, Value());
@@ -799,16 +800,17 @@ LogicalResult BinaryCrossEntropyOp::buildVJP(
   return success();
 }
 // l̇ = Σ ∂l/∂a · ȧ + Σ ∂l/∂y · ẏ, with the same partials as the VJP.
-LogicalResult BinaryCrossEntropyOp::buildJVP(
-    OpBuilder &b, ValueRange tangents, SmallVectorImpl<Value> &resultTangents) {
+LogicalResult
+BinaryCrossEntropyOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                               SmallVectorImpl<Value> &resultTangents) {
   Grad g{b, getLoc()};
   resultTangents.assign(1, Value());
   Value a = getPrediction(), y = getTarget();
   Value total;
   if (tangents[0]) {
     Value one = g.scalar(1.0f);
-    Value da = b.create<BinaryCrossEntropyGradOp>(getLoc(), a.getType(), a, y,
-                                                  one);
+    Value da =
+        b.create<BinaryCrossEntropyGradOp>(getLoc(), a.getType(), a, y, one);
     total = g.reduceSum(g.mul(da, tangents[0]), allAxes(a), false);
   }
   if (tangents[1]) {
@@ -829,10 +831,11 @@ LogicalResult BinaryCrossEntropyOp::buildJVP(
 // relu, softmax, log_softmax, softmax_cross_entropy
 //===----------------------------------------------------------------------===//
 
-// relu' = [x > 0]: the derivative passes where the input was positive.
+// relu' = [x > 0] = [relu(x) > 0]: read from the saved output, so the
+// forward kernel need not also keep its input for the backward pass.
 KILN_UNARY_RULES(ReluOp, [this](Grad &g, Value t) {
   Value zero = g.scalar(0.0f);
-  Value positive = g.compare(ComparePredicate::gt, getInput(), zero);
+  Value positive = g.compare(ComparePredicate::gt, getResult(), zero);
   return g.select(positive, t, zero);
 })
 
@@ -849,17 +852,17 @@ LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                   ArrayRef<bool> needed,
                                   SmallVectorImpl<Value> &operandGrads) {
   Grad g{b, getLoc()};
-  operandGrads.assign(1, needed[0] ? softmaxLinear(g, getResult(),
-                                                   resultGrads[0], getAxis())
-                                   : Value());
+  operandGrads.assign(
+      1, needed[0] ? softmaxLinear(g, getResult(), resultGrads[0], getAxis())
+                   : Value());
   return success();
 }
 LogicalResult SoftmaxOp::buildJVP(OpBuilder &b, ValueRange tangents,
                                   SmallVectorImpl<Value> &resultTangents) {
   Grad g{b, getLoc()};
-  resultTangents.assign(1, tangents[0] ? softmaxLinear(g, getResult(),
-                                                       tangents[0], getAxis())
-                                       : Value());
+  resultTangents.assign(
+      1, tangents[0] ? softmaxLinear(g, getResult(), tangents[0], getAxis())
+                     : Value());
   return success();
 }
 
@@ -908,17 +911,19 @@ static Value crossEntropySlope(Grad &g, SoftmaxCrossEntropyOp op) {
 bool SoftmaxCrossEntropyOp::isDifferentiableOperand(unsigned index) {
   return index == 0; // labels are data
 }
-LogicalResult SoftmaxCrossEntropyOp::buildVJP(
-    OpBuilder &b, ValueRange resultGrads, ArrayRef<bool> needed,
-    SmallVectorImpl<Value> &operandGrads) {
+LogicalResult
+SoftmaxCrossEntropyOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                ArrayRef<bool> needed,
+                                SmallVectorImpl<Value> &operandGrads) {
   Grad g{b, getLoc()};
   operandGrads.assign(2, Value());
   if (needed[0])
     operandGrads[0] = g.mul(crossEntropySlope(g, *this), resultGrads[0]);
   return success();
 }
-LogicalResult SoftmaxCrossEntropyOp::buildJVP(
-    OpBuilder &b, ValueRange tangents, SmallVectorImpl<Value> &resultTangents) {
+LogicalResult
+SoftmaxCrossEntropyOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                SmallVectorImpl<Value> &resultTangents) {
   Grad g{b, getLoc()};
   resultTangents.assign(1, Value());
   if (!tangents[0])

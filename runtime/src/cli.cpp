@@ -4,6 +4,7 @@
 #include "data.h"
 #include "error.h"
 #include "session.h"
+#include "thread_pool.h"
 #include "trainer.h"
 
 #include <cerrno>
@@ -19,7 +20,8 @@
 namespace kiln::rt {
 namespace {
 
-const char *kDataHelp = R"(data (the model's own data when it carries some and none is given):
+const char *kDataHelp =
+    R"(data (the model's own data when it carries some and none is given):
   --dataset NAME        iris, breast-cancer, diabetes or fashion-mnist, from
                         where Debian installs them (python3-sklearn,
                         dataset-fashion-mnist)
@@ -35,6 +37,8 @@ const char *kDataHelp = R"(data (the model's own data when it carries some and n
   --val-split F         fraction held out for validation (default 0.2; 0 for
                         the model's own data)
   --seed N              seeds initialisation, split and shuffling (default 0)
+  --threads N           threads the kernels run on (default: HL_NUM_THREADS,
+                        else every CPU this process may use)
 )";
 
 const char *kTrainHelp = R"(usage: %s train [data options] [options]
@@ -54,7 +58,8 @@ training:
                         heaviest
 )";
 
-const char *kDerivativesHelp = R"(usage: %s derivatives [data options] [--batch-size N]
+const char *kDerivativesHelp =
+    R"(usage: %s derivatives [data options] [--batch-size N]
 
 Prints the loss and its derivatives at the initial parameters (--seed) on
 the first batch of the training split: reverse mode for every parameter,
@@ -87,8 +92,8 @@ commands:
 )";
 
 const std::set<std::string> kDataOptions = {
-    "dataset", "data-path", "data",      "target-columns", "header",
-    "delimiter", "normalize", "val-split", "seed"};
+    "dataset",   "data-path", "data",      "target-columns", "header",
+    "delimiter", "normalize", "val-split", "seed",           "threads"};
 
 struct Args {
   std::map<std::string, std::string> values;
@@ -163,6 +168,8 @@ struct Prepared {
 };
 
 std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
+  if (a.has("threads"))
+    ThreadPool::setGlobalThreads(static_cast<int>(toInt(a, "threads", 0, 1)));
   bool named = a.has("dataset"), file = a.has("data");
   if (named && file)
     throw Error("give one of --dataset NAME or --data FILE, not both");
@@ -175,8 +182,8 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
       return std::nullopt; // nothing to feed
     throw Error("give exactly one of --dataset NAME or --data FILE");
   }
-  if (!file && (a.has("target-columns") || a.has("header") ||
-                a.has("delimiter")))
+  if (!file &&
+      (a.has("target-columns") || a.has("header") || a.has("delimiter")))
     throw Error("--target-columns, --header and --delimiter apply to --data "
                 "files");
 
@@ -220,8 +227,9 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
   uint64_t seed = static_cast<uint64_t>(toInt(a, "seed", 0, 0));
   double valSplit = toDouble(a, "val-split").value_or(own ? 0.0 : 0.2);
   p.split = splitRows(p.data.rows, valSplit, seed);
-  std::string normalize =
-      a.has("normalize") ? a.values["normalize"] : own ? "none" : "zscore";
+  std::string normalize = a.has("normalize") ? a.values["normalize"]
+                          : own              ? "none"
+                                             : "zscore";
   if (normalize == "zscore") {
     Standardizer z;
     z.fit(p.data, p.split.train);
@@ -238,10 +246,10 @@ std::set<std::string> withData(std::set<std::string> extra) {
 }
 
 int train(const kiln_model &model, int argc, char **argv) {
-  Args a = parseArgs(argc, argv,
-                     withData({"write-split", "epochs", "batch-size", "lr",
-                               "log-every"}),
-                     {"quiet", "help", "profile"});
+  Args a = parseArgs(
+      argc, argv,
+      withData({"write-split", "epochs", "batch-size", "lr", "log-every"}),
+      {"quiet", "help", "profile"});
   if (a.flags.count("help")) {
     std::printf(kTrainHelp, argv[0], kDataHelp);
     return 0;
@@ -330,9 +338,9 @@ std::string shape(int32_t rank, const int64_t *dims) {
 
 int info(const kiln_model &m, int argc, char **argv) {
   parseArgs(argc, argv, {}, {});
-  const char *inits[] = {"zeros",          "ones",          "constant",
-                         "uniform",        "normal",        "xavier_uniform",
-                         "xavier_normal",  "he_uniform",    "he_normal"};
+  const char *inits[] = {"zeros",         "ones",       "constant",
+                         "uniform",       "normal",     "xavier_uniform",
+                         "xavier_normal", "he_uniform", "he_normal"};
   const char *dtypes[] = {"f32", "i32", "i1"};
   std::printf("model:     %s\ntarget:    %s\noptimizer: %s\n", m.name, m.target,
               m.optimizer);
@@ -388,6 +396,7 @@ int info(const kiln_model &m, int argc, char **argv) {
 } // namespace
 
 int runCli(const kiln_model &model, int argc, char **argv) {
+  ThreadPool::installForHalide();
   try {
     std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd.empty()) {

@@ -74,21 +74,22 @@ void Executor::run(int64_t batch) {
     argv_.clear();
     for (int i = 0; i < call.num_inputs; ++i)
       argv_.push_back(slot(call.inputs[i]).raw());
-    if (call.uses_batch)
-      argv_.push_back(&batch32_);
-    argv_.push_back(slot(call.output).raw());
+    argv_.push_back(&batch32_);
+    for (int i = 0; i < call.num_outputs; ++i)
+      argv_.push_back(slot(call.outputs[i]).raw());
     auto t0 = profile_ ? std::chrono::steady_clock::now()
                        : std::chrono::steady_clock::time_point();
     int rc = call.fn(argv_.data());
     if (profile_) {
       profile_->resize(fn_.num_calls, 0.0);
-      (*profile_)[c] += std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - t0)
-                            .count();
+      (*profile_)[c] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
     }
     if (rc)
       throw Error(std::string(fn_.name) + ": kernel " + call.kernel + " (" +
-                  call.op + (call.loc[0] ? std::string(" at ") + call.loc : "") +
+                  call.op +
+                  (call.loc[0] ? std::string(" at ") + call.loc : "") +
                   ") failed with Halide error " + std::to_string(rc));
   }
 }

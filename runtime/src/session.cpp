@@ -2,8 +2,10 @@
 #include "session.h"
 #include "error.h"
 #include "rng.h"
+#include "thread_pool.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 namespace kiln::rt {
@@ -18,7 +20,8 @@ ModelState::ModelState(const kiln_model &d) : desc(d) {
                 std::to_string(desc.abi_version) + ", runtime expects " +
                 std::to_string(KILN_ABI_VERSION));
   for (int i = 0; i < desc.num_params; ++i)
-    params.emplace_back(resolveDims(desc.params[i].rank, desc.params[i].dims, 1));
+    params.emplace_back(
+        resolveDims(desc.params[i].rank, desc.params[i].dims, 1));
   for (int i = 0; i < desc.num_hypers; ++i) {
     hypers.emplace_back(std::vector<int64_t>{});
     hypers.back().data()[0] = static_cast<float>(desc.hypers[i].default_value);
@@ -63,23 +66,37 @@ void ModelState::initialize(uint64_t seed) {
       fill([&] { return mean + sd * rng.normal(); });
     };
     switch (p.init) {
-    case KILN_INIT_ZEROS: fill([] { return 0.0; }); break;
-    case KILN_INIT_ONES: fill([] { return 1.0; }); break;
-    case KILN_INIT_CONSTANT: fill([&] { return p.init_args[0]; }); break;
-    case KILN_INIT_UNIFORM: uniform(p.init_args[0], p.init_args[1]); break;
-    case KILN_INIT_NORMAL: normal(p.init_args[0], p.init_args[1]); break;
+    case KILN_INIT_ZEROS:
+      fill([] { return 0.0; });
+      break;
+    case KILN_INIT_ONES:
+      fill([] { return 1.0; });
+      break;
+    case KILN_INIT_CONSTANT:
+      fill([&] { return p.init_args[0]; });
+      break;
+    case KILN_INIT_UNIFORM:
+      uniform(p.init_args[0], p.init_args[1]);
+      break;
+    case KILN_INIT_NORMAL:
+      normal(p.init_args[0], p.init_args[1]);
+      break;
     case KILN_INIT_XAVIER_UNIFORM: {
       double a = std::sqrt(6.0 / (fanIn + fanOut));
       uniform(-a, a);
       break;
     }
-    case KILN_INIT_XAVIER_NORMAL: normal(0, std::sqrt(2.0 / (fanIn + fanOut))); break;
+    case KILN_INIT_XAVIER_NORMAL:
+      normal(0, std::sqrt(2.0 / (fanIn + fanOut)));
+      break;
     case KILN_INIT_HE_UNIFORM: {
       double a = std::sqrt(6.0 / fanIn);
       uniform(-a, a);
       break;
     }
-    case KILN_INIT_HE_NORMAL: normal(0, std::sqrt(2.0 / fanIn)); break;
+    case KILN_INIT_HE_NORMAL:
+      normal(0, std::sqrt(2.0 / fanIn));
+      break;
     default:
       throw Error(std::string("parameter '") + p.name +
                   "' has an unknown initializer " + std::to_string(p.init));
@@ -125,9 +142,11 @@ int ModelState::findParam(const std::string &name) const {
 
 Session::Session(ModelState &s) : state(s) {
   if (state.featureInput >= 0)
-    x.setDtype(static_cast<kiln_dtype>(state.desc.inputs[state.featureInput].dtype));
+    x.setDtype(
+        static_cast<kiln_dtype>(state.desc.inputs[state.featureInput].dtype));
   if (state.labelInput >= 0)
-    y.setDtype(static_cast<kiln_dtype>(state.desc.inputs[state.labelInput].dtype));
+    y.setDtype(
+        static_cast<kiln_dtype>(state.desc.inputs[state.labelInput].dtype));
 }
 
 void Session::checkData(const Dataset &data) const {
@@ -160,10 +179,17 @@ void Session::checkData(const Dataset &data) const {
 void Session::feed(const Dataset &data, const int64_t *rows, int64_t n) {
   if (state.featureInput >= 0) {
     x.reshape({n, data.features});
-    for (int64_t i = 0; i < n; ++i)
-      std::memcpy(x.data() + i * data.features,
-                  &data.x[rows[i] * data.features],
-                  data.features * sizeof(float));
+    // The gather is memory-bound: split it over the kernels' threads.
+    float *dst = x.data();
+    int64_t f = data.features;
+    auto gather = [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i)
+        std::memcpy(dst + i * f, &data.x[rows[i] * f], f * sizeof(float));
+    };
+    if (n * f >= (1 << 16) && !std::getenv("KILN_SERIAL_FEED"))
+      ThreadPool::global().parallel(n, gather);
+    else
+      gather(0, n);
   }
   if (state.labelInput < 0)
     return;
@@ -180,9 +206,8 @@ void Session::feed(const Dataset &data, const int64_t *rows, int64_t n) {
       // Integer labels are class indices: refuse anything else.
       if (v != std::floor(v) || v < 0)
         throw Error(data.source + ": sample " + std::to_string(rows[i]) +
-                    " has label " + std::to_string(v) +
-                    ", but model label '" + lab.name +
-                    "' takes class indices (0, 1, 2, ...)");
+                    " has label " + std::to_string(v) + ", but model label '" +
+                    lab.name + "' takes class indices (0, 1, 2, ...)");
       y.i32()[i * data.targets + t] = static_cast<int32_t>(v);
     }
 }

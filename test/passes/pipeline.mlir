@@ -1,6 +1,12 @@
 // The whole model pipeline on logistic regression: the train step holds
 // forward, backward and update, with the shared constant folded by CSE.
-// RUN: kiln-opt %s --kiln-train-pipeline | FileCheck %s
+// RUN: kiln-opt %s --kiln-verify-shapes --kiln-autodiff --kiln-optimizer --kiln-outline-steps --canonicalize --cse | FileCheck %s
+// The registered pipeline also fuses: train_step is four kernels.
+// RUN: kiln-opt %s --kiln-train-pipeline | FileCheck %s --check-prefix=FUSED
+// FUSED-LABEL: func.func @train_step(
+// FUSED-COUNT-4: kern.kernel
+// FUSED-NOT: kern.kernel
+// FUSED: return
 
 // CHECK-LABEL: func.func @train_step(
 // CHECK-SAME:    %[[W:[^:]*]]: tensor<30x1xf32> {nn.param = "w"}, %[[B:[^:]*]]: tensor<1xf32> {nn.param = "b"}, %[[LR:[^:]*]]: tensor<f32> {nn.hyper = "lr"}, %[[X:[^:]*]]: tensor<?x30xf32> {nn.input = "x"}, %[[Y:[^:]*]]: tensor<?x1xf32> {nn.input = "y", nn.label}

@@ -40,8 +40,9 @@ const kiln_binding kArgs[] = {{"x", KILN_BIND_INPUT, 0, "none"},
                               {"y", KILN_BIND_INPUT, 1, "none"}};
 const kiln_binding kResults[] = {{"out", KILN_BIND_OUTPUT, 2, "none"}};
 const int32_t kInputs[] = {0, 1};
+const int32_t kOutputs[] = {2};
 const kiln_call kCalls[] = {
-    {fakeAddScaled, "kiln_k0", "nn.add", "m.cpp:3:4", 1, 2, kInputs, 2}};
+    {fakeAddScaled, "kiln_k0", "add", "m.cpp:3:4", 2, kInputs, 1, kOutputs}};
 const kiln_function kFn = {"f", 3, kTensors, 2, kArgs, 1, kResults, 1, kCalls};
 
 } // namespace
@@ -76,16 +77,16 @@ TEST(Executor, ShapeMismatchIsReported) {
 }
 
 TEST(Executor, KernelFailureNamesOpAndLocation) {
-  const kiln_call calls[] = {
-      {failingKernel, "kiln_k7", "nn.matmul", "m.cpp:9:1", 1, 2, kInputs, 2}};
+  const kiln_call calls[] = {{failingKernel, "kiln_k7", "matmul+add",
+                              "m.cpp:9:1", 2, kInputs, 1, kOutputs}};
   const kiln_function fn = {"g", 3, kTensors, 2, kArgs, 1, kResults, 1, calls};
   Executor ex(fn);
   Tensor x({1, 2}), y({1, 2});
   ex.bindArg(0, &x);
   ex.bindArg(1, &y);
   EXPECT_THAT(errorOf([&] { ex.run(1); }),
-              HasSubstr("kernel kiln_k7 (nn.matmul at m.cpp:9:1) failed with "
-                        "Halide error -3"));
+              HasSubstr("kernel kiln_k7 (matmul+add at m.cpp:9:1) failed "
+                        "with Halide error -3"));
 }
 
 TEST(Executor, UnboundArgument) {

@@ -17,13 +17,14 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 3
+#define KILN_ABI_VERSION 4
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
 
-/* Halide's `_argv` calling convention: one pointer per argument
- * (halide_buffer_t* for tensors, int32_t* for the batch size). */
+/* Halide's `_argv` calling convention: one pointer per argument, in the
+ * order inputs, batch size, outputs (halide_buffer_t* for tensors, int32_t*
+ * for the batch size). */
 typedef int (*kiln_kernel_fn)(void **args);
 
 /* Element types; a bool is one byte (Halide's convention). */
@@ -39,12 +40,12 @@ typedef struct kiln_tensor {
 typedef struct kiln_call {
   kiln_kernel_fn fn;
   const char *kernel; /* kernel symbol, e.g. "kiln_k3" */
-  const char *op;     /* the nn op it computes, e.g. "nn.matmul" */
-  const char *loc;    /* where the op came from, "file:line:col" */
-  int32_t uses_batch; /* the batch size follows the inputs */
+  const char *op;     /* the nn ops it computes, e.g. "matmul+add+relu" */
+  const char *loc;    /* where its first op came from, "file:line:col" */
   int32_t num_inputs;
   const int32_t *inputs; /* tensor ids */
-  int32_t output;        /* tensor id */
+  int32_t num_outputs;
+  const int32_t *outputs; /* tensor ids, in the kernel's buffer order */
 } kiln_call;
 
 enum kiln_binding_kind {

@@ -1,0 +1,352 @@
+//===- fuse.cpp - group nn ops into kern.kernel ops -----------------------===//
+//
+// Greedy producer/consumer fusion over each step function, on groups kept
+// in a union-find. A merge is refused when it would make the group graph
+// cyclic (a kernel cannot both feed and wait for another). Groups become
+// kern.kernel ops in a topological order; constants are cloned into every
+// kernel that reads them.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/passes/passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <queue>
+
+using namespace mlir;
+using namespace kiln::nn;
+
+namespace kiln {
+#define GEN_PASS_DEF_FUSE
+#include "compiler/passes/passes.h.inc"
+} // namespace kiln
+
+namespace {
+
+enum class Kind { Pointwise, Reduction, Matmul };
+
+Kind kindOf(Operation *op) {
+  if (isa<MatmulOp>(op))
+    return Kind::Matmul;
+  if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SumToOp, MseOp,
+          BinaryCrossEntropyOp, SoftmaxOp, LogSoftmaxOp, SoftmaxCrossEntropyOp,
+          ArgmaxOp>(op))
+    return Kind::Reduction;
+  return Kind::Pointwise;
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+bool isScalar(Value v) { return shapeOf(v).empty(); }
+
+/// Groups of ops under construction.
+class Grouping {
+public:
+  explicit Grouping(Block &body) {
+    for (Operation &op : body) {
+      if (isa<func::ReturnOp, ConstantOp>(op))
+        continue;
+      index_[&op] = ops_.size();
+      ops_.push_back(&op);
+      classes_.insert(&op);
+    }
+  }
+
+  ArrayRef<Operation *> ops() const { return ops_; }
+  bool grouped(Operation *op) const { return index_.count(op); }
+  Operation *leader(Operation *op) const { return classes_.getLeaderValue(op); }
+  bool sameGroup(Operation *a, Operation *b) const {
+    return leader(a) == leader(b);
+  }
+
+  /// The group's strongest op: a matmul, else a reduction, else any.
+  Operation *anchor(Operation *member) const {
+    Operation *best = nullptr;
+    for (auto it = classes_.findLeader(member); it != classes_.member_end();
+         ++it) {
+      Operation *op = *it;
+      if (!best || kindOf(op) > kindOf(best) ||
+          (kindOf(op) == kindOf(best) &&
+           index_.lookup(op) < index_.lookup(best)))
+        best = op;
+    }
+    return best;
+  }
+
+  /// Merges the groups of a and b unless that makes the group graph cyclic.
+  bool merge(Operation *a, Operation *b) {
+    if (sameGroup(a, b))
+      return true;
+    // A cycle appears iff one group reaches the other through a third.
+    if (reachesViaOther(a, b) || reachesViaOther(b, a))
+      return false;
+    classes_.unionSets(a, b);
+    return true;
+  }
+
+  /// Ops of a group that feeds `op` (or the op itself).
+  SmallVector<Operation *> members(Operation *op) const {
+    SmallVector<Operation *> out;
+    for (auto it = classes_.findLeader(op); it != classes_.member_end(); ++it)
+      out.push_back(*it);
+    llvm::sort(out, [&](Operation *x, Operation *y) {
+      return index_.lookup(x) < index_.lookup(y);
+    });
+    return out;
+  }
+
+  /// Groups that read a value of `op`'s group, other than that group.
+  SmallVector<Operation *> consumers(Operation *groupOp) const {
+    llvm::SetVector<Operation *> out;
+    for (Operation *m : members(groupOp))
+      for (Operation *user : m->getUsers())
+        if (grouped(user) && !sameGroup(user, groupOp))
+          out.insert(leader(user));
+    return out.takeVector();
+  }
+
+private:
+  /// Is there a path from a's group to b's group that leaves a's group and
+  /// enters b's group through some other group?
+  bool reachesViaOther(Operation *a, Operation *b) const {
+    Operation *target = leader(b), *start = leader(a);
+    llvm::DenseSet<Operation *> seen;
+    SmallVector<Operation *> work;
+    for (Operation *c : consumers(start))
+      if (c != target)
+        work.push_back(c);
+    while (!work.empty()) {
+      Operation *g = work.pop_back_val();
+      if (!seen.insert(g).second)
+        continue;
+      if (g == target)
+        return true;
+      for (Operation *c : consumers(g))
+        work.push_back(c);
+    }
+    return false;
+  }
+
+  std::vector<Operation *> ops_;
+  llvm::DenseMap<Operation *, size_t> index_;
+  llvm::EquivalenceClasses<Operation *> classes_;
+};
+
+/// The single op that reads `v`, or null (several users, or a return).
+Operation *soleUser(Value v) {
+  Operation *user = nullptr;
+  for (OpOperand &use : v.getUses()) {
+    if (user && use.getOwner() != user)
+      return nullptr;
+    user = use.getOwner();
+  }
+  return user && !isa<func::ReturnOp>(user) ? user : nullptr;
+}
+
+void fuseGroups(Grouping &g) {
+  ArrayRef<Operation *> ops = g.ops();
+  // Scalar chains: every 0-d elementwise op joins its 0-d producers.
+  for (Operation *op : ops) {
+    if (kindOf(op) != Kind::Pointwise || !isScalar(op->getResult(0)))
+      continue;
+    for (Value x : op->getOperands())
+      if (Operation *def = x.getDefiningOp(); def && g.grouped(def) &&
+                                              kindOf(def) == Kind::Pointwise &&
+                                              isScalar(x))
+        g.merge(op, def);
+  }
+  // Prologue: an elementwise op with one consumer is inlined into it
+  // (except into matmul operands, which the K loop would recompute).
+  for (Operation *op : llvm::reverse(ops)) {
+    if (kindOf(op) != Kind::Pointwise)
+      continue;
+    Operation *user = soleUser(op->getResult(0));
+    if (user && g.grouped(user) && kindOf(user) != Kind::Matmul)
+      g.merge(user, op);
+  }
+  // Epilogue: elementwise consumers of a matmul or reduction that produce
+  // its output's shape join it (so does a same-shape elementwise chain).
+  for (Operation *op : ops) {
+    if (kindOf(op) != Kind::Pointwise)
+      continue;
+    for (Value x : op->getOperands()) {
+      Operation *def = x.getDefiningOp();
+      if (!def || !g.grouped(def) || g.sameGroup(def, op))
+        continue;
+      Operation *anchor = g.anchor(def);
+      if (shapeOf(anchor->getResult(0)) != shapeOf(op->getResult(0)))
+        continue;
+      if (kindOf(g.anchor(op)) != Kind::Pointwise)
+        continue; // op already anchors work of its own
+      g.merge(def, op);
+    }
+  }
+  // Scalar chains reading the same scalars (Adam's bias corrections of one
+  // step count) share one kernel.
+  for (Operation *a : ops)
+    for (Operation *b : ops)
+      if (a < b && !g.sameGroup(a, b) &&
+          kindOf(g.anchor(a)) == Kind::Pointwise &&
+          kindOf(g.anchor(b)) == Kind::Pointwise && isScalar(a->getResult(0)) &&
+          isScalar(b->getResult(0)) &&
+          llvm::any_of(a->getOperands(), [&](Value v) {
+            return !v.getDefiningOp<ConstantOp>() &&
+                   llvm::is_contained(b->getOperands(), v);
+          }))
+        g.merge(a, b);
+  // Siblings: reductions that read the same tensor and do not depend on
+  // each other share one pass over it (cross-entropy and its gradient).
+  for (Operation *a : ops) {
+    if (kindOf(g.anchor(a)) != Kind::Reduction)
+      continue;
+    for (Operation *b : ops) {
+      if (a >= b && g.sameGroup(a, b))
+        continue;
+      if (kindOf(g.anchor(b)) != Kind::Reduction || g.sameGroup(a, b))
+        continue;
+      bool share = llvm::any_of(a->getOperands(), [&](Value v) {
+        return llvm::is_contained(b->getOperands(), v) && !isScalar(v);
+      });
+      if (share)
+        g.merge(a, b);
+    }
+  }
+}
+
+StringRef scheduleFor(Operation *anchor, StringRef autoschedule) {
+  switch (kindOf(anchor)) {
+  case Kind::Matmul:
+    return "matmul";
+  case Kind::Reduction:
+    return autoschedule.empty() ? "reduction" : "";
+  case Kind::Pointwise:
+    return autoschedule.empty() ? "pointwise" : "";
+  }
+  return "pointwise";
+}
+
+LogicalResult fuseFunction(func::FuncOp fn, bool fusion,
+                           StringRef autoschedule) {
+  Block &body = fn.getBody().front();
+  for (Operation &op : body)
+    if (isa<kiln::kern::KernelOp>(op))
+      return op.emitError()
+             << "function @" << fn.getName() << " is already fused";
+  Grouping g(body);
+  if (fusion)
+    fuseGroups(g);
+
+  // Groups in a topological order (Kahn), earliest first member first.
+  SmallVector<Operation *> leaders;
+  for (Operation *op : g.ops())
+    if (g.leader(op) == op)
+      leaders.push_back(op);
+  llvm::DenseMap<Operation *, unsigned> pending, firstIndex;
+  for (auto [i, op] : llvm::enumerate(g.ops()))
+    firstIndex.try_emplace(g.leader(op), i);
+  llvm::DenseMap<Operation *, SmallVector<Operation *>> out;
+  for (Operation *l : leaders) {
+    SmallVector<Operation *> next = g.consumers(l);
+    out[l] = next;
+    for (Operation *c : next)
+      ++pending[c];
+  }
+  auto later = [&](Operation *a, Operation *b) {
+    return firstIndex[a] > firstIndex[b];
+  };
+  std::priority_queue<Operation *, std::vector<Operation *>, decltype(later)>
+      ready(later);
+  for (Operation *l : leaders)
+    if (!pending[l])
+      ready.push(l);
+  SmallVector<Operation *> order;
+  while (!ready.empty()) {
+    Operation *l = ready.top();
+    ready.pop();
+    order.push_back(l);
+    for (Operation *c : out[l])
+      if (--pending[c] == 0)
+        ready.push(c);
+  }
+  if (order.size() != leaders.size())
+    return fn.emitError() << "kiln-fuse: the kernel graph has a cycle";
+
+  // Emit the kernels before the return, then drop the original ops.
+  Operation *ret = body.getTerminator();
+  OpBuilder b(ret);
+  IRMapping outside; // original value -> value in the new function body
+  for (Operation *leader : order) {
+    SmallVector<Operation *> members = g.members(leader);
+    llvm::DenseSet<Operation *> inGroup(members.begin(), members.end());
+    llvm::SetVector<Value> inputs;
+    SmallVector<Value> results;
+    for (Operation *m : members) {
+      for (Value x : m->getOperands()) {
+        Operation *def = x.getDefiningOp();
+        if (def && (inGroup.contains(def) || isa<ConstantOp>(def)))
+          continue;
+        inputs.insert(x);
+      }
+      for (Value r : m->getResults())
+        if (llvm::any_of(r.getUsers(),
+                         [&](Operation *u) { return !inGroup.contains(u); }))
+          results.push_back(r);
+    }
+    SmallVector<Value> kernelInputs;
+    SmallVector<Type> inputTypes, resultTypes;
+    for (Value x : inputs) {
+      kernelInputs.push_back(outside.lookupOrDefault(x));
+      inputTypes.push_back(x.getType());
+    }
+    for (Value r : results)
+      resultTypes.push_back(r.getType());
+    Operation *anchor = g.anchor(leader);
+    StringRef schedule = scheduleFor(anchor, autoschedule);
+    std::string autoName = ("auto:" + autoschedule).str();
+    auto kernel = b.create<kiln::kern::KernelOp>(
+        anchor->getLoc(), resultTypes, kernelInputs,
+        schedule.empty() ? StringRef(autoName) : schedule, nullptr, nullptr);
+    Block *kb = new Block();
+    kernel.getBody().push_back(kb);
+    IRMapping inside;
+    for (Value x : inputs)
+      inside.map(x, kb->addArgument(x.getType(), x.getLoc()));
+    OpBuilder kbuilder = OpBuilder::atBlockEnd(kb);
+    for (Operation *m : members) {
+      for (Value x : m->getOperands())
+        if (auto c = x.getDefiningOp<ConstantOp>(); c && !inside.contains(x))
+          inside.map(x, kbuilder.clone(*c)->getResult(0));
+      kbuilder.clone(*m, inside);
+    }
+    SmallVector<Value> yielded;
+    for (Value r : results)
+      yielded.push_back(inside.lookup(r));
+    kbuilder.create<kiln::kern::YieldOp>(anchor->getLoc(), yielded);
+    for (auto [r, k] : llvm::zip(results, kernel.getResults()))
+      outside.map(r, k);
+  }
+  for (OpOperand &operand : ret->getOpOperands())
+    if (Value v = outside.lookupOrNull(operand.get()))
+      operand.set(v);
+  // Erase the originals, users first.
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+    if (&op != ret && !isa<kiln::kern::KernelOp>(op) && op.use_empty())
+      op.erase();
+  return success();
+}
+
+struct FusePass : kiln::impl::FuseBase<FusePass> {
+  using FuseBase::FuseBase;
+  void runOnOperation() override {
+    for (auto fn : getOperation().getOps<func::FuncOp>())
+      if (failed(fuseFunction(fn, fusion, autoschedule)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

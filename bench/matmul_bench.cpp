@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
   OpBuilder b(&context);
   Location loc = UnknownLoc::get(&context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
-  H::Target target = H::get_jit_target_from_environment();
+  H::Target target = kiln::hl::jitTarget();
 
   std::printf("%-22s %10s %10s %8s   (threads %d, %s)\n", "matmul", "kiln",
               "OpenBLAS", "ratio", threads, target.to_string().c_str());

@@ -21,9 +21,11 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/Statistic.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -42,6 +44,7 @@ enum class Emit {
   Optimizer,
   Steps,
   Kern,
+  Plan,
   Table,
   Halide
 };
@@ -68,13 +71,16 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::Steps, "steps",
                    "train_step/eval_step/predict functions (03-steps)"),
         clEnumValN(Emit::Kern, "kern", "the fused kern.kernel ops (04-kern)"),
+        clEnumValN(Emit::Plan, "plan",
+                   "kernels with buffer slots and in-place updates (05-plan)"),
         clEnumValN(Emit::Halide, "halide",
                    "each kernel's lowered Halide statement"),
         clEnumValN(Emit::Table, "table", "the generated step table (C)")),
     cl::cat(buildCategory));
 cl::opt<std::string> dumpDir("dump-ir",
                              cl::desc("Write every stage into this directory "
-                                      "(numbered: 00-nn.mlir ... 05-halide/)"),
+                                      "(numbered: 00-nn.mlir ... 05-plan.mlir, "
+                                      "06-halide/, 07-table.cpp)"),
                              cl::value_desc("dir"), cl::cat(buildCategory));
 cl::opt<std::string> target("target",
                             cl::desc("Halide target: 'host' (default) or a "
@@ -96,6 +102,14 @@ cl::opt<std::string> schedule(
              "auto:Adams2019, auto:Li2018, auto:Mullapudi2016 (Halide's "
              "autoschedulers); matmuls always use kiln's template"),
     cl::init("kiln"), cl::cat(buildCategory));
+// --stats is LLVM's own -stats flag (registered by LLVM; statistics are
+// compiled out of Debian's release build), re-described and read through
+// llvm::AreStatisticsEnabled().
+bool stats = false;
+const char *kStatsHelp =
+    "Print kernels and memory per step function at batch 128, with and "
+    "without fusion: bytes of kernel results before and after "
+    "--kiln-plan-memory, the arena, in-place updates";
 cl::opt<bool> keepTemps("keep-temps",
                         cl::desc("Keep the work directory and print its path"),
                         cl::cat(buildCategory));
@@ -113,6 +127,7 @@ constexpr StageInfo kStages[] = {
     {kiln::Stage::Optimizer, Emit::Optimizer, "02-optimizer.mlir"},
     {kiln::Stage::Steps, Emit::Steps, "03-steps.mlir"},
     {kiln::Stage::Kern, Emit::Kern, "04-kern.mlir"},
+    {kiln::Stage::Plan, Emit::Plan, "05-plan.mlir"},
 };
 
 std::string pathJoin(llvm::StringRef dir, llvm::StringRef file) {
@@ -147,6 +162,66 @@ struct WorkDir {
       llvm::sys::fs::remove_directories(path);
   }
 };
+
+constexpr int64_t kStatsBatch = 128;
+
+/// One line per step function of `module` (planned, with `fusion` on/off).
+LogicalResult printStatsOf(ModuleOp module, bool fusion,
+                           llvm::raw_ostream &os) {
+  // Small models have kilobytes, the MLP megabytes: scale the unit.
+  auto mib = [](int64_t b) {
+    if (b < 1024)
+      return llvm::formatv("{0} B", b).str();
+    if (b < 1024 * 1024)
+      return llvm::formatv("{0:f1} KiB", b / 1024.0).str();
+    return llvm::formatv("{0:f2} MiB", b / (1024.0 * 1024.0)).str();
+  };
+  for (const char *name : kiln::hl::kStepFunctions) {
+    auto fn = module.lookupSymbol<func::FuncOp>(name);
+    if (!fn)
+      continue;
+    FailureOr<kiln::MemoryStats> s = kiln::memoryStats(fn, kStatsBatch);
+    if (failed(s))
+      return failure();
+    int64_t updates = 0;
+    for (unsigned i = 0; i < fn.getNumResults(); ++i)
+      updates += fn.getResultAttr(i, "nn.update") != nullptr;
+    os << llvm::formatv("  {0,-11} fusion {1,-3} {2,4} kernels {3,4} ops  "
+                        "results {4,10} -> {5,10}  arena {6,10} in {7,3} "
+                        "slots  own {8,10}  in place {9}/{10}  peak live "
+                        "{11}\n",
+                        name, fusion ? "on" : "off", s->kernels, s->ops,
+                        mib(s->bytesBefore), mib(s->arenaBytes + s->ownBytes),
+                        mib(s->arenaBytes), s->slots, mib(s->ownBytes),
+                        s->inPlace, updates, mib(s->peakLiveBytes));
+  }
+  return success();
+}
+
+/// --stats: the build's functions, and the same functions (`steps`, the
+/// module before fusion) built with fusion flipped.
+LogicalResult printStats(ModuleOp planned, ModuleOp steps,
+                         const kiln::StageOptions &options,
+                         llvm::raw_ostream &os) {
+  os << "kiln --stats (batch " << kStatsBatch
+     << "): kernels; bytes of kernel results, each in its own buffer -> "
+        "after --kiln-plan-memory (arena slots + buffers of their own); "
+        "parameter and optimizer-state updates written in place\n";
+  PassManager pm(planned.getContext());
+  kiln::StageOptions flipped = options;
+  flipped.fusion = !options.fusion;
+  OwningOpRef<ModuleOp> other = steps.clone();
+  kiln::addStagePasses(pm, kiln::Stage::Kern, flipped);
+  kiln::addStagePasses(pm, kiln::Stage::Plan, flipped);
+  if (failed(pm.run(*other)))
+    return failure();
+  ModuleOp off = options.fusion ? *other : planned;
+  ModuleOp on = options.fusion ? planned : *other;
+  if (failed(printStatsOf(off, false, os)) ||
+      failed(printStatsOf(on, true, os)))
+    return failure();
+  return success();
+}
 
 class Build {
 public:
@@ -300,6 +375,8 @@ int Build::run() {
   for (llvm::StringRef name : llvm::split(jvpWrt.getValue(), ','))
     if (!name.trim().empty())
       stageOptions.jvpWrt.push_back(name.trim().str());
+  llvm::raw_ostream &statsOs = out == "-" ? llvm::errs() : llvm::outs();
+  OwningOpRef<ModuleOp> beforeFusion;
   for (const StageInfo &s : kStages) {
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
@@ -308,6 +385,11 @@ int Build::run() {
     if (failed(pm.run(*module)))
       return 1;
     if (!dump(s.file, *module))
+      return 1;
+    if (stats && s.stage == kiln::Stage::Steps)
+      beforeFusion = module->clone();
+    if (stats && s.stage == kiln::Stage::Plan &&
+        failed(printStats(*module, *beforeFusion, stageOptions, statsOs)))
       return 1;
     if (emit == s.emit || (emit == Emit::Jvp && s.stage == kiln::Stage::Grad))
       return writeFile(out,
@@ -337,7 +419,7 @@ int Build::run() {
     return 0;
   }
   if (!dumpDir.empty()) {
-    opts.dumpDir = pathJoin(dumpDir, "05-halide");
+    opts.dumpDir = pathJoin(dumpDir, "06-halide");
     if (auto ec = llvm::sys::fs::create_directories(opts.dumpDir)) {
       llvm::errs() << "error: cannot create " << opts.dumpDir << ": "
                    << ec.message() << "\n";
@@ -363,7 +445,7 @@ int Build::run() {
   };
   if (!writeFile(tableFile, writeTable) ||
       (!dumpDir.empty() &&
-       !writeFile(pathJoin(dumpDir, "06-table.cpp"), writeTable)))
+       !writeFile(pathJoin(dumpDir, "07-table.cpp"), writeTable)))
     return 1;
   return link(*objects, tableFile) ? 0 : 1;
 }
@@ -374,7 +456,7 @@ void printUsage(llvm::raw_ostream &os) {
         "USAGE:\n"
         "  kiln build <model.cpp|model.mlir> -o <executable> [options]\n"
         "  kiln build <model> "
-        "--emit=nn|grad|jvp|optimizer|steps|kern|halide|table\n"
+        "--emit=nn|grad|jvp|optimizer|steps|kern|plan|halide|table\n"
         "  kiln build --help     all build options\n"
         "  kiln --version\n\n"
         "The executable trains and runs the model: ./model train --help\n";
@@ -407,6 +489,12 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   cl::HideUnrelatedOptions(buildCategory);
+  cl::Option *statsOption = cl::getRegisteredOptions().lookup("stats");
+  if (statsOption) {
+    statsOption->setDescription(kStatsHelp);
+    statsOption->addCategory(buildCategory);
+    statsOption->setHiddenFlag(cl::NotHidden);
+  }
   std::string name = std::string(argv[0]) + " build";
   std::vector<const char *> args{name.c_str()};
   for (int i = 2; i < argc; ++i)
@@ -420,6 +508,7 @@ int main(int argc, char **argv) {
           &llvm::errs()))
     return 1;
 
+  stats = llvm::AreStatisticsEnabled();
   std::string error;
   std::optional<kiln::Toolchain> tc = kiln::Toolchain::find(argv[0], error);
   if (!tc) {

@@ -24,7 +24,7 @@ namespace kiln::hl {
 std::optional<std::string> resolveTarget(const std::string &target,
                                          std::string &error) {
   if (target == "host")
-    return H::get_host_target().to_string();
+    return hostTarget().to_string();
   if (!H::Target::validate_target_string(target)) {
     error = "invalid Halide target '" + target +
             "' (expected 'host' or e.g. x86-64-linux-avx2-fma-f16c-sse41)";

@@ -78,7 +78,8 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
   for (auto [i, t] : llvm::enumerate(f.tensors))
     os << "  {" << static_cast<int>(t.dtype) << ", " << t.shape.size() << ", "
        << dims(t.shape) << ", "
-       << (t.isConstant ? p + "_data" + std::to_string(i) : "0") << "},\n";
+       << (t.isConstant ? p + "_data" + std::to_string(i) : "0") << ", "
+       << t.slot << "},\n";
   os << "};\n";
 
   auto bindings = [&](const char *what, const std::vector<BindingPlan> &bs) {
@@ -117,9 +118,9 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
     os << "  {0, 0, 0, 0, 0, 0, 0, 0},\n";
   os << "};\n";
   os << "static const kiln_function " << p << " = {" << quote(p) << ", "
-     << f.tensors.size() << ", " << p << "_tensors, " << f.args.size() << ", "
-     << p << "_args, " << f.results.size() << ", " << p << "_results, "
-     << f.calls.size() << ", " << p << "_calls};\n\n";
+     << f.tensors.size() << ", " << p << "_tensors, " << f.numSlots << ", "
+     << f.args.size() << ", " << p << "_args, " << f.results.size() << ", " << p
+     << "_results, " << f.calls.size() << ", " << p << "_calls};\n\n";
 }
 
 } // namespace

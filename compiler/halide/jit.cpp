@@ -62,7 +62,7 @@ runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
         batch = t.shape[d];
     env[arg] = t;
   }
-  H::Target target = H::get_jit_target_from_environment();
+  H::Target target = jitTarget();
   // Compiled pipelines by kernel key: the same kernel in eval_step,
   // gradient and jvp compiles once per process.
   struct Compiled {

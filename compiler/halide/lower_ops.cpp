@@ -703,17 +703,28 @@ View constantView(ConstantOp c, const std::string &name) {
 }
 
 /// Vectorize the innermost dim (when wide) and run the outermost loop in
-/// parallel when there is enough work to pay for waking a thread.
-void schedulePointwise(H::Func f, ArrayRef<int64_t> shape, int vectorWidth) {
+/// parallel when there is enough work to pay for waking a thread. Returns
+/// the loop level of one vector (or element) of `f`.
+H::LoopLevel schedulePointwise(H::Func f, ArrayRef<int64_t> shape,
+                               int vectorWidth) {
   int rank = shape.size();
   if (rank == 0)
-    return;
+    return H::LoopLevel::root();
   std::vector<H::Var> vars;
   for (const H::Var &v : f.args())
     vars.push_back(v);
   int64_t inner = shape.back();
-  if (ShapedType::isDynamic(inner) || inner >= vectorWidth)
-    f.vectorize(vars[0], vectorWidth, H::TailStrategy::GuardWithIf);
+  // The loop over vectors (or elements) of the innermost dim.
+  H::Var vo = vars[0];
+  int perIteration = 1;
+  if (ShapedType::isDynamic(inner) || inner >= vectorWidth) {
+    vo = H::Var(f.name() + "_vo");
+    H::Var vi(f.name() + "_vi");
+    f.split(vars[0], vo, vi, vectorWidth, H::TailStrategy::GuardWithIf)
+        .vectorize(vi);
+    perIteration = vectorWidth;
+  }
+  H::LoopLevel element(f, vo);
   // Estimate the work with a batch of 128.
   int64_t elements = 1;
   for (int64_t d : shape)
@@ -723,7 +734,7 @@ void schedulePointwise(H::Func f, ArrayRef<int64_t> shape, int vectorWidth) {
   // 784x10 weight) already pay for it.
   constexpr int64_t kParallelElements = 1 << 12, kTaskElements = 1 << 11;
   if (elements < kParallelElements)
-    return;
+    return element;
   if (rank >= 2) {
     int64_t rowElements = elements / (ShapedType::isDynamic(shape[0])
                                           ? 128
@@ -733,17 +744,20 @@ void schedulePointwise(H::Func f, ArrayRef<int64_t> shape, int vectorWidth) {
     f.parallel(vars[rank - 1], rows, H::TailStrategy::GuardWithIf);
   } else {
     H::Var o(f.name() + "_po"), i(f.name() + "_pi");
-    f.split(vars[0], o, i, static_cast<int>(kTaskElements),
+    f.split(vo, o, i, static_cast<int>(kTaskElements / perIteration),
             H::TailStrategy::GuardWithIf)
         .parallel(o);
+    element = H::LoopLevel(f, i);
   }
+  return element;
 }
 
 /// The register-tiled matmul schedule on `out`, a Func over the matmul's
 /// output space (the matmul itself, or its epilogue): TY × TX tiles of
 /// accumulators, column blocks outermost so a packed B panel is reused by
-/// every row tile, parallel over the larger block count.
-void scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
+/// every row tile, parallel over the larger block count. Returns the loop
+/// level of one row of a tile.
+H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
   std::vector<H::Var> vars;
   for (const H::Var &v : out.args())
     vars.push_back(v);
@@ -779,13 +793,14 @@ void scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
     mm.panel.compute_at(out, xo).vectorize(mm.panelX, V, prodTail);
   if (mm.parts) { // split-K: `out` is the partial sums, one per slice
     out.compute_root().parallel(mm.part);
-    return;
+    return H::LoopLevel(out, yi);
   }
   bool manyColumns = staticN && mm.n >= 4 * TX;
   if (manyColumns || (!ShapedType::isDynamic(mm.m) && mm.m < 2 * TY))
     out.parallel(xo);
   else
     out.parallel(yo);
+  return H::LoopLevel(out, yi);
 }
 
 } // namespace
@@ -819,10 +834,17 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   H::Expr batch = kp.batch;
   const int V = target.natural_vector_size<float>();
   llvm::DenseMap<Value, View> views;
+  // Inputs a result overwrites in place: every read of them goes through a
+  // wrapper computed per vector of the output, before its stores (a Tuple
+  // output would otherwise reload an old value after storing a new one).
+  SmallVector<bool> inPlace = inputsWrittenInPlace(root);
+  std::vector<std::pair<ArrayRef<int64_t>, H::Func>> inPlaceWrappers;
   for (auto [i, v] : llvm::enumerate(inputs)) {
     ArrayRef<int64_t> shape = shapeOf(v);
     H::ImageParam img(halideType(v.getType()), shape.size(),
                       p + "_in" + std::to_string(i));
+    if (i < inPlace.size() && inPlace[i])
+      inPlaceWrappers.emplace_back(shape, img.in());
     constrainDims([&](int d) { return img.dim(d); }, shape, batch);
     // Estimates for the autoschedulers: static extents, a batch of 128.
     for (int hd = 0; hd < static_cast<int>(shape.size()); ++hd) {
@@ -915,10 +937,17 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       constrainDims([&](int d) { return buf.dim(d); }, shape, batch, i > 0);
     }
     if (!autoschedule) {
-      if (matmul && shape == shapeOf(matmulResult) && !matmul->parts)
-        scheduleMatmul(out, *matmul, V);
-      else
-        schedulePointwise(out, shape, V);
+      H::LoopLevel element =
+          matmul && shape == shapeOf(matmulResult) && !matmul->parts
+              ? scheduleMatmul(out, *matmul, V)
+              : schedulePointwise(out, shape, V);
+      for (auto &[inShape, wrapper] : inPlaceWrappers)
+        if (inShape == shape) {
+          wrapper.compute_at(element);
+          if (!shape.empty())
+            wrapper.vectorize(wrapper.args()[0], V,
+                              H::TailStrategy::GuardWithIf);
+        }
     }
     kp.outputs.push_back(out);
     llvm::append_range(kp.bufferOrder, members);

@@ -29,6 +29,11 @@ struct KernelPipeline {
 std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
                                           const Halide::Target &target);
 
+/// The target of this machine's CPU (Halide 14's own detection mistakes
+/// AMD Zen 4 for Sapphire Rapids; see host_target.cpp), and the same for JIT.
+Halide::Target hostTarget();
+Halide::Target jitTarget();
+
 } // namespace kiln::hl
 
 #endif // KILN_COMPILER_HALIDE_LOWER_OPS_H

@@ -44,10 +44,15 @@ std::string kernelKey(Operation *op) {
   // same function.
   std::string key;
   llvm::raw_string_ostream os(key);
-  if (isa<kern::KernelOp>(op)) {
+  if (auto k = dyn_cast<kern::KernelOp>(op)) {
+    // Slots are where the runtime puts buffers, not what the kernel does.
+    auto slots = k.getSlotsAttr();
+    k.removeSlotsAttr();
     op->print(os,
               OpPrintingFlags().printGenericOpForm().elideLargeElementsAttrs(
                   1u << 30));
+    if (slots)
+      k.setSlotsAttr(slots);
     // SSA names differ between otherwise equal kernels: drop them.
     std::string clean;
     for (size_t i = 0; i < key.size(); ++i) {
@@ -73,6 +78,23 @@ std::string kernelKey(Operation *op) {
   for (Type t : op->getResultTypes())
     os << " -> " << t;
   return key;
+}
+
+SmallVector<bool> inputsWrittenInPlace(Operation *op) {
+  auto k = dyn_cast<kern::KernelOp>(op);
+  SmallVector<bool> out(op->getNumOperands(), false);
+  std::optional<ArrayRef<int64_t>> inplace;
+  if (k)
+    inplace = k.getInplace();
+  if (!inplace)
+    return out;
+  auto fn = k->getParentOfType<func::FuncOp>();
+  for (int64_t arg : *inplace)
+    if (arg >= 0)
+      for (auto [i, in] : llvm::enumerate(k.getInputs()))
+        if (in == fn.getArgument(arg))
+          out[i] = true;
+  return out;
 }
 
 std::vector<std::vector<unsigned>> resultGroups(TypeRange results) {
@@ -270,6 +292,18 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
                      inner.getName().stripDialect().str();
         plan.kernels.push_back(std::move(k));
       }
+      // An in-place result is the argument's tensor; a slotted one names
+      // its arena slot.
+      if (auto inplace = kernelOp.getInplace())
+        for (auto [r, arg] : llvm::enumerate(*inplace))
+          if (arg >= 0)
+            ids[kernelOp.getResult(r)] = tensorOf(fn.getArgument(arg));
+      if (auto slots = kernelOp.getSlots())
+        for (auto [r, slot] : llvm::enumerate(*slots))
+          if (slot >= 0) {
+            fp.tensors[tensorOf(kernelOp.getResult(r))].slot = slot;
+            fp.numSlots = std::max<int>(fp.numSlots, slot + 1);
+          }
       CallPlan call;
       call.kernel = it->second;
       for (Value v : kernelOp.getInputs())

@@ -26,6 +26,7 @@ struct TensorPlan {
   llvm::SmallVector<int64_t> shape; // ShapedType::kDynamic = batch
   std::vector<double> data;         // constants that are function results
   bool isConstant = false;
+  int slot = -1; // arena slot (--kiln-plan-memory), -1: a buffer of its own
 };
 
 /// Same numbering as kiln_binding_kind in runtime/include/kiln/model_abi.h.
@@ -58,6 +59,7 @@ struct CallPlan {
 struct FunctionPlan {
   std::string name;
   std::vector<TensorPlan> tensors;
+  int numSlots = 0;
   std::vector<BindingPlan> args, results;
   std::vector<CallPlan> calls;
 };
@@ -120,8 +122,13 @@ bool isInlinedConstant(mlir::Value v);
 
 /// Two ops share a kernel when their keys are equal: same op, attributes,
 /// operand/result types and inlined constants (for a kern.kernel: same
-/// body, as printed without SSA names).
+/// body, as printed without SSA names, and the same in-place results; the
+/// buffer slots do not matter).
 std::string kernelKey(mlir::Operation *op);
+
+/// For each of a kern.kernel's inputs, whether one of its results
+/// overwrites it in place (--kiln-plan-memory's `inplace`).
+llvm::SmallVector<bool> inputsWrittenInPlace(mlir::Operation *kernel);
 
 /// A kernel's results grouped by shape, in order of first appearance: each
 /// group is one Halide output Func (a Tuple when several), so flattening

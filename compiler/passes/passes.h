@@ -18,7 +18,7 @@ namespace kiln {
 #include "compiler/passes/passes.h.inc"
 
 /// The stages of `kiln build`, in order; each one's IR can be dumped.
-enum class Stage { NN, Grad, Optimizer, Steps, Kern };
+enum class Stage { NN, Grad, Optimizer, Steps, Kern, Plan };
 
 struct StageOptions {
   /// Also derive forward-mode tangents (--kiln-jvp) in the Grad stage.
@@ -30,6 +30,22 @@ struct StageOptions {
   bool fusion = true;
   std::string autoschedule;
 };
+
+/// Bytes of a tensor of this type with the batch dim bound to `batch`.
+int64_t bytesAtBatch(mlir::Type tensorType, int64_t batch);
+
+/// What --kiln-plan-memory did to one function (`kiln build --stats`).
+struct MemoryStats {
+  int64_t kernels = 0, ops = 0;
+  /// Every kernel result in a buffer of its own (no planning).
+  int64_t bytesBefore = 0;
+  /// After planning: the arena of slots, plus the results that keep a
+  /// buffer of their own (updates swapped in, not written in place).
+  int64_t arenaBytes = 0, ownBytes = 0, slots = 0, inPlace = 0;
+  /// The most bytes of results live at once (a lower bound for any plan).
+  int64_t peakLiveBytes = 0;
+};
+mlir::FailureOr<MemoryStats> memoryStats(mlir::func::FuncOp fn, int64_t batch);
 
 /// Adds the passes that take a module from the stage before `stage` to it.
 void addStagePasses(mlir::OpPassManager &pm, Stage stage,

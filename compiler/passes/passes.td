@@ -95,4 +95,26 @@ def Fuse : Pass<"kiln-fuse", "::mlir::ModuleOp"> {
   let dependentDialects = ["::kiln::kern::KernDialect", "::kiln::nn::NNDialect"];
 }
 
+def PlanMemory : Pass<"kiln-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Assign kernel results to reused buffer slots; update "
+                "parameters in place";
+  let description = [{
+    Runs after --kiln-fuse. Sets two attributes on every kern.kernel, one
+    entry per result. `inplace`: the function argument (a parameter or
+    optimizer state) the result overwrites, when no later kernel reads the
+    old value and this kernel reads it only at the index it writes; -1
+    otherwise. `slots`: the arena slot holding the result, reused by
+    results whose live ranges (writing kernel to last reading kernel, or
+    the end of the step for returned values) do not overlap, best fit by
+    size at `batch`; -1 for an in-place result and for an update that is
+    not in place (the runtime swaps it with the parameter).
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"128",
+           "Batch size the slot sizes are compared at (the runtime sizes "
+           "each slot for the actual batch)">,
+  ];
+  let dependentDialects = ["::kiln::kern::KernDialect"];
+}
+
 #endif // KILN_PASSES_TD

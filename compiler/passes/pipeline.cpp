@@ -37,6 +37,9 @@ void addStagePasses(OpPassManager &pm, Stage stage,
     pm.addPass(createFuse(fuse));
     return;
   }
+  case Stage::Plan:
+    pm.addPass(createPlanMemory());
+    return;
   }
 }
 
@@ -47,10 +50,10 @@ void registerAllPasses() {
   PassPipelineRegistration<>(
       "kiln-train-pipeline",
       "verify-shapes, autodiff, optimizer, outline-steps, canonicalize, cse, "
-      "fuse",
+      "fuse, plan-memory",
       [](OpPassManager &pm) {
         for (Stage s : {Stage::NN, Stage::Grad, Stage::Optimizer, Stage::Steps,
-                        Stage::Kern})
+                        Stage::Kern, Stage::Plan})
           addStagePasses(pm, s);
       });
 }

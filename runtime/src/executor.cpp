@@ -38,6 +38,43 @@ int Executor::findResult(kiln_binding_kind kind,
   return -1;
 }
 
+void Executor::prepare(int64_t batch) {
+  // Tensors of one arena slot are never live at once: they share its
+  // storage, sized for the largest at this batch.
+  std::vector<int64_t> slotBytes(fn_.num_slots, 0);
+  std::vector<std::vector<int64_t>> dims(fn_.num_tensors);
+  for (int t = 0; t < fn_.num_tensors; ++t) {
+    const kiln_tensor &desc = fn_.tensors[t];
+    if (argOfTensor_[t] >= 0 || desc.data)
+      continue;
+    dims[t] = resolveDims(desc.rank, desc.dims, batch);
+    if (desc.slot < 0 || desc.slot >= fn_.num_slots) {
+      owned_[t].reshape(dims[t]);
+      continue;
+    }
+    int64_t n = 1;
+    for (int64_t d : dims[t])
+      n *= d;
+    int64_t bytes = std::max<int64_t>(n, 1) *
+                    Tensor::elementSize(static_cast<kiln_dtype>(desc.dtype));
+    slotBytes[desc.slot] = std::max(slotBytes[desc.slot], bytes);
+  }
+  std::vector<int64_t> offset(fn_.num_slots, 0);
+  int64_t total = 0;
+  for (int s = 0; s < fn_.num_slots; ++s) {
+    offset[s] = total;
+    total += (slotBytes[s] + 63) / 64 * 64; // each slot 64-byte aligned
+  }
+  arena_.reshape({std::max<int64_t>(total, 1)});
+  for (int t = 0; t < fn_.num_tensors; ++t) {
+    const kiln_tensor &desc = fn_.tensors[t];
+    if (argOfTensor_[t] < 0 && !desc.data && desc.slot >= 0 &&
+        desc.slot < fn_.num_slots)
+      owned_[t].view(arena_.bytes() + offset[desc.slot], dims[t]);
+  }
+  preparedBatch_ = batch;
+}
+
 Tensor &Executor::slot(int tensorId) {
   int arg = argOfTensor_[tensorId];
   return arg >= 0 ? *args_[arg] : owned_[tensorId];
@@ -61,13 +98,8 @@ void Executor::run(int64_t batch) {
       throw Error(std::string(fn_.name) + ": argument '" + b.name +
                   "' has the wrong element type");
   }
-  if (batch != preparedBatch_) {
-    for (int t = 0; t < fn_.num_tensors; ++t)
-      if (argOfTensor_[t] < 0 && !fn_.tensors[t].data)
-        owned_[t].reshape(
-            resolveDims(fn_.tensors[t].rank, fn_.tensors[t].dims, batch));
-    preparedBatch_ = batch;
-  }
+  if (batch != preparedBatch_)
+    prepare(batch);
   batch32_ = static_cast<int32_t>(batch);
   for (int c = 0; c < fn_.num_calls; ++c) {
     const kiln_call &call = fn_.calls[c];

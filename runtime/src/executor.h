@@ -30,14 +30,20 @@ public:
   void run(int64_t batch);
   Tensor &result(int index);
 
+  /// Bytes of the arena holding the step's planned tensors.
+  int64_t arenaBytes() const { return arena_.size(); }
+
 private:
   Tensor &slot(int tensorId);
+  /// Sizes the owned tensors and the arena for `batch`.
+  void prepare(int64_t batch);
 
   const kiln_function &fn_;
-  std::vector<Tensor *> args_;     // per argument
-  std::vector<int> argOfTensor_;   // tensor id -> argument index or -1
-  std::vector<Tensor> owned_;      // per tensor id (unused for arguments)
-  std::vector<void *> argv_;       // scratch for kernel calls
+  std::vector<Tensor *> args_;   // per argument
+  std::vector<int> argOfTensor_; // tensor id -> argument index or -1
+  std::vector<Tensor> owned_;    // per tensor id (unused for arguments)
+  Tensor arena_{{}, KILN_BOOL};  // bytes of the slots, 64-byte aligned
+  std::vector<void *> argv_;     // scratch for kernel calls
   std::vector<double> *profile_ = nullptr;
   int64_t preparedBatch_ = -1;
   int32_t batch32_ = 0;

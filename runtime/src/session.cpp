@@ -186,7 +186,7 @@ void Session::feed(const Dataset &data, const int64_t *rows, int64_t n) {
       for (int64_t i = lo; i < hi; ++i)
         std::memcpy(dst + i * f, &data.x[rows[i] * f], f * sizeof(float));
     };
-    if (n * f >= (1 << 16) && !std::getenv("KILN_SERIAL_FEED"))
+    if (n * f >= (1 << 16))
       ThreadPool::global().parallel(n, gather);
     else
       gather(0, n);

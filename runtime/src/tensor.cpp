@@ -22,7 +22,7 @@ double Tensor::get(int64_t i) const {
   case KILN_I32:
     return i32()[i];
   default:
-    return data_.get()[i] != 0;
+    return ptr_[i] != 0;
   }
 }
 
@@ -37,6 +37,8 @@ void Tensor::reshape(const std::vector<int64_t> &dims) {
     n *= d;
   }
   int64_t need = std::max<int64_t>(n, 1) * elementSize(dtype_);
+  if (!data_ && ptr_)
+    throw Error("internal error: reshaping a view of an arena slot");
   if (need > capacityBytes_) {
     // 64-byte aligned for full-width vector loads; at least one element so
     // an empty tensor still has a valid host pointer.
@@ -47,8 +49,23 @@ void Tensor::reshape(const std::vector<int64_t> &dims) {
                   " bytes");
     std::memset(p, 0, bytes);
     data_.reset(p);
+    ptr_ = p;
     capacityBytes_ = bytes;
   }
+  setDims(dims, n);
+}
+
+void Tensor::view(uint8_t *bytes, const std::vector<int64_t> &dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  data_.reset();
+  capacityBytes_ = 0;
+  ptr_ = bytes;
+  setDims(dims, n);
+}
+
+void Tensor::setDims(const std::vector<int64_t> &dims, int64_t n) {
   dims_ = dims;
   size_ = n;
   int rank = static_cast<int>(dims.size());
@@ -65,7 +82,7 @@ halide_buffer_t *Tensor::raw() {
   // Rebuilt on each call: the struct points into this object, which may
   // have moved (the trainer swaps updated parameters in).
   buffer_ = halide_buffer_t{};
-  buffer_.host = data_.get();
+  buffer_.host = ptr_;
   buffer_.type = dtype_ == KILN_F32   ? halide_type_t{halide_type_float, 32, 1}
                  : dtype_ == KILN_I32 ? halide_type_t{halide_type_int, 32, 1}
                                       : halide_type_t{halide_type_uint, 1, 1};

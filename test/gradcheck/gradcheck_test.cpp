@@ -8,7 +8,8 @@
 // tangents are compared with central finite differences of L in double
 // precision, computed by the reference evaluator:
 //   - through the reference evaluator (double): tolerance 1e-6;
-//   - through the compiled Halide kernels, JIT-run (float32): 2e-3.
+//   - through the compiled Halide kernels, JIT-run (float32): 2e-3, one
+//     kernel per op and fused by --kiln-fuse (the two within 2e-5).
 // The coverage test fails when a registered nn op is neither checked here
 // nor listed as non-differentiable with a reason.
 //
@@ -45,6 +46,12 @@ namespace {
 constexpr double kRefTolerance = 1e-6;
 constexpr double kCompiledTolerance = 2e-3;
 constexpr int64_t kBatch = 3;
+// Fused vs unfused compiled derivatives: the same float32 operations, but
+// inside one pipeline LLVM contracts a*b+c into an FMA and a split
+// reduction sums in another order, so they agree to a few float32 ulps
+// (measured worst: 8.6e-6 under relError's 1e-2 floor; a wrong epilogue
+// gives ~1e-1).
+constexpr double kFusedTolerance = 2e-5;
 
 /// |a − b| relative to the larger magnitude, with a floor so that values
 /// near zero are compared absolutely (double central differences carry
@@ -139,8 +146,8 @@ protected:
     Value prod = b.create<MulOp>(loc, result, w);
     SmallVector<int64_t> axes(rt.getRank());
     std::iota(axes.begin(), axes.end(), 0);
-    Value loss = b.create<ReduceSumOp>(loc, prod, b.getDenseI64ArrayAttr(axes),
-                                       false);
+    Value loss =
+        b.create<ReduceSumOp>(loc, prod, b.getDenseI64ArrayAttr(axes), false);
     b.create<LossOp>(loc, loss);
     return module;
   }
@@ -261,12 +268,27 @@ protected:
 
     auto ref = derivatives(*module, in, kiln::ref::evaluate);
     auto jit = derivatives(*module, in, kiln::hl::runJit);
-    if (!ref || !jit) {
+    // The same functions after --kiln-fuse: fused kernels must compute the
+    // same derivatives as one kernel per op.
+    OwningOpRef<ModuleOp> fusedModule = module->clone();
+    PassManager fuse(&context_);
+    fuse.addPass(kiln::createFuse());
+    std::optional<Derivatives> fused;
+    if (succeeded(fuse.run(*fusedModule)))
+      fused = derivatives(*fusedModule, in, kiln::hl::runJit);
+    if (!ref || !jit || !fused) {
       ADD_FAILURE() << "running the derived functions failed";
       return {INFINITY, INFINITY};
     }
     double worstRef = relError(ref->loss, loss(*module, in));
     double worstJit = relError(jit->loss, ref->loss);
+    auto compareFused = [&](double f, double unfused, const std::string &what) {
+      double d = relError(f, unfused);
+      worstFusedDiff_ = std::max(worstFusedDiff_, d);
+      EXPECT_LE(d, kFusedTolerance)
+          << what << ": fused " << f << " vs one kernel per op " << unfused;
+    };
+    compareFused(fused->loss, jit->loss, "loss");
 
     for (auto [i, o] : llvm::enumerate(c.operands)) {
       if (!o.differentiable)
@@ -275,6 +297,7 @@ protected:
       Tensor &x = in[name];
       const Tensor &gRef = ref->gradient.at(name);
       const Tensor &gJit = jit->gradient.at(name);
+      const Tensor &gFused = fused->gradient.at(name);
       // Central differences of the double-precision loss, per element and
       // along all-ones (the forward-mode direction).
       double fdOnes = 0;
@@ -296,13 +319,18 @@ protected:
         EXPECT_LE(ej, kCompiledTolerance)
             << name << "[" << k << "]: compiled reverse " << gJit.data[k]
             << " vs fd " << fd;
+        compareFused(gFused.data[k], gJit.data[k],
+                     name + "[" + std::to_string(k) + "] reverse");
       }
+      compareFused(fused->tangent.at(name), jit->tangent.at(name),
+                   name + " forward");
       double tr = relError(ref->tangent.at(name), fdOnes);
       double tj = relError(jit->tangent.at(name), fdOnes);
       worstRef = std::max(worstRef, tr);
       worstJit = std::max(worstJit, tj);
-      EXPECT_LE(tr, kRefTolerance) << name << ": forward " << ref->tangent.at(name)
-                                   << " vs fd " << fdOnes;
+      EXPECT_LE(tr, kRefTolerance)
+          << name << ": forward " << ref->tangent.at(name) << " vs fd "
+          << fdOnes;
       EXPECT_LE(tj, kCompiledTolerance)
           << name << ": compiled forward " << jit->tangent.at(name) << " vs fd "
           << fdOnes;
@@ -313,10 +341,12 @@ protected:
   }
 
   static DialectRegistry *registry_;
+  static double worstFusedDiff_;
   MLIRContext context_;
 };
 
 DialectRegistry *GradCheck::registry_ = nullptr;
+double GradCheck::worstFusedDiff_ = 0;
 
 //===----------------------------------------------------------------------===//
 // The cases
@@ -341,9 +371,9 @@ randomBroadcast(std::mt19937_64 &rng) {
   std::vector<int64_t> a(rank(rng));
   for (int64_t &d : a)
     d = dim(rng);
-  std::vector<int64_t> b(a.begin() + std::uniform_int_distribution<size_t>(
-                                         0, a.size())(rng),
-                         a.end());
+  std::vector<int64_t> b(
+      a.begin() + std::uniform_int_distribution<size_t>(0, a.size())(rng),
+      a.end());
   for (int64_t &d : b)
     if (coin(rng))
       d = 1;
@@ -397,10 +427,10 @@ std::vector<Case> cases() {
   // Matmul: every transposition variant, with and without the batch dim.
   for (int t = 0; t < 4; ++t) {
     bool ta = t & 1, tb = t & 2;
-    std::vector<int64_t> a = ta ? std::vector<int64_t>{3, 2}
-                                : std::vector<int64_t>{2, 3};
-    std::vector<int64_t> b = tb ? std::vector<int64_t>{4, 3}
-                                : std::vector<int64_t>{3, 4};
+    std::vector<int64_t> a =
+        ta ? std::vector<int64_t>{3, 2} : std::vector<int64_t>{2, 3};
+    std::vector<int64_t> b =
+        tb ? std::vector<int64_t>{4, 3} : std::vector<int64_t>{3, 4};
     cs.push_back({"nn.matmul",
                   std::string(ta ? "Aᵀ" : "A") + "·" + (tb ? "Bᵀ" : "B"),
                   {F(a), F(b)},
@@ -410,7 +440,9 @@ std::vector<Case> cases() {
                         v[0], v[1], ta, tb);
                   }});
   }
-  cs.push_back({"nn.matmul", "batch ?x3 · 3x2", {F({-1, 3}), F({3, 2})},
+  cs.push_back({"nn.matmul",
+                "batch ?x3 · 3x2",
+                {F({-1, 3}), F({3, 2})},
                 binary<MatmulOp>()});
 
   // Broadcasting binary ops: fixed batch cases plus random shapes.
@@ -427,29 +459,45 @@ std::vector<Case> cases() {
       {"nn.div", binary<DivOp>(), 0.5, 2, nullptr},
       {"nn.pow", binary<PowOp>(), 0.5, 2, nullptr},
       {"nn.maximum", binary<MaximumOp>(), -1, 1,
-       [](const std::vector<Tensor> &t) { return separated(t[0], t[1], 0.02); }},
+       [](const std::vector<Tensor> &t) {
+         return separated(t[0], t[1], 0.02);
+       }},
       {"nn.minimum", binary<MinimumOp>(), -1, 1,
-       [](const std::vector<Tensor> &t) { return separated(t[0], t[1], 0.02); }},
+       [](const std::vector<Tensor> &t) {
+         return separated(t[0], t[1], 0.02);
+       }},
   };
   for (const Bin &op : bins) {
-    cs.push_back({op.name, "batch ?x3 with 3", {F({-1, 3}, op.lo, op.hi), F({3}, op.lo, op.hi)},
-                  op.build, op.ok});
-    cs.push_back({op.name, "scalar with 2x3", {F({}, op.lo, op.hi), F({2, 3}, op.lo, op.hi)},
-                  op.build, op.ok});
+    cs.push_back({op.name,
+                  "batch ?x3 with 3",
+                  {F({-1, 3}, op.lo, op.hi), F({3}, op.lo, op.hi)},
+                  op.build,
+                  op.ok});
+    cs.push_back({op.name,
+                  "scalar with 2x3",
+                  {F({}, op.lo, op.hi), F({2, 3}, op.lo, op.hi)},
+                  op.build,
+                  op.ok});
     for (int r = 0; r < 2; ++r) {
       auto [a, b] = randomBroadcast(rng);
-      cs.push_back({op.name, "random " + shapeText(a) + " with " + shapeText(b),
-                    {F(a, op.lo, op.hi), F(b, op.lo, op.hi)}, op.build, op.ok});
+      cs.push_back({op.name,
+                    "random " + shapeText(a) + " with " + shapeText(b),
+                    {F(a, op.lo, op.hi), F(b, op.lo, op.hi)},
+                    op.build,
+                    op.ok});
     }
   }
 
   // select: the mask (from a comparison) is not differentiated.
-  cs.push_back({"nn.select", "mask ?x3, ?x3 and 3",
-                {Operand{{-1, 3}, DType::Bool, -1, 1, false}, F({-1, 3}), F({3})},
-                [](OpBuilder &b, Location loc, ValueRange v) -> Value {
-                  return b.create<SelectOp>(loc, v[0], v[1], v[2]);
-                }});
-  cs.push_back({"nn.select", "mask 2x1, scalar and 2x3",
+  cs.push_back(
+      {"nn.select",
+       "mask ?x3, ?x3 and 3",
+       {Operand{{-1, 3}, DType::Bool, -1, 1, false}, F({-1, 3}), F({3})},
+       [](OpBuilder &b, Location loc, ValueRange v) -> Value {
+         return b.create<SelectOp>(loc, v[0], v[1], v[2]);
+       }});
+  cs.push_back({"nn.select",
+                "mask 2x1, scalar and 2x3",
                 {Operand{{2, 1}, DType::Bool, -1, 1, false}, F({}), F({2, 3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<SelectOp>(loc, v[0], v[1], v[2]);
@@ -462,7 +510,9 @@ std::vector<Case> cases() {
     double lo, hi;
     std::function<bool(const std::vector<Tensor> &)> ok;
   };
-  auto nonzero = [](const std::vector<Tensor> &t) { return awayFromZero(t[0], 0.05); };
+  auto nonzero = [](const std::vector<Tensor> &t) {
+    return awayFromZero(t[0], 0.05);
+  };
   std::vector<Un> uns = {
       {"nn.neg", unary<NegOp>(), -2, 2, nullptr},
       {"nn.exp", unary<ExpOp>(), -2, 2, nullptr},
@@ -476,9 +526,14 @@ std::vector<Case> cases() {
       {"nn.relu", unary<ReluOp>(), -2, 2, nonzero},
   };
   for (const Un &op : uns) {
-    cs.push_back({op.name, "batch ?x4", {F({-1, 4}, op.lo, op.hi)}, op.build, op.ok});
+    cs.push_back(
+        {op.name, "batch ?x4", {F({-1, 4}, op.lo, op.hi)}, op.build, op.ok});
     auto s = randomShape(rng, 0, 3);
-    cs.push_back({op.name, "random " + shapeText(s), {F(s, op.lo, op.hi)}, op.build, op.ok});
+    cs.push_back({op.name,
+                  "random " + shapeText(s),
+                  {F(s, op.lo, op.hi)},
+                  op.build,
+                  op.ok});
   }
 
   // Reductions over several axis sets, with and without keepdims.
@@ -502,7 +557,8 @@ std::vector<Case> cases() {
       ok = [](const std::vector<Tensor> &t) { return distinct(t[0], 0.02); };
     cs.push_back({name, text, {F(shape)}, build, ok});
   };
-  for (const char *name : {"nn.reduce_sum", "nn.reduce_mean", "nn.reduce_max"}) {
+  for (const char *name :
+       {"nn.reduce_sum", "nn.reduce_mean", "nn.reduce_max"}) {
     reduceCase(name, {-1, 3}, {0}, false);
     reduceCase(name, {-1, 3}, {1}, true);
     reduceCase(name, {2, 3, 4}, {0, 2}, false);
@@ -510,85 +566,123 @@ std::vector<Case> cases() {
   }
 
   // Shape moves.
-  cs.push_back({"nn.broadcast_to", "3 to ?x2x3", {F({3})},
+  cs.push_back({"nn.broadcast_to",
+                "3 to ?x2x3",
+                {F({3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<BroadcastToOp>(
-                      loc, tensorType(b.getContext(), {-1, 2, 3}, DType::F32), v[0]);
+                      loc, tensorType(b.getContext(), {-1, 2, 3}, DType::F32),
+                      v[0]);
                 }});
-  cs.push_back({"nn.broadcast_to", "2x1 to 2x4", {F({2, 1})},
+  cs.push_back({"nn.broadcast_to",
+                "2x1 to 2x4",
+                {F({2, 1})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<BroadcastToOp>(
-                      loc, tensorType(b.getContext(), {2, 4}, DType::F32), v[0]);
+                      loc, tensorType(b.getContext(), {2, 4}, DType::F32),
+                      v[0]);
                 }});
-  cs.push_back({"nn.sum_to", "?x2x3 to 1x3", {F({-1, 2, 3})},
+  cs.push_back({"nn.sum_to",
+                "?x2x3 to 1x3",
+                {F({-1, 2, 3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<SumToOp>(
-                      loc, tensorType(b.getContext(), {1, 3}, DType::F32), v[0]);
+                      loc, tensorType(b.getContext(), {1, 3}, DType::F32),
+                      v[0]);
                 }});
-  cs.push_back({"nn.sum_to", "2x4 to scalar", {F({2, 4})},
+  cs.push_back({"nn.sum_to",
+                "2x4 to scalar",
+                {F({2, 4})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<SumToOp>(
                       loc, tensorType(b.getContext(), {}, DType::F32), v[0]);
                 }});
-  cs.push_back({"nn.reshape", "?x2x3 to ?x6", {F({-1, 2, 3})},
+  cs.push_back({"nn.reshape",
+                "?x2x3 to ?x6",
+                {F({-1, 2, 3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<ReshapeOp>(
-                      loc, tensorType(b.getContext(), {-1, 6}, DType::F32), v[0]);
+                      loc, tensorType(b.getContext(), {-1, 6}, DType::F32),
+                      v[0]);
                 }});
-  cs.push_back({"nn.reshape", "2x6 to 3x1x4", {F({2, 6})},
+  cs.push_back({"nn.reshape",
+                "2x6 to 3x1x4",
+                {F({2, 6})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<ReshapeOp>(
-                      loc, tensorType(b.getContext(), {3, 1, 4}, DType::F32), v[0]);
+                      loc, tensorType(b.getContext(), {3, 1, 4}, DType::F32),
+                      v[0]);
                 }});
-  cs.push_back({"nn.transpose", "2x3x4 by [2,0,1]", {F({2, 3, 4})},
+  cs.push_back({"nn.transpose",
+                "2x3x4 by [2,0,1]",
+                {F({2, 3, 4})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
-                  return b.create<TransposeOp>(loc, v[0],
-                                               b.getDenseI64ArrayAttr({2, 0, 1}));
+                  return b.create<TransposeOp>(
+                      loc, v[0], b.getDenseI64ArrayAttr({2, 0, 1}));
                 }});
-  cs.push_back({"nn.transpose", "?x3 by [1,0]", {F({-1, 3})},
+  cs.push_back({"nn.transpose",
+                "?x3 by [1,0]",
+                {F({-1, 3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<TransposeOp>(loc, v[0],
                                                b.getDenseI64ArrayAttr({1, 0}));
                 }});
-  cs.push_back({"nn.concat", "?x2, ?x1, ?x3 on axis 1",
+  cs.push_back({"nn.concat",
+                "?x2, ?x1, ?x3 on axis 1",
                 {F({-1, 2}), F({-1, 1}), F({-1, 3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<ConcatOp>(loc, v, b.getI64IntegerAttr(1));
                 }});
-  cs.push_back({"nn.concat", "2x3 and 1x3 on axis 0", {F({2, 3}), F({1, 3})},
+  cs.push_back({"nn.concat",
+                "2x3 and 1x3 on axis 0",
+                {F({2, 3}), F({1, 3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<ConcatOp>(loc, v, b.getI64IntegerAttr(0));
                 }});
-  cs.push_back({"nn.slice", "?x7 [1:7:2]", {F({-1, 7})},
+  cs.push_back({"nn.slice",
+                "?x7 [1:7:2]",
+                {F({-1, 7})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
-                  return b.create<SliceOp>(loc, v[0], b.getDenseI64ArrayAttr({0, 1}),
+                  return b.create<SliceOp>(loc, v[0],
+                                           b.getDenseI64ArrayAttr({0, 1}),
                                            b.getDenseI64ArrayAttr({-1, 7}),
                                            b.getDenseI64ArrayAttr({1, 2}));
                 }});
-  cs.push_back({"nn.slice", "4x5 [1:4, 0:5:3]", {F({4, 5})},
+  cs.push_back({"nn.slice",
+                "4x5 [1:4, 0:5:3]",
+                {F({4, 5})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
-                  return b.create<SliceOp>(loc, v[0], b.getDenseI64ArrayAttr({1, 0}),
+                  return b.create<SliceOp>(loc, v[0],
+                                           b.getDenseI64ArrayAttr({1, 0}),
                                            b.getDenseI64ArrayAttr({4, 5}),
                                            b.getDenseI64ArrayAttr({1, 3}));
                 }});
-  cs.push_back({"nn.pad", "?x3 low 1 high 2 interior 1", {F({-1, 3})},
+  cs.push_back({"nn.pad",
+                "?x3 low 1 high 2 interior 1",
+                {F({-1, 3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
-                  return b.create<PadOp>(loc, v[0], b.getDenseI64ArrayAttr({0, 1}),
+                  return b.create<PadOp>(loc, v[0],
+                                         b.getDenseI64ArrayAttr({0, 1}),
                                          b.getDenseI64ArrayAttr({0, 2}),
                                          b.getDenseI64ArrayAttr({0, 1}));
                 }});
-  cs.push_back({"nn.pad", "2x2 low [1,0] high [0,3]", {F({2, 2})},
+  cs.push_back({"nn.pad",
+                "2x2 low [1,0] high [0,3]",
+                {F({2, 2})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
-                  return b.create<PadOp>(loc, v[0], b.getDenseI64ArrayAttr({1, 0}),
+                  return b.create<PadOp>(loc, v[0],
+                                         b.getDenseI64ArrayAttr({1, 0}),
                                          b.getDenseI64ArrayAttr({0, 3}),
                                          b.getDenseI64ArrayAttr({0, 0}));
                 }});
   // element_count reads shapes only: its derivative is zero; the product
   // with its input keeps the input differentiable.
-  cs.push_back({"nn.element_count", "?x3 axes [0,1] times x", {F({-1, 3})},
+  cs.push_back({"nn.element_count",
+                "?x3 axes [0,1] times x",
+                {F({-1, 3})},
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
-                  Value n = b.create<ElementCountOp>(loc, v[0],
-                                                     b.getDenseI64ArrayAttr({0, 1}));
+                  Value n = b.create<ElementCountOp>(
+                      loc, v[0], b.getDenseI64ArrayAttr({0, 1}));
                   return b.create<MulOp>(loc, v[0], n);
                 }});
 
@@ -602,30 +696,41 @@ std::vector<Case> cases() {
         return b.create<SoftmaxOp>(loc, v[0].getType(), v[0], attr);
       return b.create<LogSoftmaxOp>(loc, v[0].getType(), v[0], attr);
     };
-    cs.push_back({name, shapeText(shape) + " axis " + std::to_string(axis),
-                  {F(shape, -2, 2)}, build});
+    cs.push_back({name,
+                  shapeText(shape) + " axis " + std::to_string(axis),
+                  {F(shape, -2, 2)},
+                  build});
   };
   for (const char *name : {"nn.softmax", "nn.log_softmax"}) {
     axisCase(name, {-1, 4}, 1);
     axisCase(name, {3, 2, 5}, 0);
   }
   // softmax cross-entropy: the labels (i32 class indices) are data.
-  cs.push_back({"nn.softmax_cross_entropy", "?x5 logits, ? labels",
+  cs.push_back({"nn.softmax_cross_entropy",
+                "?x5 logits, ? labels",
                 {F({-1, 5}, -3, 3), Operand{{-1}, DType::I32, 0, 5, false}},
                 binary<SoftmaxCrossEntropyOp>()});
-  cs.push_back({"nn.softmax_cross_entropy", "2x3x4 logits, 2x3 labels",
+  cs.push_back({"nn.softmax_cross_entropy",
+                "2x3x4 logits, 2x3 labels",
                 {F({2, 3, 4}, -3, 3), Operand{{2, 3}, DType::I32, 0, 4, false}},
                 binary<SoftmaxCrossEntropyOp>()});
 
   // Losses, differentiated in both operands.
-  cs.push_back({"nn.mse", "?x2 vs ?x2", {F({-1, 2}, -2, 2), F({-1, 2}, -2, 2)},
+  cs.push_back({"nn.mse",
+                "?x2 vs ?x2",
+                {F({-1, 2}, -2, 2), F({-1, 2}, -2, 2)},
                 binary<MseOp>()});
-  cs.push_back({"nn.mse", "2x3x1 vs 2x3x1", {F({2, 3, 1}), F({2, 3, 1})},
+  cs.push_back({"nn.mse",
+                "2x3x1 vs 2x3x1",
+                {F({2, 3, 1}), F({2, 3, 1})},
                 binary<MseOp>()});
-  cs.push_back({"nn.binary_cross_entropy", "?x1 probabilities, soft targets",
+  cs.push_back({"nn.binary_cross_entropy",
+                "?x1 probabilities, soft targets",
                 {F({-1, 1}, 0.05, 0.95), F({-1, 1}, 0, 1)},
                 binary<BinaryCrossEntropyOp>()});
-  cs.push_back({"nn.binary_cross_entropy", "2x3", {F({2, 3}, 0.05, 0.95), F({2, 3}, 0, 1)},
+  cs.push_back({"nn.binary_cross_entropy",
+                "2x3",
+                {F({2, 3}, 0.05, 0.95), F({2, 3}, 0, 1)},
                 binary<BinaryCrossEntropyOp>()});
   return cs;
 }
@@ -668,8 +773,9 @@ TEST_F(GradCheck, EveryOpIsCheckedOrDeclaredNotDifferentiable) {
           << name << " is listed as not differentiable but has rules";
     } else {
       EXPECT_TRUE(kNotDifferentiable.count(name))
-          << name << " has no derivative rules and is not listed as "
-                     "not differentiable (say why in kNotDifferentiable)";
+          << name
+          << " has no derivative rules and is not listed as "
+             "not differentiable (say why in kNotDifferentiable)";
     }
   }
   for (const std::string &name : checked)
@@ -700,8 +806,10 @@ TEST_F(GradCheck, ReverseAndForwardMatchFiniteDifferences) {
   std::printf("all %zu differentiable ops: worst %.2e (reference, tolerance "
               "%.0e), %.2e (compiled, tolerance %.0e)\n",
               worst.size(), allRef, kRefTolerance, allJit, kCompiledTolerance);
+  std::printf("fused kernels vs one kernel per op: worst relative difference "
+              "%.2e (tolerance %.0e)\n",
+              worstFusedDiff_, kFusedTolerance);
 }
-
 
 //===----------------------------------------------------------------------===//
 // Ops without derivatives still lower: compiled vs reference, forward only.
@@ -746,18 +854,24 @@ TEST_F(GradCheck, NonDifferentiableOpsAgreeWithReference) {
     return t;
   };
   std::map<std::string, std::vector<Tensor>> args = {
-      {"compare", {tensor({4, 3}, DType::F32, [&] { return u(rng); }),
-                   tensor({3}, DType::F32, [&] { return u(rng); })}},
+      {"compare",
+       {tensor({4, 3}, DType::F32, [&] { return u(rng); }),
+        tensor({3}, DType::F32, [&] { return u(rng); })}},
       {"casts", {tensor({4, 3}, DType::F32, [&] { return u(rng); })}},
       // Includes out-of-range labels (-1, 4, 5): their rows are zeros.
-      {"one_hot", {tensor({8}, DType::I32, [&] {
-         return static_cast<double>(std::uniform_int_distribution<int>(-1, 5)(rng));
-       })}},
+      {"one_hot",
+       {tensor({8}, DType::I32,
+               [&] {
+                 return static_cast<double>(
+                     std::uniform_int_distribution<int>(-1, 5)(rng));
+               })}},
       // Ties between columns 1 and 3 of every row: the first must win.
-      {"argmax", {tensor({4, 5}, DType::F32, [&] { return std::floor(u(rng)); })}},
-      {"bce_grad", {tensor({4, 2}, DType::F32, [&] { return p(rng); }),
-                    tensor({4, 2}, DType::F32, [&] { return p(rng) > 0.5; }),
-                    tensor({}, DType::F32, [&] { return 0.75; })}},
+      {"argmax",
+       {tensor({4, 5}, DType::F32, [&] { return std::floor(u(rng)); })}},
+      {"bce_grad",
+       {tensor({4, 2}, DType::F32, [&] { return p(rng); }),
+        tensor({4, 2}, DType::F32, [&] { return p(rng) > 0.5; }),
+        tensor({}, DType::F32, [&] { return 0.75; })}},
   };
   for (auto &[name, in] : args) {
     SCOPED_TRACE(name);
@@ -864,7 +978,8 @@ TEST_F(GradCheck, MlpBackpropByHandEqualsCompiledGradient) {
   };
   for (bool compiled : {false, true}) {
     SCOPED_TRACE(compiled ? "compiled kernels" : "reference evaluator");
-    auto r = compiled ? kiln::hl::runJit(fn, args) : kiln::ref::evaluate(fn, args);
+    auto r =
+        compiled ? kiln::hl::runJit(fn, args) : kiln::ref::evaluate(fn, args);
     ASSERT_TRUE(succeeded(r));
     double tol = compiled ? 1e-6 : 1e-12;
     for (unsigned i = 0; i < fn.getNumResults(); ++i) {

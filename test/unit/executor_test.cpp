@@ -32,9 +32,9 @@ int failingKernel(void **) { return -3; }
 // f(x: [?, 2], c: constant [?... no: 2]) : t2 = x + c * batch
 const float kConst[] = {10, 20};
 const kiln_tensor kTensors[] = {
-    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr},
-    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr},
-    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr},
+    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, -1},
+    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, -1},
+    {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, -1},
 };
 const kiln_binding kArgs[] = {{"x", KILN_BIND_INPUT, 0, "none"},
                               {"y", KILN_BIND_INPUT, 1, "none"}};
@@ -43,7 +43,8 @@ const int32_t kInputs[] = {0, 1};
 const int32_t kOutputs[] = {2};
 const kiln_call kCalls[] = {
     {fakeAddScaled, "kiln_k0", "add", "m.cpp:3:4", 2, kInputs, 1, kOutputs}};
-const kiln_function kFn = {"f", 3, kTensors, 2, kArgs, 1, kResults, 1, kCalls};
+const kiln_function kFn = {"f",   3, kTensors, 0, 2,
+                           kArgs, 1, kResults, 1, kCalls};
 
 } // namespace
 
@@ -67,6 +68,46 @@ TEST(Executor, RunsCallsWithBatchAndReusesBuffers) {
   EXPECT_EQ(ex.result(0).data(), storage) << "same batch reallocated";
 }
 
+// A chain through an arena: t2 = x + x*b, t3 = t2 + x*b (t2 dead after
+// the second call), t4 = t3 + x*b. t2 and t4 share slot 0, t3 has slot 1.
+TEST(Executor, ArenaSlotsShareStorageAndKeepValues) {
+  const kiln_tensor tensors[] = {
+      {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, -1},
+      {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, 0},
+      {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, 1},
+      {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, 0},
+  };
+  const kiln_binding args[] = {{"x", KILN_BIND_INPUT, 0, "none"}};
+  const kiln_binding results[] = {{"out", KILN_BIND_OUTPUT, 3, "none"}};
+  const int32_t in0[] = {0, 0}, out0[] = {1}, in1[] = {1, 0}, out1[] = {2},
+                in2[] = {2, 0}, out2[] = {3};
+  const kiln_call calls[] = {
+      {fakeAddScaled, "k0", "add", "", 2, in0, 1, out0},
+      {fakeAddScaled, "k0", "add", "", 2, in1, 1, out1},
+      {fakeAddScaled, "k0", "add", "", 2, in2, 1, out2},
+  };
+  const kiln_function fn = {"h", 4, tensors, 2, 1, args, 1, results, 3, calls};
+  Executor ex(fn);
+  Tensor x({2, 2});
+  for (int i = 0; i < 4; ++i)
+    x.data()[i] = i + 1;
+  ex.bindArg(0, &x);
+  ex.run(2);
+  // out = x + 3·(x·2) = 7x
+  for (int i = 0; i < 4; ++i)
+    EXPECT_FLOAT_EQ(ex.result(0).data()[i], 7 * (i + 1));
+  // Two slots of 2x2 floats, each rounded up to 64 bytes.
+  EXPECT_EQ(ex.arenaBytes(), 128);
+  // A bigger batch regrows the arena and re-points the views.
+  Tensor x3({3, 2});
+  for (int i = 0; i < 6; ++i)
+    x3.data()[i] = 1;
+  ex.bindArg(0, &x3);
+  ex.run(3);
+  for (int i = 0; i < 6; ++i)
+    EXPECT_FLOAT_EQ(ex.result(0).data()[i], 10);
+}
+
 TEST(Executor, ShapeMismatchIsReported) {
   Executor ex(kFn);
   Tensor x({3, 2}), y({4, 2});
@@ -79,7 +120,8 @@ TEST(Executor, ShapeMismatchIsReported) {
 TEST(Executor, KernelFailureNamesOpAndLocation) {
   const kiln_call calls[] = {{failingKernel, "kiln_k7", "matmul+add",
                               "m.cpp:9:1", 2, kInputs, 1, kOutputs}};
-  const kiln_function fn = {"g", 3, kTensors, 2, kArgs, 1, kResults, 1, calls};
+  const kiln_function fn = {"g",   3, kTensors, 0, 2,
+                            kArgs, 1, kResults, 1, calls};
   Executor ex(fn);
   Tensor x({1, 2}), y({1, 2});
   ex.bindArg(0, &x);

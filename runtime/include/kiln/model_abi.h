@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 4
+#define KILN_ABI_VERSION 5
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
@@ -35,6 +35,10 @@ typedef struct kiln_tensor {
   int32_t rank;
   int64_t dims[KILN_MAX_RANK];
   const void *data; /* constant tensors only; NULL otherwise */
+  /* Arena slot (kiln-plan-memory): tensors of one slot share storage, their
+   * live ranges never overlap. -1: storage of its own (arguments,
+   * constants, updates the runtime swaps in). */
+  int32_t slot;
 } kiln_tensor;
 
 typedef struct kiln_call {
@@ -71,6 +75,7 @@ typedef struct kiln_function {
   const char *name;
   int32_t num_tensors;
   const kiln_tensor *tensors;
+  int32_t num_slots;
   int32_t num_args;
   const kiln_binding *args;
   int32_t num_results;

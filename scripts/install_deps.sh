@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package kiln needs to build, test and run its demos.
 # Idempotent: apt-get skips what is already installed. Downloads nothing else.
+#   install_deps.sh          build, test and demo packages
+#   install_deps.sh --bench  also the benchmarks' references (PyTorch, OpenBLAS)
 set -euo pipefail
 
 pkgs=(
@@ -15,6 +17,14 @@ pkgs=(
   # real data sets: Fashion-MNIST (IDX) and scikit-learn's bundled CSVs
   dataset-fashion-mnist python3-sklearn
 )
+if [ "${1:-}" = "--bench" ]; then
+  # bench/ only: PyTorch 1.13 and OpenBLAS's sgemm, the references kiln is
+  # measured against; /usr/bin/time for peak RSS.
+  pkgs+=(python3-torch libopenblas0-pthread time)
+elif [ $# -gt 0 ]; then
+  echo "usage: install_deps.sh [--bench]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

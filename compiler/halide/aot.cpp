@@ -16,6 +16,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 using namespace mlir;
 namespace H = Halide;
 
@@ -34,6 +37,30 @@ std::optional<std::string> resolveTarget(const std::string &target,
 }
 
 namespace {
+
+/// Halide 14's autoschedulers print their search ("Pass 0 of 5, cost: ...")
+/// to stderr unconditionally; a build prints only diagnostics.
+class QuietStderr {
+  int saved_ = -1;
+
+public:
+  QuietStderr() {
+    int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null < 0)
+      return;
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    ::dup2(null, 2);
+    ::close(null);
+  }
+  ~QuietStderr() {
+    if (saved_ < 0)
+      return;
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+  }
+};
 
 /// Kernels scheduled "auto:<name>" get that Halide autoscheduler (its
 /// plugin loaded once), with estimates from the static shapes and a batch
@@ -71,6 +98,7 @@ LogicalResult autoschedule(H::Pipeline &pipeline, const KernelPlan &k,
       f.set_estimate(args[hd], 0, extent(shape[shape.size() - 1 - hd]));
   }
   try {
+    QuietStderr quiet;
     pipeline.auto_schedule(name, target, H::MachineParams(2, 4 << 20, 40));
   } catch (const H::Error &e) {
     return k.op->emitError()
@@ -78,6 +106,28 @@ LogicalResult autoschedule(H::Pipeline &pipeline, const KernelPlan &k,
            << k.name << ": " << e.what();
   }
   return success();
+}
+
+/// For an autoscheduled kernel: Halide's error when generating its code,
+/// if any (a trial compile to a scratch object).
+std::optional<std::string> autoscheduledCodegenError(const KernelPlan &k,
+                                                     H::Module &m) {
+  auto kernel = dyn_cast<kern::KernelOp>(k.op);
+  if (!kernel || !kernel.getSchedule().starts_with("auto:"))
+    return std::nullopt;
+  llvm::SmallString<128> tmp;
+  if (llvm::sys::fs::createTemporaryFile("kiln-trial", "o", tmp))
+    return std::nullopt; // the real compile reports it
+  std::optional<std::string> error;
+  try {
+    m.compile({{H::OutputFileType::object, std::string(tmp)}});
+  } catch (const H::Error &e) {
+    llvm::StringRef text = llvm::StringRef(e.what()).trim();
+    text.consume_front("Error: ");
+    error = text.rtrim('.').str();
+  }
+  llvm::sys::fs::remove(tmp);
+  return error;
 }
 
 /// Builds every kernel's Halide module; nullopt after an error was emitted.
@@ -92,7 +142,23 @@ std::optional<std::vector<H::Module>> buildModules(const ModelPlan &plan,
       H::Pipeline pipeline(kp->outputs);
       if (failed(autoschedule(pipeline, k, target)))
         return std::nullopt;
-      modules.push_back(pipeline.compile_to_module(kp->args, k.name, target));
+      H::Module m = pipeline.compile_to_module(kp->args, k.name, target);
+      if (auto error = autoscheduledCodegenError(k, m)) {
+        // Halide 14 cannot generate every schedule its autoschedulers
+        // choose (Li2018's vectorized atomic reductions with a tail): keep
+        // the build going with kiln's schedule for this kernel.
+        k.op->emitWarning()
+            << "Halide cannot generate code for the "
+            << cast<kern::KernelOp>(k.op).getSchedule()
+            << " schedule of kernel " << k.name << " (" << k.ops
+            << "): " << *error << "; using kiln's schedule for it";
+        kp = buildKernel(k, target, /*kilnSchedule=*/true);
+        if (!kp)
+          return std::nullopt;
+        m = H::Pipeline(kp->outputs)
+                .compile_to_module(kp->args, k.name, target);
+      }
+      modules.push_back(m);
     } catch (const H::Error &e) {
       k.op->emitError() << "Halide failed to compile kernel " << k.name << " ("
                         << k.ops << "): " << e.what();
@@ -141,6 +207,17 @@ FailureOr<BackendResult> compileKernels(const ModelPlan &plan,
     all.compile({{H::OutputFileType::object, kernels}});
     H::compile_standalone_runtime(runtime, target);
   } catch (const H::Error &e) {
+    // Code generation runs on all kernels at once; find the one that fails
+    // so that the error names its place in the model.
+    for (auto [k, m] : llvm::zip(plan.kernels, *modules)) {
+      try {
+        m.compile({{H::OutputFileType::object, kernels}});
+      } catch (const H::Error &each) {
+        k.op->emitError() << "Halide failed to generate code for kernel "
+                          << k.name << " (" << k.ops << "): " << each.what();
+        return failure();
+      }
+    }
     llvm::errs() << "error: Halide code generation failed: " << e.what()
                  << "\n";
     return failure();

@@ -515,8 +515,6 @@ struct Lowering {
     s.sum = H::Func(name + "_rowsum");
     s.max(v) = H::maximum(in[i].at(full));
     s.sum(v) = H::sum(H::exp(in[i].at(full) - s.max(v)));
-    s.max.compute_root();
-    s.sum.compute_root();
     stats[key] = s;
     return s;
   }
@@ -806,7 +804,8 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
 } // namespace
 
 std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
-                                          const H::Target &target) {
+                                          const H::Target &target,
+                                          bool kilnSchedule) {
   Operation *root = kernel.op;
   const std::string &p = kernel.name;
   // The kernel's ops, inputs and results: a kern.kernel's body, or one op.
@@ -819,7 +818,8 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
     llvm::append_range(inputs, k.getBodyBlock().getArguments());
     llvm::append_range(results,
                        k.getBodyBlock().getTerminator()->getOperands());
-    schedule = k.getSchedule().str();
+    if (!kilnSchedule)
+      schedule = k.getSchedule().str();
   } else {
     ops.push_back(root);
     for (Value v : root->getOperands())
@@ -956,11 +956,17 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   // epilogue read them pointwise.
   if (matmul && matmul->parts && !autoschedule)
     scheduleMatmul(matmul->partial, *matmul, V);
-  // A reduction read inside the kernel is computed once, not per use.
-  if (!autoschedule)
+  // A reduction read inside the kernel is computed once, not per use; so
+  // are a softmax's row statistics. An autoscheduler decides for itself.
+  if (!autoschedule) {
     for (auto &[value, func] : reductions)
       if (!llvm::is_contained(results, value))
         func.compute_root();
+    for (auto &[key, st] : stats) {
+      st.max.compute_root();
+      st.sum.compute_root();
+    }
+  }
   return kp;
 }
 

@@ -25,9 +25,11 @@ struct KernelPipeline {
 /// Builds the pipeline of one kernel (a kern.kernel, or a single nn op
 /// whose constant operands are inlined) with its schedule for `target`.
 /// Throws Halide::Error on Halide failures; emits an MLIR error and returns
-/// std::nullopt for ops it cannot lower.
+/// std::nullopt for ops it cannot lower. `kilnSchedule` overrides an
+/// "auto:" schedule with kiln's own.
 std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
-                                          const Halide::Target &target);
+                                          const Halide::Target &target,
+                                          bool kilnSchedule = false);
 
 /// The target of this machine's CPU (Halide 14's own detection mistakes
 /// AMD Zen 4 for Sapphire Rapids; see host_target.cpp), and the same for JIT.

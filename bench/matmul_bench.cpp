@@ -8,9 +8,16 @@
 //
 //   kiln-matmul-bench [--threads N] [--repeat N] [M K N [nn|nt|tn]]...
 //
+// A size written with a trailing '?' (128?) is the batch: dynamic in the
+// kernel's type, as in a model (M of a forward or dX matmul, K of a weight
+// gradient), so the kernel is the one the model gets (split-K included).
+// Parallel loops run on kiln's runtime thread pool, as in a model binary
+// (--pool halide: Halide's own JIT pool instead).
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/halide/lower_ops.h"
 #include "dialects/nn/nn_dialect.h"
+#include "runtime/src/thread_pool.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -26,6 +33,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace mlir;
@@ -59,6 +67,9 @@ Blas loadOpenBlas() {
 }
 
 template <typename F> double bestSeconds(F run, int repeat) {
+  // Idle threads of the previous measurement (kiln's pool spins 2 ms,
+  // OpenBLAS's threads ~0.1 s) must not steal cores from this one.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
   run(); // warm up (JIT compile, caches, thread pools)
   double best = 1e30;
   for (int r = 0; r < repeat; ++r) {
@@ -74,22 +85,51 @@ template <typename F> double bestSeconds(F run, int repeat) {
 struct Case {
   int m, k, n;
   bool ta, tb;
+  bool dynM = false, dynK = false;
 };
+
+/// A size, "128" or "128?" (dynamic); 0 when malformed.
+int parseSize(const char *text, bool &dynamic) {
+  char *end = nullptr;
+  long v = std::strtol(text, &end, 10);
+  dynamic = *end == '?';
+  if (dynamic)
+    ++end;
+  return *end || v <= 0 || v > (1 << 20) ? 0 : static_cast<int>(v);
+}
 
 } // namespace
 
 int main(int argc, char **argv) {
   int threads = 2, repeat = 20;
+  bool kilnPool = true;
   std::vector<Case> cases;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
+    } else if (a == "--pool" && i + 1 < argc) {
+      std::string pool = argv[++i];
+      if (pool != "kiln" && pool != "halide") {
+        std::fprintf(stderr, "error: --pool must be kiln or halide\n");
+        return 1;
+      }
+      kilnPool = pool == "kiln";
     } else if (a == "--repeat" && i + 1 < argc) {
       repeat = std::atoi(argv[++i]);
     } else if (i + 2 < argc) {
-      Case c{std::atoi(argv[i]), std::atoi(argv[i + 1]), std::atoi(argv[i + 2]),
-             false, false};
+      Case c{};
+      bool dynN = false;
+      c.m = parseSize(argv[i], c.dynM);
+      c.k = parseSize(argv[i + 1], c.dynK);
+      c.n = parseSize(argv[i + 2], dynN);
+      if (!c.m || !c.k || !c.n || dynN || (c.dynM && c.dynK)) {
+        std::fprintf(stderr,
+                     "error: bad shape '%s %s %s' (M K N, at most one "
+                     "of M and K marked dynamic with '?')\n",
+                     argv[i], argv[i + 1], argv[i + 2]);
+        return 1;
+      }
       i += 2;
       if (i + 1 < argc &&
           (!std::strcmp(argv[i + 1], "nn") || !std::strcmp(argv[i + 1], "nt") ||
@@ -101,8 +141,8 @@ int main(int argc, char **argv) {
       cases.push_back(c);
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--threads N] [--repeat N] [M K N "
-                   "[nn|nt|tn]]...\n",
+                   "usage: %s [--threads N] [--repeat N] [--pool kiln|halide] "
+                   "[M K N [nn|nt|tn]]...\n",
                    argv[0]);
       return 1;
     }
@@ -116,6 +156,7 @@ int main(int argc, char **argv) {
   if (blas.setThreads)
     blas.setThreads(threads);
   setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  kiln::rt::ThreadPool::setGlobalThreads(threads);
 
   DialectRegistry registry;
   registry.insert<kiln::nn::NNDialect, func::FuncDialect>();
@@ -126,24 +167,32 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   H::Target target = kiln::hl::jitTarget();
 
-  std::printf("%-22s %10s %10s %8s   (threads %d, %s)\n", "matmul", "kiln",
-              "OpenBLAS", "ratio", threads, target.to_string().c_str());
+  std::printf("%-22s %10s %10s %8s   (threads %d, %s pool, %s)\n", "matmul",
+              "kiln", "OpenBLAS", "ratio", threads,
+              kilnPool ? "kiln" : "Halide", target.to_string().c_str());
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1, 1);
   for (const Case &c : cases) {
     // A is [m,k] (or [k,m] transposed), B [k,n] (or [n,k]).
     int ar = c.ta ? c.k : c.m, ac = c.ta ? c.m : c.k;
     int br = c.tb ? c.n : c.k, bc = c.tb ? c.k : c.n;
-    auto f32 = [&](int r, int col) {
+    // Types: the batch size (M or K marked '?') is dynamic.
+    auto dim = [&](int v, bool dynamic) -> int64_t {
+      return dynamic ? ShapedType::kDynamic : v;
+    };
+    int64_t mDim = dim(c.m, c.dynM), kDim = dim(c.k, c.dynK);
+    auto f32 = [&](int64_t r, int64_t col) {
       return RankedTensorType::get({r, col}, b.getF32Type());
     };
     b.setInsertionPointToEnd(module->getBody());
-    auto fn = b.create<func::FuncOp>(
-        loc, "mm", b.getFunctionType({f32(ar, ac), f32(br, bc)}, {}));
+    Type aType = c.ta ? f32(kDim, mDim) : f32(mDim, kDim);
+    Type bType = c.tb ? f32(c.n, kDim) : f32(kDim, c.n);
+    auto fn = b.create<func::FuncOp>(loc, "mm",
+                                     b.getFunctionType({aType, bType}, {}));
     Block *entry = fn.addEntryBlock();
     b.setInsertionPointToEnd(entry);
     auto mm =
-        b.create<kiln::nn::MatmulOp>(loc, f32(c.m, c.n), entry->getArgument(0),
+        b.create<kiln::nn::MatmulOp>(loc, f32(mDim, c.n), entry->getArgument(0),
                                      entry->getArgument(1), c.ta, c.tb);
     b.create<func::ReturnOp>(loc);
 
@@ -161,8 +210,17 @@ int main(int argc, char **argv) {
       *p = u(rng);
     kp->inputs[0].set(A);
     kp->inputs[1].set(B);
-    kp->batch.set(c.m);
+    kp->batch.set(c.dynK ? c.k : c.m);
     H::Pipeline pipeline(kp->outputs);
+    if (kilnPool)
+      pipeline.jit_handlers().custom_do_par_for =
+          [](H::JITUserContext *context,
+             int (*task)(H::JITUserContext *, int, uint8_t *), int min,
+             int size, uint8_t *closure) {
+            return kiln::rt::ThreadPool::global().parFor(
+                context, reinterpret_cast<kiln::rt::TaskFn>(task), min, size,
+                closure);
+          };
     pipeline.compile_jit(target);
     double kiln = bestSeconds([&] { pipeline.realize(C); }, repeat);
     double flops = 2.0 * c.m * c.n * c.k;
@@ -182,7 +240,8 @@ int main(int argc, char **argv) {
                      worst);
     }
     char name[64];
-    std::snprintf(name, sizeof name, "%dx%dx%d %s%s", c.m, c.k, c.n,
+    std::snprintf(name, sizeof name, "%d%sx%d%sx%d %s%s", c.m,
+                  c.dynM ? "?" : "", c.k, c.dynK ? "?" : "", c.n,
                   c.ta ? "t" : "n", c.tb ? "t" : "n");
     if (blas.sgemm)
       std::printf("%-22s %7.1f GF %7.1f GF %7.0f%%\n", name, flops / kiln / 1e9,

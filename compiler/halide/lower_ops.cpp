@@ -770,17 +770,13 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
   for (const H::Var &v : out.args())
     vars.push_back(v);
   H::Var x = vars[0], y = vars[1];
-  auto env = [](const char *n, int d) {
-    const char *v = std::getenv(n);
-    return v ? std::atoi(v) : d;
-  };
   bool staticN = !ShapedType::isDynamic(mm.n);
-  const int TX = env("KILN_MM_TX", staticN && mm.n <= V ? V : 2 * V);
+  const int TX = staticN && mm.n <= V ? V : 2 * V;
   // Register tile: TY rows × TX columns of accumulators, plus the B
   // vectors and one broadcast of A. AVX-512 has 32 vector registers
   // (14 × 2 accumulators), AVX2 16 (6 × 2). Measured on Sapphire Rapids
   // with bench/matmul_bench.cpp.
-  const int TY = env("KILN_MM_TY", V >= 16 ? 14 : 6);
+  const int TY = V >= 16 ? 14 : 6;
   H::Var xo(out.name() + "_xo"), yo(out.name() + "_yo"), xi(out.name() + "_xi"),
       yi(out.name() + "_yi");
   out.tile(x, y, xo, yo, xi, yi, TX, TY, H::TailStrategy::GuardWithIf)
@@ -797,7 +793,7 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
       .vectorize(mm.x, V, prodTail)
       .unroll(mm.x)
       .unroll(mm.y);
-  if (mm.transposedB && env("KILN_MM_PACK", 1))
+  if (mm.transposedB)
     mm.panel.compute_at(out, xo).vectorize(mm.panelX, V, prodTail);
   if (mm.parts) { // split-K: `out` is the partial sums, one per slice
     out.compute_root().parallel(mm.part);

@@ -158,6 +158,9 @@ struct MatmulParts {
   H::RDom r;
   int64_t m = 0, n = 0;
   bool transposedB = false, ragged = false;
+  // Aᵀ·B with a narrow static B (a weight gradient with 10 columns):
+  // vectorized along A's contiguous rows instead (see scheduleMatmul).
+  bool narrowTN = false;
   // Split-K (see Lowering::matmul): `partial` holds one partial sum per
   // slice of the reduction, over the extra pure dim `part`.
   int parts = 0;
@@ -250,6 +253,9 @@ struct Lowering {
     // classes): the accumulator rounds up to whole vectors, reading B's
     // columns clamped, and only the copy into the result is guarded.
     mm.ragged = !ShapedType::isDynamic(mm.n) && mm.n % vectorWidth != 0;
+    mm.narrowTN = ta && !tb && !ShapedType::isDynamic(mm.n) &&
+                  mm.n < vectorWidth && !ShapedType::isDynamic(mm.m) &&
+                  mm.m >= 2 * vectorWidth;
     auto a = [&](H::Expr k, H::Expr row) {
       return ta ? in[0].at({k, row}) : in[0].at({row, k});
     };
@@ -271,7 +277,7 @@ struct Lowering {
     bool splitK = ta && !tb && !ShapedType::isDynamic(mm.m) &&
                   !ShapedType::isDynamic(mm.n) &&
                   mm.m * mm.n <= kSplitKMaxElements &&
-                  mm.m * mm.n >= kSplitKMinElements &&
+                  mm.m * mm.n >= kSplitKMinElements && !mm.narrowTN &&
                   ShapedType::isDynamic(op.getLhs().getType().getDimSize(0));
     if (!splitK) {
       mm.prod(mm.x, mm.y) = 0.0f;
@@ -770,6 +776,32 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
   for (const H::Var &v : out.args())
     vars.push_back(v);
   H::Var x = vars[0], y = vars[1];
+  if (mm.narrowTN) {
+    // Vectors run along the result's rows, which are A's contiguous
+    // columns: a 2V-row tile keeps n × 2 accumulators, each k loads two
+    // vectors of A and broadcasts n values of B; no lane is wasted on
+    // the narrow side.
+    const int TM = 2 * V;
+    H::Var xo(out.name() + "_xo"), yo(out.name() + "_yo"),
+        xi(out.name() + "_xi"), yi(out.name() + "_yi");
+    out.tile(x, y, xo, yo, xi, yi, static_cast<int>(mm.n), TM,
+             H::TailStrategy::GuardWithIf)
+        .reorder(yi, xi, yo, xo)
+        .vectorize(yi, V, H::TailStrategy::GuardWithIf)
+        .unroll(xi);
+    mm.prod.compute_at(out, yo)
+        .reorder_storage(mm.y, mm.x)
+        .vectorize(mm.y, V, H::TailStrategy::GuardWithIf)
+        .unroll(mm.y)
+        .unroll(mm.x);
+    mm.prod.update()
+        .reorder(mm.y, mm.x, mm.r.x)
+        .vectorize(mm.y, V, H::TailStrategy::GuardWithIf)
+        .unroll(mm.y)
+        .unroll(mm.x);
+    out.parallel(yo);
+    return H::LoopLevel(out, xi);
+  }
   bool staticN = !ShapedType::isDynamic(mm.n);
   const int TX = staticN && mm.n <= V ? V : 2 * V;
   // Register tile: TY rows × TX columns of accumulators, plus the B
@@ -943,15 +975,17 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       constrainDims([&](int d) { return buf.dim(d); }, shape, batch, i > 0);
     }
     if (!autoschedule) {
-      H::LoopLevel element =
-          matmul && shape == shapeOf(matmulResult) && !matmul->parts
-              ? scheduleMatmul(out, *matmul, V)
-              : schedulePointwise(out, shape, V);
+      bool tiled = matmul && shape == shapeOf(matmulResult) && !matmul->parts;
+      H::LoopLevel element = tiled ? scheduleMatmul(out, *matmul, V)
+                                   : schedulePointwise(out, shape, V);
+      // Read in-place inputs along the output's vectors (its rows for a
+      // narrow Aᵀ·B, else its innermost dim).
+      int vectorDim = tiled && matmul->narrowTN ? 1 : 0;
       for (auto &[inShape, wrapper] : inPlaceWrappers)
         if (inShape == shape) {
           wrapper.compute_at(element);
           if (!shape.empty())
-            wrapper.vectorize(wrapper.args()[0], V,
+            wrapper.vectorize(wrapper.args()[vectorDim], V,
                               H::TailStrategy::GuardWithIf);
         }
     }

@@ -444,6 +444,12 @@ std::vector<Case> cases() {
                 "batch ?x3 · 3x2",
                 {F({-1, 3}), F({3, 2})},
                 binary<MatmulOp>()});
+  // The weight gradient xᵀ·dZ is a narrow Aᵀ·B (40x3): the schedule that
+  // vectorizes along A's rows, with a partial row tile.
+  cs.push_back({"nn.matmul",
+                "batch ?x40 · 40x3",
+                {F({-1, 40}), F({40, 3})},
+                binary<MatmulOp>()});
 
   // Broadcasting binary ops: fixed batch cases plus random shapes.
   struct Bin {

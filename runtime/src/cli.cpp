@@ -31,7 +31,7 @@ const char *kDataHelp =
   --target-columns N    number of target columns in --data (default 1)
   --header yes|no|auto  whether --data starts with a header (default auto)
   --delimiter C         ',' ';' 'tab' or 'space' (default: detected)
-  --normalize zscore|none
+  --normalize zscore|minmax|none
                         feature scaling fitted on the training split
                         (default zscore; none for the model's own data)
   --val-split F         fraction held out for validation (default 0.2; 0 for
@@ -230,12 +230,15 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
   std::string normalize = a.has("normalize") ? a.values["normalize"]
                           : own              ? "none"
                                              : "zscore";
-  if (normalize == "zscore") {
-    Standardizer z;
-    z.fit(p.data, p.split.train);
-    z.apply(p.data);
+  if (normalize == "zscore" || normalize == "minmax") {
+    Normalizer n;
+    n.kind = normalize == "zscore" ? Normalizer::Kind::ZScore
+                                   : Normalizer::Kind::MinMax;
+    n.fit(p.data, p.split.train);
+    n.apply(p.data);
   } else if (normalize != "none") {
-    throw Error("--normalize must be zscore or none, got '" + normalize + "'");
+    throw Error("--normalize must be zscore, minmax or none, got '" +
+                normalize + "'");
   }
   return p;
 }

@@ -212,16 +212,54 @@ namespace {
 /// time: backed by 2 MiB pages where the kernel allows (THP "madvise"),
 /// each row read no longer costs a TLB miss (~12% faster batch gathers
 /// for Fashion-MNIST). The advice must precede the first touch.
-void resizeForRandomRows(std::vector<float> &v, size_t n) {
+template <typename T> void resizeForRandomRows(std::vector<T> &v, size_t n) {
   constexpr uintptr_t kHuge = 2u << 20;
   v.reserve(n);
   auto begin = reinterpret_cast<uintptr_t>(v.data());
   uintptr_t lo = (begin + kHuge - 1) & ~(kHuge - 1);
-  uintptr_t hi = (begin + n * sizeof(float)) & ~(kHuge - 1);
+  uintptr_t hi = (begin + n * sizeof(T)) & ~(kHuge - 1);
   if (hi > lo)
     madvise(reinterpret_cast<void *>(lo), hi - lo, MADV_HUGEPAGE);
   v.resize(n);
 }
+
+// One row through the affine map. Cloned for AVX-512 and AVX2 (the runtime
+// is built for the baseline ISA): the gather of each batch runs through here.
+template <typename T>
+[[gnu::always_inline]] inline void mapRow(const T *src, const float *scale,
+                                          const float *shift, float *dst,
+                                          int64_t n) {
+  for (int64_t c = 0; c < n; ++c)
+    dst[c] = static_cast<float>(src[c]) * scale[c] + shift[c];
+}
+
+// Rows are random, so the hardware prefetcher cannot see the next one
+// coming: fetch a few rows ahead by hand, or each row waits on DRAM.
+template <typename T>
+[[gnu::always_inline]] inline void
+prefetchRow(const T *src, int64_t f, const int64_t *rows, int64_t i,
+            int64_t hi) {
+  constexpr int64_t kAhead = 3;
+  if (i + kAhead >= hi)
+    return;
+  const char *p = reinterpret_cast<const char *>(src + rows[i + kAhead] * f);
+  for (int64_t b = 0; b < f * int64_t(sizeof(T)); b += 64)
+    __builtin_prefetch(p + b);
+}
+
+#define KILN_MAP_ROWS(T)                                                       \
+  [[gnu::target_clones("avx512f", "avx2", "default")]] void mapRows(           \
+      const T *src, int64_t f, const int64_t *rows, int64_t lo, int64_t hi,    \
+      const float *scale, const float *shift, float *dst) {                    \
+    for (int64_t i = lo; i < hi; ++i) {                                        \
+      prefetchRow(src, f, rows, i, hi);                                        \
+      mapRow(src + rows[i] * f, scale, shift, dst + i * f, f);                 \
+    }                                                                          \
+  }
+// (target_clones does not apply to templates.)
+KILN_MAP_ROWS(uint8_t)
+KILN_MAP_ROWS(float)
+#undef KILN_MAP_ROWS
 } // namespace
 
 Dataset loadIdx(const std::string &imagesPath, const std::string &labelsPath) {
@@ -251,9 +289,11 @@ Dataset loadIdx(const std::string &imagesPath, const std::string &labelsPath) {
   ds.rows = count;
   ds.features = h * w;
   ds.targets = 1;
-  resizeForRandomRows(ds.x, count * h * w);
-  for (size_t i = 0; i < ds.x.size(); ++i)
-    ds.x[i] = static_cast<unsigned char>(images[16 + i]) / 255.0f;
+  // Pixels stay bytes; the map scales them to [0, 1].
+  resizeForRandomRows(ds.x8, count * h * w);
+  std::memcpy(ds.x8.data(), images.data() + 16, ds.x8.size());
+  ds.scale.assign(ds.features, 1 / 255.0f);
+  ds.shift.assign(ds.features, 0);
   ds.y.resize(count);
   for (uint64_t i = 0; i < count; ++i)
     ds.y[i] = static_cast<unsigned char>(labels[8 + i]);
@@ -401,32 +441,66 @@ Split splitRows(int64_t rows, double validationFraction, uint64_t seed) {
   return s;
 }
 
-void Standardizer::fit(const Dataset &data, const std::vector<int64_t> &rows) {
+void Dataset::gather(const int64_t *rows, int64_t lo, int64_t hi,
+                     float *dst) const {
+  int64_t f = features;
+  if (!x8.empty()) {
+    mapRows(x8.data(), f, rows, lo, hi, scale.data(), shift.data(), dst);
+  } else if (!scale.empty()) {
+    mapRows(x.data(), f, rows, lo, hi, scale.data(), shift.data(), dst);
+  } else {
+    for (int64_t i = lo; i < hi; ++i)
+      std::memcpy(dst + i * f, &x[rows[i] * f], f * sizeof(float));
+  }
+}
+
+void Dataset::normalize(const std::vector<float> &sub,
+                        const std::vector<float> &mul) {
+  if (scale.empty()) {
+    scale.assign(features, 1);
+    shift.assign(features, 0);
+  }
+  // (raw·a + b - s)·m = raw·(a·m) + (b - s)·m
+  for (int64_t c = 0; c < features; ++c) {
+    scale[c] *= mul[c];
+    shift[c] = (shift[c] - sub[c]) * mul[c];
+  }
+}
+
+void Normalizer::fit(const Dataset &data, const std::vector<int64_t> &rows) {
   int64_t d = data.features;
+  offset.assign(d, 0);
+  factor.assign(d, 1);
+  if (kind == Kind::MinMax) {
+    std::vector<float> lo(d, INFINITY), hi(d, -INFINITY);
+    for (int64_t r : rows)
+      for (int64_t c = 0; c < d; ++c) {
+        float v = data.feature(r, c);
+        lo[c] = std::min(lo[c], v);
+        hi[c] = std::max(hi[c], v);
+      }
+    for (int64_t c = 0; c < d && !rows.empty(); ++c) {
+      offset[c] = lo[c];
+      if (hi[c] - lo[c] > 1e-12f)
+        factor[c] = 1 / (hi[c] - lo[c]);
+    }
+    return;
+  }
   std::vector<double> sum(d, 0), sq(d, 0);
   for (int64_t r : rows)
     for (int64_t c = 0; c < d; ++c) {
-      double v = data.x[r * d + c];
+      double v = data.feature(r, c);
       sum[c] += v;
       sq[c] += v * v;
     }
-  mean.assign(d, 0);
-  scale.assign(d, 1);
   double n = std::max<size_t>(rows.size(), 1);
   for (int64_t c = 0; c < d; ++c) {
     double m = sum[c] / n;
     double var = std::max(sq[c] / n - m * m, 0.0);
-    mean[c] = static_cast<float>(m);
-    // A constant feature (e.g. a border pixel) stays centred, not divided by 0.
-    scale[c] = var > 1e-12 ? static_cast<float>(1.0 / std::sqrt(var)) : 1.0f;
+    offset[c] = static_cast<float>(m);
+    if (var > 1e-12)
+      factor[c] = static_cast<float>(1.0 / std::sqrt(var));
   }
-}
-
-void Standardizer::apply(Dataset &data) const {
-  int64_t d = data.features;
-  for (int64_t r = 0; r < data.rows; ++r)
-    for (int64_t c = 0; c < d; ++c)
-      data.x[r * d + c] = (data.x[r * d + c] - mean[c]) * scale[c];
 }
 
 } // namespace kiln::rt

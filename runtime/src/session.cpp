@@ -181,12 +181,10 @@ void Session::feed(const Dataset &data, const int64_t *rows, int64_t n) {
     x.reshape({n, data.features});
     // The gather is memory-bound: split it over the kernels' threads.
     float *dst = x.data();
-    int64_t f = data.features;
     auto gather = [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i)
-        std::memcpy(dst + i * f, &data.x[rows[i] * f], f * sizeof(float));
+      data.gather(rows, lo, hi, dst);
     };
-    if (n * f >= (1 << 16))
+    if (n * data.features >= (1 << 16))
       ThreadPool::global().parallel(n, gather);
     else
       gather(0, n);

@@ -125,8 +125,10 @@ TEST(Idx, ImagesAndLabels) {
                       writeTemp("l.idx", labels));
   EXPECT_EQ(d.rows, 2);
   EXPECT_EQ(d.features, 4);
-  EXPECT_FLOAT_EQ(d.x[1], 1.0f);
-  EXPECT_FLOAT_EQ(d.x[2], 128 / 255.0f);
+  EXPECT_TRUE(d.x.empty()); // pixels stay bytes
+  EXPECT_FLOAT_EQ(d.feature(0, 1), 1.0f);
+  EXPECT_FLOAT_EQ(d.feature(0, 2), 128 / 255.0f);
+  EXPECT_FLOAT_EQ(d.feature(1, 3), 4 / 255.0f);
   EXPECT_EQ(d.y, (std::vector<float>{7, 3}));
 }
 
@@ -163,18 +165,65 @@ TEST(Split, DeterministicDisjointAndComplete) {
               HasSubstr("validation fraction must be in [0, 1)"));
 }
 
-TEST(Standardizer, FitsOnTrainingRowsOnly) {
+TEST(Normalizer, ZScoreFitsOnTrainingRowsOnly) {
   Dataset d;
   d.rows = 4;
   d.features = 2;
   d.x = {1, 5, 3, 5, 100, 5, -7, 5};
-  Standardizer z;
+  Normalizer z;
   z.fit(d, {0, 1});
   z.apply(d);
-  EXPECT_FLOAT_EQ(d.x[0], -1);
-  EXPECT_FLOAT_EQ(d.x[2], 1);
-  EXPECT_FLOAT_EQ(d.x[4], 98); // (100 - mean 2) / sd 1
+  EXPECT_FLOAT_EQ(d.feature(0, 0), -1);
+  EXPECT_FLOAT_EQ(d.feature(1, 0), 1);
+  EXPECT_FLOAT_EQ(d.feature(2, 0), 98); // (100 - mean 2) / sd 1
   // A constant feature is centred, not divided by zero.
-  EXPECT_FLOAT_EQ(d.x[1], 0);
-  EXPECT_FALSE(std::isnan(d.x[7]));
+  EXPECT_FLOAT_EQ(d.feature(0, 1), 0);
+  EXPECT_FALSE(std::isnan(d.feature(3, 1)));
+  EXPECT_EQ(d.x[4], 100); // the table itself is not rewritten
+}
+
+TEST(Normalizer, MinMaxComposesWithTheByteScale) {
+  Dataset d;
+  d.rows = 3;
+  d.features = 2;
+  d.x8 = {0, 7, 51, 7, 255, 7};
+  d.scale = {1 / 255.0f, 1 / 255.0f};
+  d.shift = {0, 0};
+  Normalizer m;
+  m.kind = Normalizer::Kind::MinMax;
+  m.fit(d, {0, 1});
+  m.apply(d);
+  EXPECT_FLOAT_EQ(d.feature(0, 0), 0);
+  EXPECT_FLOAT_EQ(d.feature(1, 0), 1);
+  EXPECT_NEAR(d.feature(2, 0), 5, 1e-5); // outside the fitted range
+  EXPECT_FLOAT_EQ(d.feature(2, 1), 0);   // constant: centred
+}
+
+TEST(Dataset, GatherMapsRowsLikeFeature) {
+  Dataset d;
+  d.rows = 3;
+  d.features = 37; // not a multiple of any vector width
+  for (int64_t i = 0; i < d.rows * d.features; ++i)
+    d.x8.push_back(static_cast<uint8_t>(i * 7));
+  for (int64_t c = 0; c < d.features; ++c) {
+    d.scale.push_back(0.5f + c);
+    d.shift.push_back(-3.0f * c);
+  }
+  int64_t rows[] = {2, 0, 2, 1};
+  std::vector<float> out(4 * d.features, -1);
+  d.gather(rows, 1, 4, out.data());
+  EXPECT_EQ(out[0], -1); // rows before lo are untouched
+  for (int64_t i = 1; i < 4; ++i)
+    for (int64_t c = 0; c < d.features; ++c)
+      ASSERT_FLOAT_EQ(out[i * d.features + c], d.feature(rows[i], c))
+          << "row " << i << " feature " << c;
+  // Float tables without a map are copied as they are.
+  Dataset f;
+  f.rows = 2;
+  f.features = 3;
+  f.x = {1, 2, 3, 4, 5, 6};
+  int64_t one[] = {1};
+  f.gather(one, 0, 1, out.data());
+  EXPECT_EQ(std::vector<float>(out.begin(), out.begin() + 3),
+            (std::vector<float>{4, 5, 6}));
 }

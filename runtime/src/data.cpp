@@ -236,9 +236,9 @@ template <typename T>
 // Rows are random, so the hardware prefetcher cannot see the next one
 // coming: fetch a few rows ahead by hand, or each row waits on DRAM.
 template <typename T>
-[[gnu::always_inline]] inline void
-prefetchRow(const T *src, int64_t f, const int64_t *rows, int64_t i,
-            int64_t hi) {
+[[gnu::always_inline]] inline void prefetchRow(const T *src, int64_t f,
+                                               const int64_t *rows, int64_t i,
+                                               int64_t hi) {
   constexpr int64_t kAhead = 3;
   if (i + kAhead >= hi)
     return;

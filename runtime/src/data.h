@@ -16,8 +16,8 @@ namespace kiln::rt {
 struct Dataset {
   std::string source; // file or data set name, for messages
   int64_t rows = 0, features = 0, targets = 0;
-  std::vector<float> x;          // raw features, when stored as floats
-  std::vector<uint8_t> x8;       // raw features, when stored as bytes
+  std::vector<float> x;            // raw features, when stored as floats
+  std::vector<uint8_t> x8;         // raw features, when stored as bytes
   std::vector<float> scale, shift; // per feature; empty: the identity
   std::vector<float> y;
   std::vector<std::string> classNames;

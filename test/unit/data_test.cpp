@@ -121,8 +121,8 @@ TEST(Idx, ImagesAndLabels) {
   std::string images = be32(0x803) + be32(2) + be32(2) + be32(2) +
                        std::string("\x00\xff\x80\x00\x01\x02\x03\x04", 8);
   std::string labels = be32(0x801) + be32(2) + std::string("\x07\x03", 2);
-  Dataset d = loadIdx(writeTemp("i.idx.gz", images, true),
-                      writeTemp("l.idx", labels));
+  Dataset d =
+      loadIdx(writeTemp("i.idx.gz", images, true), writeTemp("l.idx", labels));
   EXPECT_EQ(d.rows, 2);
   EXPECT_EQ(d.features, 4);
   EXPECT_TRUE(d.x.empty()); // pixels stay bytes
@@ -146,8 +146,9 @@ TEST(Named, UnknownNameListsTheKnownOnes) {
   EXPECT_THAT(errorOf([] { loadNamed("mnist", ""); }),
               HasSubstr("unknown data set 'mnist' (known: iris, breast-cancer, "
                         "diabetes, fashion-mnist"));
-  EXPECT_THAT(errorOf([] { loadNamed("iris", "/nonexistent"); }),
-              HasSubstr("/nonexistent not found (install Debian's python3-sklearn"));
+  EXPECT_THAT(
+      errorOf([] { loadNamed("iris", "/nonexistent"); }),
+      HasSubstr("/nonexistent not found (install Debian's python3-sklearn"));
 }
 
 TEST(Split, DeterministicDisjointAndComplete) {

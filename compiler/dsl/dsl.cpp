@@ -54,9 +54,8 @@ struct ModelImpl {
     }
     auto [it, inserted] = names.try_emplace(name, where);
     if (!inserted) {
-      InFlightDiagnostic diag = emitError(where)
-                                << "duplicate " << kind << " name '" << name
-                                << "'";
+      InFlightDiagnostic diag = emitError(where) << "duplicate " << kind
+                                                 << " name '" << name << "'";
       diag.attachNote(it->second) << "'" << name << "' is first declared here";
       return false;
     }
@@ -91,10 +90,10 @@ struct ModelImpl {
   Tensor finish(Operation *op) {
     if (auto infer = dyn_cast<InferTypeOpInterface>(op)) {
       SmallVector<Type> types;
-      if (failed(infer.inferReturnTypes(
-              &ctx, op->getLoc(), op->getOperands(),
-              op->getRawDictionaryAttrs(), op->getPropertiesStorage(),
-              op->getRegions(), types))) {
+      if (failed(infer.inferReturnTypes(&ctx, op->getLoc(), op->getOperands(),
+                                        op->getRawDictionaryAttrs(),
+                                        op->getPropertiesStorage(),
+                                        op->getRegions(), types))) {
         op->erase();
         return Tensor();
       }
@@ -112,7 +111,8 @@ struct ModelImpl {
     SmallVector<int64_t> dims;
     for (int64_t d : shape)
       dims.push_back(d == kiln::batch ? ShapedType::kDynamic : d);
-    return RankedTensorType::get(dims, element ? element : builder.getF32Type());
+    return RankedTensorType::get(dims,
+                                 element ? element : builder.getF32Type());
   }
 
   /// Checks a user-written shape; false after reporting.
@@ -179,9 +179,8 @@ Value valueOf(const Tensor &t) {
 }
 
 /// Normalises user axes (negative from the end) to sorted unique ones.
-std::optional<SmallVector<int64_t>> normaliseAxes(ModelImpl *m, Tensor x,
-                                                  const Axes &axes,
-                                                  Location where) {
+std::optional<SmallVector<int64_t>>
+normaliseAxes(ModelImpl *m, Tensor x, const Axes &axes, Location where) {
   int64_t rank = x.rank();
   SmallVector<int64_t> out;
   if (axes.empty())
@@ -189,8 +188,8 @@ std::optional<SmallVector<int64_t>> normaliseAxes(ModelImpl *m, Tensor x,
   for (int64_t a : axes) {
     int64_t n = a < 0 ? a + rank : a;
     if (n < 0 || n >= rank) {
-      emitError(where) << "axis " << a << " is out of range for a rank-"
-                       << rank << " tensor";
+      emitError(where) << "axis " << a << " is out of range for a rank-" << rank
+                       << " tensor";
       return std::nullopt;
     }
     out.push_back(n);
@@ -200,8 +199,7 @@ std::optional<SmallVector<int64_t>> normaliseAxes(ModelImpl *m, Tensor x,
   return out;
 }
 
-template <typename OpTy>
-Tensor binary(At a, Tensor b) {
+template <typename OpTy> Tensor binary(At a, Tensor b) {
   ModelImpl *m = modelOf({a.t, b}, a.loc);
   if (!m)
     return Tensor();
@@ -210,8 +208,7 @@ Tensor binary(At a, Tensor b) {
   return m->finish(op);
 }
 
-template <typename OpTy>
-Tensor unary(Tensor x, const Loc &loc) {
+template <typename OpTy> Tensor unary(Tensor x, const Loc &loc) {
   ModelImpl *m = modelOf({x}, loc);
   if (!m)
     return Tensor();
@@ -268,23 +265,66 @@ int64_t Tensor::dim(int axis) const {
 namespace init {
 Init zeros() { return {static_cast<int>(nn::InitKind::zeros)}; }
 Init ones() { return {static_cast<int>(nn::InitKind::ones)}; }
-Init constant(double v) { return {static_cast<int>(nn::InitKind::constant), v}; }
+Init constant(double v) {
+  return {static_cast<int>(nn::InitKind::constant), v};
+}
 Init uniform(double lo, double hi) {
   return {static_cast<int>(nn::InitKind::uniform), lo, hi};
 }
 Init normal(double mean, double stddev) {
   return {static_cast<int>(nn::InitKind::normal), mean, stddev};
 }
-Init xavier_uniform() { return {static_cast<int>(nn::InitKind::xavier_uniform)}; }
+Init xavier_uniform() {
+  return {static_cast<int>(nn::InitKind::xavier_uniform)};
+}
 Init xavier_normal() { return {static_cast<int>(nn::InitKind::xavier_normal)}; }
 Init he_uniform() { return {static_cast<int>(nn::InitKind::he_uniform)}; }
 Init he_normal() { return {static_cast<int>(nn::InitKind::he_normal)}; }
 } // namespace init
 
+namespace schedule {
+Schedule constant() { return {}; }
+Schedule step(double factor, double every) { return {"step", factor, every}; }
+Schedule exponential(double rate, double steps) {
+  return {"exponential", rate, steps};
+}
+Schedule inverse_time(double rate, double steps) {
+  return {"inverse_time", rate, steps};
+}
+Schedule cosine(double steps, double minLr) { return {"cosine", steps, minLr}; }
+} // namespace schedule
+
 namespace optim {
 Optimizer sgd(double lr) { return {"sgd", lr}; }
+Optimizer momentum(double lr, double beta) {
+  Optimizer o{"momentum", lr};
+  o.momentum = beta;
+  return o;
+}
+Optimizer nesterov(double lr, double beta) {
+  Optimizer o = momentum(lr, beta);
+  o.kind = "nesterov";
+  return o;
+}
+Optimizer adagrad(double lr, double eps) {
+  Optimizer o{"adagrad", lr};
+  o.eps = eps;
+  return o;
+}
+Optimizer rmsprop(double lr, double rho, double eps) {
+  Optimizer o{"rmsprop", lr};
+  o.rho = rho;
+  o.eps = eps;
+  return o;
+}
 Optimizer adam(double lr, double beta1, double beta2, double eps) {
   return {"adam", lr, beta1, beta2, eps};
+}
+Optimizer adamw(double lr, double weightDecay, double beta1, double beta2,
+                double eps) {
+  Optimizer o{"adamw", lr, beta1, beta2, eps};
+  o.weight_decay = weightDecay;
+  return o;
 }
 } // namespace optim
 
@@ -304,8 +344,8 @@ static Tensor declareInput(ModelImpl *m, const std::string &name,
     return Tensor();
   Type element = dtype == DType::i32 ? Type(m->builder.getI32Type())
                                      : Type(m->builder.getF32Type());
-  auto op = m->builder.create<nn::InputOp>(
-      where, m->tensorType(shape, element), name, label);
+  auto op = m->builder.create<nn::InputOp>(where, m->tensorType(shape, element),
+                                           name, label);
   return m->finish(op);
 }
 
@@ -321,8 +361,8 @@ Tensor Model::label(const std::string &name, Shape shape, DType dtype,
 void Model::dataset(const std::string &name, const Rows &features,
                     const Rows &targets, Loc loc) {
   Location where = impl_->loc(loc);
-  auto matrix = [&](const Rows &rows, const char *what)
-      -> std::optional<DenseElementsAttr> {
+  auto matrix = [&](const Rows &rows,
+                    const char *what) -> std::optional<DenseElementsAttr> {
     if (rows.empty() || rows[0].empty()) {
       emitError(where) << "dataset '" << name << "' has no " << what;
       return std::nullopt;
@@ -330,8 +370,8 @@ void Model::dataset(const std::string &name, const Rows &features,
     SmallVector<float> values;
     for (auto [i, row] : llvm::enumerate(rows)) {
       if (row.size() != rows[0].size()) {
-        emitError(where) << "dataset '" << name << "': " << what << " row "
-                         << i << " has " << row.size() << " values, row 0 has "
+        emitError(where) << "dataset '" << name << "': " << what << " row " << i
+                         << " has " << row.size() << " values, row 0 has "
                          << rows[0].size();
         return std::nullopt;
       }
@@ -353,9 +393,9 @@ void Model::dataset(const std::string &name, const Rows &features,
     return;
   }
   Builder &b = impl_->builder;
-  impl_->model.setDatasetAttr(b.getDictionaryAttr(
-      {b.getNamedAttr("name", b.getStringAttr(name)),
-       b.getNamedAttr("x", *x), b.getNamedAttr("y", *y)}));
+  impl_->model.setDatasetAttr(
+      b.getDictionaryAttr({b.getNamedAttr("name", b.getStringAttr(name)),
+                           b.getNamedAttr("x", *x), b.getNamedAttr("y", *y)}));
 }
 
 Tensor Model::param(const std::string &name, Shape shape, Init init, Loc loc) {
@@ -370,13 +410,13 @@ Tensor Model::param(const std::string &name, Shape shape, Init init, Loc loc) {
     args = {init.a};
   else if (kind == nn::InitKind::uniform || kind == nn::InitKind::normal)
     args = {init.a, init.b};
-  auto attr = nn::InitAttr::getChecked(
-      [&] { return emitError(where); }, &m->ctx, kind,
-      DenseF64ArrayAttr::get(&m->ctx, args));
+  auto attr =
+      nn::InitAttr::getChecked([&] { return emitError(where); }, &m->ctx, kind,
+                               DenseF64ArrayAttr::get(&m->ctx, args));
   if (!attr)
     return Tensor();
-  auto op = m->builder.create<nn::ParamOp>(where, m->tensorType(shape), name,
-                                           attr);
+  auto op =
+      m->builder.create<nn::ParamOp>(where, m->tensorType(shape), name, attr);
   return m->finish(op);
 }
 
@@ -422,11 +462,38 @@ void Model::optimizer(const Optimizer &opt, Loc loc) {
   SmallVector<NamedAttribute> config = {
       b.getNamedAttr("kind", b.getStringAttr(opt.kind)),
       b.getNamedAttr("lr", b.getF64FloatAttr(opt.lr))};
-  if (opt.kind == "adam")
-    for (auto [key, v] : {std::pair{"beta1", opt.beta1},
-                          std::pair{"beta2", opt.beta2},
-                          std::pair{"eps", opt.eps}})
-      config.push_back(b.getNamedAttr(key, b.getF64FloatAttr(v)));
+  auto add = [&](SmallVector<NamedAttribute> &to, const char *key, double v) {
+    to.push_back(b.getNamedAttr(key, b.getF64FloatAttr(v)));
+  };
+  const std::string &k = opt.kind;
+  if (k == "momentum" || k == "nesterov")
+    add(config, "momentum", opt.momentum);
+  if (k == "rmsprop")
+    add(config, "rho", opt.rho);
+  if (k == "adam" || k == "adamw") {
+    add(config, "beta1", opt.beta1);
+    add(config, "beta2", opt.beta2);
+  }
+  if (k == "adagrad" || k == "rmsprop" || k == "adam" || k == "adamw")
+    add(config, "eps", opt.eps);
+  if (k == "adamw")
+    add(config, "weight_decay", opt.weight_decay);
+  const Schedule &s = opt.schedule;
+  if (s.kind != "constant") {
+    SmallVector<NamedAttribute> sched = {
+        b.getNamedAttr("kind", b.getStringAttr(s.kind))};
+    if (s.kind == "step") {
+      add(sched, "factor", s.a);
+      add(sched, "every", s.b);
+    } else if (s.kind == "cosine") {
+      add(sched, "steps", s.a);
+      add(sched, "min_lr", s.b);
+    } else {
+      add(sched, "rate", s.a);
+      add(sched, "steps", s.b);
+    }
+    config.push_back(b.getNamedAttr("schedule", b.getDictionaryAttr(sched)));
+  }
   impl_->model.setOptimizerAttr(b.getDictionaryAttr(config));
   if (failed(verify(impl_->model.getOperation(), /*verifyRecursively=*/false)))
     impl_->model.removeOptimizerAttr();
@@ -450,10 +517,18 @@ Tensor operator+(At a, Tensor b) { return binary<nn::AddOp>(a, b); }
 Tensor operator-(At a, Tensor b) { return binary<nn::SubOp>(a, b); }
 Tensor operator*(At a, Tensor b) { return binary<nn::MulOp>(a, b); }
 Tensor operator/(At a, Tensor b) { return binary<nn::DivOp>(a, b); }
-Tensor operator+(At a, double b) { return binary<nn::AddOp>(a, scalar(a.t, b, a.loc)); }
-Tensor operator-(At a, double b) { return binary<nn::SubOp>(a, scalar(a.t, b, a.loc)); }
-Tensor operator*(At a, double b) { return binary<nn::MulOp>(a, scalar(a.t, b, a.loc)); }
-Tensor operator/(At a, double b) { return binary<nn::DivOp>(a, scalar(a.t, b, a.loc)); }
+Tensor operator+(At a, double b) {
+  return binary<nn::AddOp>(a, scalar(a.t, b, a.loc));
+}
+Tensor operator-(At a, double b) {
+  return binary<nn::SubOp>(a, scalar(a.t, b, a.loc));
+}
+Tensor operator*(At a, double b) {
+  return binary<nn::MulOp>(a, scalar(a.t, b, a.loc));
+}
+Tensor operator/(At a, double b) {
+  return binary<nn::DivOp>(a, scalar(a.t, b, a.loc));
+}
 Tensor operator+(double a, At b) {
   return binary<nn::AddOp>(At(scalar(b.t, a, b.loc), b.loc), b.t);
 }
@@ -512,14 +587,22 @@ static Tensor compare(nn::ComparePredicate p, At a, Tensor b) {
   ModelImpl *m = modelOf({a.t, b}, a.loc);
   if (!m)
     return Tensor();
-  auto op = m->builder.create<nn::CompareOp>(
-      m->loc(a.loc), m->placeholder(), p, valueOf(a.t), valueOf(b));
+  auto op = m->builder.create<nn::CompareOp>(m->loc(a.loc), m->placeholder(), p,
+                                             valueOf(a.t), valueOf(b));
   return m->finish(op);
 }
-Tensor operator<(At a, Tensor b) { return compare(nn::ComparePredicate::lt, a, b); }
-Tensor operator<=(At a, Tensor b) { return compare(nn::ComparePredicate::le, a, b); }
-Tensor operator>(At a, Tensor b) { return compare(nn::ComparePredicate::gt, a, b); }
-Tensor operator>=(At a, Tensor b) { return compare(nn::ComparePredicate::ge, a, b); }
+Tensor operator<(At a, Tensor b) {
+  return compare(nn::ComparePredicate::lt, a, b);
+}
+Tensor operator<=(At a, Tensor b) {
+  return compare(nn::ComparePredicate::le, a, b);
+}
+Tensor operator>(At a, Tensor b) {
+  return compare(nn::ComparePredicate::gt, a, b);
+}
+Tensor operator>=(At a, Tensor b) {
+  return compare(nn::ComparePredicate::ge, a, b);
+}
 Tensor operator<(At a, double b) {
   return compare(nn::ComparePredicate::lt, a, scalar(a.t, b, a.loc));
 }
@@ -537,9 +620,8 @@ Tensor where(Tensor mask, Tensor a, Tensor b, Loc loc) {
   ModelImpl *m = modelOf({mask, a, b}, loc);
   if (!m)
     return Tensor();
-  auto op = m->builder.create<nn::SelectOp>(m->loc(loc), m->placeholder(),
-                                            valueOf(mask), valueOf(a),
-                                            valueOf(b));
+  auto op = m->builder.create<nn::SelectOp>(
+      m->loc(loc), m->placeholder(), valueOf(mask), valueOf(a), valueOf(b));
   return m->finish(op);
 }
 

@@ -186,8 +186,11 @@ void emitTable(const ModelPlan &plan, const std::string &target,
   }
   os << "const kiln_model kiln_model_desc = {KILN_ABI_VERSION, "
      << quote(plan.name) << ", " << quote(target) << ", "
-     << quote(plan.optimizer) << ", " << plan.params.size() << ", params, "
-     << plan.inputs.size() << ", inputs, " << plan.hypers.size() << ", hypers";
+     << quote(plan.optimizer) << ", {" << quote(plan.schedule) << ", "
+     << llvm::format("%.17g", plan.scheduleArgs[0]) << ", "
+     << llvm::format("%.17g", plan.scheduleArgs[1]) << "}, "
+     << plan.params.size() << ", params, " << plan.inputs.size() << ", inputs, "
+     << plan.hypers.size() << ", hypers";
   for (const char *fn : kStepFunctions)
     os << ", " << find(fn);
   os << ", " << plan.kernels.size() << ", " << dataset << "};\n";

@@ -169,9 +169,20 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
   ModelOp model = models.front();
   plan.name = model.getSymName().str();
   plan.optimizer = "sgd";
-  if (DictionaryAttr opt = model.getOptimizerAttr())
+  if (DictionaryAttr opt = model.getOptimizerAttr()) {
     if (auto kind = opt.getAs<StringAttr>("kind"))
       plan.optimizer = kind.str();
+    if (auto s = opt.getAs<DictionaryAttr>("schedule")) {
+      plan.schedule = s.getAs<StringAttr>("kind").str();
+      auto arg = [&](StringRef key) {
+        auto v = s.getAs<FloatAttr>(key);
+        return v ? v.getValueAsDouble() : 0.0;
+      };
+      bool step = plan.schedule == "step", cosine = plan.schedule == "cosine";
+      plan.scheduleArgs[0] = arg(step ? "factor" : cosine ? "steps" : "rate");
+      plan.scheduleArgs[1] = arg(step ? "every" : cosine ? "min_lr" : "steps");
+    }
+  }
   for (Operation &op : model.getBodyBlock()) {
     if (auto p = dyn_cast<ParamOp>(op)) {
       ParamPlan pp{p.getName().str(),

@@ -97,6 +97,8 @@ struct DatasetPlan {
 struct ModelPlan {
   std::string name;
   std::string optimizer;
+  std::string schedule = "constant"; // kiln_schedule's kind, a, b
+  double scheduleArgs[2] = {0, 0};
   std::vector<ParamPlan> params;
   std::vector<InputPlan> inputs;
   std::vector<std::pair<std::string, double>> hypers;

@@ -4,8 +4,9 @@
 // nn.update; the gradients stay for the gradient function. Hyperparameters
 // the runtime changes (the learning rate, the step count) are nn.hyper
 // values read at every step, so a schedule or a --lr flag needs no
-// recompile. Optimizer state (Adam's moments) is nn.state: zero at first,
-// updated in the same step.
+// recompile. Optimizer state (velocities, moments) is nn.state: zero at
+// first, updated in the same step. The rules are ../shared/CATALOG.md's:
+// sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/passes.h"
@@ -66,10 +67,66 @@ LogicalResult sgd(UpdateBuilder &u, ArrayRef<GradientOp> grads) {
   return success();
 }
 
+/// Momentum (the catalogue's form, lr inside the velocity):
+///   v ← β v + lr·g,  θ ← θ − v
+/// Nesterov (the same velocity, the step looks ahead along it):
+///   v ← β v + lr·g,  θ ← θ − (β v + lr·g)
+LogicalResult momentum(UpdateBuilder &u, ArrayRef<GradientOp> grads,
+                       bool nesterov) {
+  OpBuilder &b = u.b;
+  Value lr = u.hyper("lr", u.get("lr", kDefaultLearningRate));
+  Value beta = u.constant(u.get("momentum", 0.9));
+  for (GradientOp g : grads) {
+    auto p = g.getParam().getDefiningOp<ParamOp>();
+    Location at = g.getLoc();
+    Value scaled = b.create<MulOp>(at, lr, g.getGrad());
+    Value v = u.state(p, "velocity");
+    Value newV = b.create<AddOp>(at, b.create<MulOp>(at, beta, v), scaled);
+    Value step = newV;
+    if (nesterov)
+      step = b.create<AddOp>(at, b.create<MulOp>(at, beta, newV), scaled);
+    b.create<UpdateOp>(at, p.getResult(),
+                       b.create<SubOp>(at, p.getResult(), step));
+    b.create<UpdateOp>(at, v, newV);
+  }
+  return success();
+}
+
+/// Adagrad: s ← s + g²,  θ ← θ − lr·g / √(s + ε)
+/// RMSProp: s ← ρ s + (1 − ρ) g²,  θ ← θ − lr·g / √(s + ε)
+LogicalResult squareScaled(UpdateBuilder &u, ArrayRef<GradientOp> grads,
+                           bool rmsprop) {
+  OpBuilder &b = u.b;
+  Value lr = u.hyper("lr", u.get("lr", rmsprop ? 1e-3 : kDefaultLearningRate));
+  Value eps = u.constant(u.get("eps", 1e-8));
+  double rhoValue = u.get("rho", 0.9);
+  Value rho = u.constant(rhoValue), rest = u.constant(1 - rhoValue);
+  for (GradientOp g : grads) {
+    auto p = g.getParam().getDefiningOp<ParamOp>();
+    Location at = g.getLoc();
+    Value grad = g.getGrad();
+    Value square = b.create<MulOp>(at, grad, grad);
+    Value s = u.state(p, rmsprop ? "rmsprop_s" : "adagrad_s");
+    Value newS = rmsprop ? b.create<AddOp>(at, b.create<MulOp>(at, rho, s),
+                                           b.create<MulOp>(at, rest, square))
+                         : b.create<AddOp>(at, s, square).getResult();
+    Value sum = b.create<AddOp>(at, newS, eps);
+    Value denom = b.create<SqrtOp>(at, sum.getType(), sum);
+    Value step = b.create<MulOp>(at, lr, b.create<DivOp>(at, grad, denom));
+    b.create<UpdateOp>(at, p.getResult(),
+                       b.create<SubOp>(at, p.getResult(), step));
+    b.create<UpdateOp>(at, s, newS);
+  }
+  return success();
+}
+
 /// Adam (bias-corrected, t = the runtime's 1-based step):
 ///   m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²,
 ///   θ ← θ − lr · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
-LogicalResult adam(UpdateBuilder &u, ArrayRef<GradientOp> grads) {
+/// AdamW adds decoupled weight decay λ (Loshchilov & Hutter), not through
+/// the gradient: θ ← θ − lr · (Adam's direction + λ θ).
+LogicalResult adam(UpdateBuilder &u, ArrayRef<GradientOp> grads,
+                   bool decoupled) {
   OpBuilder &b = u.b;
   double beta1 = u.get("beta1", 0.9), beta2 = u.get("beta2", 0.999);
   Value lr = u.hyper("lr", u.get("lr", 1e-3));
@@ -77,6 +134,7 @@ LogicalResult adam(UpdateBuilder &u, ArrayRef<GradientOp> grads) {
   Value b1 = u.constant(beta1), b2 = u.constant(beta2);
   Value c1 = u.constant(1 - beta1), c2 = u.constant(1 - beta2);
   Value eps = u.constant(u.get("eps", 1e-8)), one = u.constant(1);
+  Value decay = decoupled ? u.constant(u.get("weight_decay", 1e-2)) : Value();
   // The bias corrections depend on the step only: one scalar each.
   Location loc = u.loc;
   Value corr1 = b.create<SubOp>(loc, one, b.create<PowOp>(loc, b1, t));
@@ -93,9 +151,13 @@ LogicalResult adam(UpdateBuilder &u, ArrayRef<GradientOp> grads) {
     Value newV = b.create<AddOp>(at, decayedV, b.create<MulOp>(at, c2, square));
     Value mHat = b.create<DivOp>(at, newM, corr1);
     Value vHat = b.create<DivOp>(at, newV, corr2);
-    Value denom = b.create<AddOp>(at, b.create<SqrtOp>(at, vHat.getType(), vHat),
-                                  eps);
-    Value step = b.create<MulOp>(at, lr, b.create<DivOp>(at, mHat, denom));
+    Value denom =
+        b.create<AddOp>(at, b.create<SqrtOp>(at, vHat.getType(), vHat), eps);
+    Value direction = b.create<DivOp>(at, mHat, denom);
+    if (decoupled)
+      direction = b.create<AddOp>(at, direction,
+                                  b.create<MulOp>(at, decay, p.getResult()));
+    Value step = b.create<MulOp>(at, lr, direction);
     Value updated = b.create<SubOp>(at, p.getResult(), step);
     b.create<UpdateOp>(at, p.getResult(), updated);
     b.create<UpdateOp>(at, m, newM);
@@ -121,9 +183,17 @@ LogicalResult expand(ModelOp model) {
   if (config)
     if (auto k = config.getAs<StringAttr>("kind"))
       kind = k.getValue();
-  if (kind == "adam")
-    return adam(u, grads);
-  return sgd(u, grads);
+  if (kind == "sgd")
+    return sgd(u, grads);
+  if (kind == "momentum" || kind == "nesterov")
+    return momentum(u, grads, kind == "nesterov");
+  if (kind == "adagrad" || kind == "rmsprop")
+    return squareScaled(u, grads, kind == "rmsprop");
+  if (kind == "adam" || kind == "adamw")
+    return adam(u, grads, kind == "adamw");
+  return model.emitError() << "unknown optimizer '" << kind
+                           << "' (known: sgd, momentum, nesterov, adagrad, "
+                              "rmsprop, adam, adamw)";
 }
 
 struct OptimizerPass : kiln::impl::OptimizerBase<OptimizerPass> {

@@ -60,10 +60,109 @@ static LogicalResult checkUniqueName(llvm::StringSet<> &seen, Operation *op,
   if (name.empty())
     return op->emitOpError() << kind << " name must not be empty";
   if (!seen.insert(name).second)
-    return op->emitOpError() << "duplicate " << kind << " name '" << name
-                             << "'";
+    return op->emitOpError()
+           << "duplicate " << kind << " name '" << name << "'";
   return success();
 }
+
+namespace {
+/// Hyperparameter ranges: β-like ones in [0, 1), decays ≥ 0, the rest > 0.
+bool betaLike(StringRef key) {
+  return key == "beta1" || key == "beta2" || key == "momentum" || key == "rho";
+}
+bool nonNegative(StringRef key) {
+  return key == "weight_decay" || key == "min_lr" || key == "steps" ||
+         key == "rate";
+}
+bool inRange(StringRef key, double x) {
+  if (betaLike(key))
+    return x >= 0 && x < 1;
+  return nonNegative(key) ? x >= 0 : x > 0;
+}
+const char *rangeText(StringRef key) {
+  return betaLike(key)      ? "in [0, 1)"
+         : nonNegative(key) ? "at least 0"
+                            : "above 0";
+}
+
+/// Checks a dictionary {kind = "...", key = float, ...} against the keys
+/// its kind takes; `what` names it in messages ("optimizer", "schedule"),
+/// `nested` is a key checked elsewhere.
+LogicalResult
+verifyKinded(ModelOp op, DictionaryAttr dict, StringRef what,
+             ArrayRef<std::pair<StringRef, SmallVector<StringRef>>> kinds,
+             StringRef nested = {}) {
+  auto kind = dict.getAs<StringAttr>("kind");
+  if (!kind)
+    return op.emitOpError() << what << " needs a string 'kind'";
+  StringRef k = kind.getValue();
+  const SmallVector<StringRef> *keys = nullptr;
+  SmallVector<StringRef> names;
+  for (auto &[name, ks] : kinds) {
+    names.push_back(name);
+    if (name == k)
+      keys = &ks;
+  }
+  if (!keys)
+    return op.emitOpError()
+           << "unknown " << what << " '" << k
+           << "' (supported: " << llvm::join(names, ", ") << ")";
+  for (NamedAttribute entry : dict) {
+    StringRef name = entry.getName().getValue();
+    if (name == "kind" || name == nested)
+      continue;
+    if (!llvm::is_contained(*keys, name))
+      return op.emitOpError()
+             << what << " '" << k << "' has no "
+             << (what == "optimizer" ? "hyperparameter" : "parameter") << " '"
+             << name << "' (it takes: "
+             << (keys->empty() ? "none" : llvm::join(*keys, ", ")) << ")";
+    auto v = llvm::dyn_cast<FloatAttr>(entry.getValue());
+    if (!v || !inRange(name, v.getValueAsDouble()))
+      return op.emitOpError()
+             << what << " " << name << " must be a float " << rangeText(name);
+  }
+  return success();
+}
+
+/// The optimizers of ../shared/CATALOG.md with their hyperparameters, and
+/// the learning-rate schedules (`every` in epochs, `steps` in steps).
+LogicalResult verifyOptimizer(ModelOp op, DictionaryAttr opt) {
+  if (failed(verifyKinded(
+          op, opt, "optimizer",
+          {{"sgd", {"lr"}},
+           {"momentum", {"lr", "momentum"}},
+           {"nesterov", {"lr", "momentum"}},
+           {"adagrad", {"lr", "eps"}},
+           {"rmsprop", {"lr", "rho", "eps"}},
+           {"adam", {"lr", "beta1", "beta2", "eps"}},
+           {"adamw", {"lr", "beta1", "beta2", "eps", "weight_decay"}}},
+          "schedule")))
+    return failure();
+  Attribute schedule = opt.get("schedule");
+  if (!schedule)
+    return success();
+  auto dict = llvm::dyn_cast<DictionaryAttr>(schedule);
+  if (!dict)
+    return op.emitOpError() << "optimizer schedule must be a dictionary";
+  if (failed(verifyKinded(op, dict, "schedule",
+                          {{"constant", {}},
+                           {"step", {"factor", "every"}},
+                           {"exponential", {"rate", "steps"}},
+                           {"inverse_time", {"rate", "steps"}},
+                           {"cosine", {"steps", "min_lr"}}})))
+    return failure();
+  // Only cosine reads steps 0 (the whole run); the decays divide by it.
+  StringRef kind = dict.getAs<StringAttr>("kind").getValue();
+  auto steps = dict.getAs<FloatAttr>("steps");
+  if ((kind == "exponential" || kind == "inverse_time") &&
+      (!steps || steps.getValueAsDouble() <= 0))
+    return op.emitOpError() << "schedule '" << kind << "' needs steps above 0";
+  if (kind == "step" && (!dict.get("factor") || !dict.get("every")))
+    return op.emitOpError() << "schedule 'step' needs a factor and every";
+  return success();
+}
+} // namespace
 
 LogicalResult ModelOp::verifyRegions() {
   llvm::StringSet<> values, outputs;
@@ -103,37 +202,9 @@ LogicalResult ModelOp::verifyRegions() {
                               "with one row per sample, got "
                            << x.getType() << " and " << y.getType();
   }
-  if (DictionaryAttr opt = getOptimizerAttr()) {
-    auto kind = opt.getAs<StringAttr>("kind");
-    if (!kind)
-      return emitOpError() << "optimizer needs a string 'kind'";
-    StringRef k = kind.getValue();
-    SmallVector<StringRef> keys;
-    if (k == "sgd")
-      keys = {"lr"};
-    else if (k == "adam")
-      keys = {"lr", "beta1", "beta2", "eps"};
-    else
-      return emitOpError() << "unknown optimizer '" << k
-                           << "' (supported: sgd, adam)";
-    for (NamedAttribute entry : opt) {
-      StringRef name = entry.getName().getValue();
-      if (name == "kind")
-        continue;
-      if (!llvm::is_contained(keys, name))
-        return emitOpError() << "optimizer '" << k
-                             << "' has no hyperparameter '" << name
-                             << "' (it takes: " << llvm::join(keys, ", ")
-                             << ")";
-      auto v = llvm::dyn_cast<FloatAttr>(entry.getValue());
-      double x = v ? v.getValueAsDouble() : -1;
-      bool beta = name == "beta1" || name == "beta2";
-      bool ok = beta ? x >= 0 && x < 1 : x > 0;
-      if (!v || !ok)
-        return emitOpError() << "optimizer " << name << " must be a float "
-                             << (beta ? "in [0, 1)" : "above 0");
-    }
-  }
+  if (DictionaryAttr opt = getOptimizerAttr())
+    if (failed(verifyOptimizer(*this, opt)))
+      return failure();
   return success();
 }
 
@@ -190,7 +261,9 @@ LogicalResult GradientOp::verify() {
 LogicalResult LossTangentOp::verify() {
   return verifyDifferentiableDecl(*this, getWrt());
 }
-LogicalResult UpdateOp::verify() { return verifyParamOperand(*this, getParam()); }
+LogicalResult UpdateOp::verify() {
+  return verifyParamOperand(*this, getParam());
+}
 
 //===----------------------------------------------------------------------===//
 // nn.constant
@@ -214,7 +287,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
   ArrayRef<int64_t> a = shapeOf(adaptor.getLhs());
   ArrayRef<int64_t> b = shapeOf(adaptor.getRhs());
   if (a.size() != 2 || b.size() != 2)
-    return shapeError(loc, {{"lhs", adaptor.getLhs()}, {"rhs", adaptor.getRhs()}},
+    return shapeError(loc,
+                      {{"lhs", adaptor.getLhs()}, {"rhs", adaptor.getRhs()}},
                       "matmul needs rank-2 operands, got " + formatShape(a) +
                           " and " + formatShape(b));
   bool ta = adaptor.getTransposeLhs(), tb = adaptor.getTransposeRhs();
@@ -319,7 +393,7 @@ static LogicalResult inferReduce(MLIRContext *ctx, std::optional<Location> loc,
   LogicalResult OpClass::inferReturnTypes(                                     \
       MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,          \
       SmallVectorImpl<Type> &types) {                                          \
-    return inferReduce(ctx, loc, adaptor.getInput(), adaptor.getAxes(),       \
+    return inferReduce(ctx, loc, adaptor.getInput(), adaptor.getAxes(),        \
                        adaptor.getKeepdims(), types);                          \
   }
 KILN_REDUCE_INFER(ReduceSumOp)
@@ -356,8 +430,7 @@ OpFoldResult SumToOp::fold(FoldAdaptor) {
 }
 
 LogicalResult ElementCountOp::inferReturnTypes(MLIRContext *ctx,
-                                               std::optional<Location>,
-                                               Adaptor,
+                                               std::optional<Location>, Adaptor,
                                                SmallVectorImpl<Type> &types) {
   types.push_back(f32Tensor(ctx, {}));
   return success();
@@ -389,8 +462,9 @@ static LogicalResult inferLoss(MLIRContext *ctx, std::optional<Location> loc,
                                SmallVectorImpl<Type> &types) {
   if (shapeOf(prediction) != shapeOf(target))
     return shapeError(loc, {{"prediction", prediction}, {"target", target}},
-                      name + " needs prediction and target of the same shape, "
-                             "got " +
+                      name +
+                          " needs prediction and target of the same shape, "
+                          "got " +
                           formatShape(shapeOf(prediction)) + " and " +
                           formatShape(shapeOf(target)));
   types.push_back(f32Tensor(ctx, {}));
@@ -523,10 +597,9 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *ctx,
       std::string text;
       llvm::raw_string_ostream os(text);
       llvm::interleaveComma(perm, os);
-      return mlir::emitError(*loc) << "permutation [" << text
-                             << "] is not a permutation of the "
-                             << in.size() << " dims of a "
-                             << formatShape(in) << " tensor";
+      return mlir::emitError(*loc)
+             << "permutation [" << text << "] is not a permutation of the "
+             << in.size() << " dims of a " << formatShape(in) << " tensor";
     }
     return failure();
   }
@@ -636,7 +709,8 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *ctx,
       return fail("padding of dim " + Twine(d) + " must not be negative");
     if (ShapedType::isDynamic(in[d])) {
       if (low[d] || high[d] || interior[d])
-        return fail("dim " + Twine(d) + " is the batch dim and cannot be "
+        return fail("dim " + Twine(d) +
+                    " is the batch dim and cannot be "
                     "padded");
       out.push_back(ShapedType::kDynamic);
       continue;
@@ -657,8 +731,9 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *ctx,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   if (adaptor.getClasses() < 1)
-    return loc ? mlir::emitError(*loc) << "one_hot needs at least one class, got "
-                                 << adaptor.getClasses()
+    return loc ? mlir::emitError(*loc)
+                     << "one_hot needs at least one class, got "
+                     << adaptor.getClasses()
                : failure();
   SmallVector<int64_t> out(shapeOf(adaptor.getIndices()));
   out.push_back(adaptor.getClasses());
@@ -670,11 +745,9 @@ LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *ctx,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
-  auto shape = reducedShape(shapeOf(adaptor.getInput()), {adaptor.getAxis()},
-                            adaptor.getKeepdims(), [&] {
-                              return loc ? mlir::emitError(*loc)
-                                         : InFlightDiagnostic();
-                            });
+  auto shape = reducedShape(
+      shapeOf(adaptor.getInput()), {adaptor.getAxis()}, adaptor.getKeepdims(),
+      [&] { return loc ? mlir::emitError(*loc) : InFlightDiagnostic(); });
   if (failed(shape))
     return failure();
   types.push_back(RankedTensorType::get(*shape, IntegerType::get(ctx, 32)));
@@ -688,9 +761,9 @@ LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *ctx,
 static LogicalResult verifyAxis(Operation *op, Value input, int64_t axis) {
   int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
   if (axis < 0 || axis >= rank)
-    return op->emitOpError() << "axis " << axis
-                             << " is out of range for a rank-" << rank
-                             << " tensor";
+    return op->emitOpError()
+           << "axis " << axis << " is out of range for a rank-" << rank
+           << " tensor";
   return success();
 }
 

@@ -92,7 +92,8 @@ void printDerivatives(Session &session, const Dataset *data,
   j.run(n);
   std::fprintf(out, "forward mode (d loss along ones(parameter)):\n");
   for (int p = 0; p < m.num_params; ++p) {
-    int r = Session::findResult(*m.jvp, KILN_BIND_LOSS_TANGENT, m.params[p].name);
+    int r =
+        Session::findResult(*m.jvp, KILN_BIND_LOSS_TANGENT, m.params[p].name);
     if (r < 0)
       continue;
     std::fprintf(out, "  %-14s %.6g  (sum of the reverse gradient: %.6g)\n",

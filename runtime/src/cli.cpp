@@ -1,6 +1,7 @@
 //===- cli.cpp - the model binary's command line --------------------------===//
 #include "cli.h"
 #include "analysis.h"
+#include "checkpoint.h"
 #include "data.h"
 #include "error.h"
 #include "session.h"
@@ -48,10 +49,27 @@ Trains the model and reports the loss (and metrics) per epoch.
 %s  --write-split FILE    write the validation rows' indices, one per line
 
 training:
-  --epochs N            passes over the training split (default 10)
+  --epochs N            passes over the training split (default 10); with
+                        --resume, the total including the checkpoint's
   --batch-size N        samples per step (default 32; the last batch of an
                         epoch may be smaller)
-  --lr X                learning rate (default: the model's)
+  --lr X                initial learning rate (default: the model's)
+  --lr-schedule S       constant, step:FACTOR,EVERY_EPOCHS,
+                        exponential:RATE,STEPS (lr·RATE^(t/STEPS)),
+                        inverse_time:RATE,STEPS (lr/(1+RATE·t/STEPS)) or
+                        cosine[:STEPS[,MIN_LR]] (default: the model's)
+  --test                after training, score the data set's test split
+                        (fashion-mnist's t10k files)
+
+output:
+  --progress MODE       auto (a live bar on a terminal, epoch lines
+                        otherwise), bar or lines (default auto)
+  --metrics FILE        write a CSV row per epoch (loss, accuracy, lr, ...)
+  --plot FILE.svg       draw the loss and accuracy curves
+  --checkpoint DIR      save parameters, optimizer state and position to
+                        DIR/checkpoint.kiln after every epoch (atomically)
+  --resume              continue from DIR's checkpoint, bit for bit as if
+                        never stopped (same data options, seed and batch)
   --log-every N         print every N epochs (default: about 20 lines)
   --quiet               print only the final line
   --profile             time every kernel of train_step and print the
@@ -165,6 +183,7 @@ std::optional<double> toDouble(const Args &a, const std::string &key) {
 struct Prepared {
   Dataset data;
   Split split;
+  std::optional<Normalizer> normalizer; // fitted on the training split
 };
 
 std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
@@ -236,6 +255,7 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
                                    : Normalizer::Kind::MinMax;
     n.fit(p.data, p.split.train);
     n.apply(p.data);
+    p.normalizer = n;
   } else if (normalize != "none") {
     throw Error("--normalize must be zscore, minmax or none, got '" +
                 normalize + "'");
@@ -251,8 +271,9 @@ std::set<std::string> withData(std::set<std::string> extra) {
 int train(const kiln_model &model, int argc, char **argv) {
   Args a = parseArgs(
       argc, argv,
-      withData({"write-split", "epochs", "batch-size", "lr", "log-every"}),
-      {"quiet", "help", "profile"});
+      withData({"write-split", "epochs", "batch-size", "lr", "log-every",
+                "lr-schedule", "progress", "metrics", "plot", "checkpoint"}),
+      {"quiet", "help", "profile", "resume", "test"});
   if (a.flags.count("help")) {
     std::printf(kTrainHelp, argv[0], kDataHelp);
     return 0;
@@ -288,7 +309,47 @@ int train(const kiln_model &model, int argc, char **argv) {
   opts.logEvery = toInt(a, "log-every", 0, 0);
   opts.quiet = a.flags.count("quiet");
   opts.profile = a.flags.count("profile");
-  if (!opts.quiet)
+  opts.schedule = a.has("lr-schedule")
+                      ? LrSchedule::parse(a.values["lr-schedule"])
+                      : LrSchedule::fromModel(model.schedule);
+  if (a.has("progress")) {
+    const std::string &m = a.values["progress"];
+    if (m == "bar")
+      opts.progress = Progress::Bar;
+    else if (m == "lines")
+      opts.progress = Progress::Lines;
+    else if (m != "auto")
+      throw Error("--progress must be auto, bar or lines, got '" + m + "'");
+  }
+  opts.metricsPath = a.values["metrics"];
+  opts.plotPath = a.values["plot"];
+  opts.checkpointDir = a.values["checkpoint"];
+  RunStart start;
+  if (a.flags.count("resume")) {
+    if (opts.checkpointDir.empty())
+      throw Error("--resume needs --checkpoint DIR");
+    TrainingPosition pos = loadCheckpoint(opts.checkpointDir, state);
+    if (pos.seed != seed)
+      throw Error(checkpointPath(opts.checkpointDir) +
+                  ": trained with --seed " + std::to_string(pos.seed) +
+                  "; resume with the same seed (it fixes the split and the "
+                  "shuffles)");
+    if (pos.batchSize != opts.batchSize)
+      throw Error(checkpointPath(opts.checkpointDir) +
+                  ": trained with --batch-size " +
+                  std::to_string(pos.batchSize) + "; resume with the same");
+    start.epochs = pos.epochs;
+  }
+  std::optional<Dataset> test;
+  if (a.flags.count("test")) {
+    if (!a.has("dataset"))
+      throw Error("--test scores a named data set's test split (--dataset)");
+    test = loadNamed(a.values["dataset"], a.values["data-path"], true);
+    session.checkData(*test);
+    if (p->normalizer)
+      p->normalizer->apply(*test);
+  }
+  if (!opts.quiet) {
     std::printf("model %s: %lld parameters; %s: %lld training / %lld "
                 "validation samples, %lld features\n",
                 model.name, static_cast<long long>(state.parameterCount()),
@@ -296,7 +357,31 @@ int train(const kiln_model &model, int argc, char **argv) {
                 static_cast<long long>(p->split.train.size()),
                 static_cast<long long>(p->split.validation.size()),
                 static_cast<long long>(p->data.features));
-  trainer.fit(p->data, p->split, opts, seed);
+    if (opts.schedule.kind != "constant")
+      std::printf("learning rate: %s from %g\n",
+                  opts.schedule.describe().c_str(),
+                  state.hasHyper("lr") ? state.hyper("lr") : 0.0);
+    if (start.epochs > 0)
+      std::printf("resuming after epoch %lld (step %lld) from %s\n",
+                  static_cast<long long>(start.epochs),
+                  static_cast<long long>(state.steps),
+                  checkpointPath(opts.checkpointDir).c_str());
+  }
+  trainer.fit(p->data, p->split, opts, seed, start);
+  if (test) {
+    std::vector<int64_t> rows(test->rows);
+    for (int64_t i = 0; i < test->rows; ++i)
+      rows[i] = i;
+    EvalResult r = trainer.evaluate(*test, rows);
+    std::printf("test:  loss %.6g", r.loss);
+    if (auto acc = r.accuracy())
+      std::printf("  accuracy %.2f%% (%lld/%lld)", 100 * *acc,
+                  static_cast<long long>(r.correct),
+                  static_cast<long long>(r.counted));
+    std::printf("  (%lld samples of %s's test split)\n",
+                static_cast<long long>(test->rows),
+                a.values["dataset"].c_str());
+  }
   return 0;
 }
 

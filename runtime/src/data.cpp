@@ -367,7 +367,7 @@ std::vector<std::string> namedDatasets() {
   return out;
 }
 
-Dataset loadNamed(const std::string &name, const std::string &path) {
+Dataset loadNamed(const std::string &name, const std::string &path, bool test) {
   const Named *known = nullptr;
   for (const Named &n : kNamed)
     if (name == n.name)
@@ -392,6 +392,10 @@ Dataset loadNamed(const std::string &name, const std::string &path) {
                   "the files)");
     return p;
   };
+  if (test && name != "fashion-mnist")
+    throw Error("data set '" + name +
+                "' has no separate test split (hold out a validation split "
+                "with --val-split instead)");
   Dataset ds;
   if (name == "iris" || name == "breast-cancer") {
     ds = loadSklearnCsv(
@@ -406,8 +410,10 @@ Dataset loadNamed(const std::string &name, const std::string &path) {
     if (!path.empty() && !isDirectory(path))
       throw Error("data set 'fashion-mnist' is two IDX files: point "
                   "--data-path at their directory");
-    ds = loadIdx(locate(kFashionDir, "train-images-idx3-ubyte.gz"),
-                 locate(kFashionDir, "train-labels-idx1-ubyte.gz"));
+    const char *part = test ? "t10k" : "train";
+    ds = loadIdx(
+        locate(kFashionDir, std::string(part) + "-images-idx3-ubyte.gz"),
+        locate(kFashionDir, std::string(part) + "-labels-idx1-ubyte.gz"));
   }
   ds.source = name;
   return ds;

@@ -61,7 +61,9 @@ Dataset loadCsv(const std::string &path, const CsvOptions &opts);
 
 /// The data sets known by name and where Debian installs them; `path`
 /// overrides the location (a directory, or the file for one-file sets).
-Dataset loadNamed(const std::string &name, const std::string &path);
+/// `test`: the set's separate test split (fashion-mnist's t10k files).
+Dataset loadNamed(const std::string &name, const std::string &path,
+                  bool test = false);
 std::vector<std::string> namedDatasets();
 
 /// A seeded split of rows into training and validation.

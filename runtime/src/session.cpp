@@ -111,6 +111,14 @@ bool ModelState::hasHyper(const std::string &name) const {
   return false;
 }
 
+double ModelState::hyper(const std::string &name) const {
+  for (int i = 0; i < desc.num_hypers; ++i)
+    if (name == desc.hypers[i].name)
+      return hypers[i].get(0);
+  throw Error("model '" + std::string(desc.name) + "' has no hyperparameter '" +
+              name + "'");
+}
+
 void ModelState::setHyper(const std::string &name, double value) {
   for (int i = 0; i < desc.num_hypers; ++i)
     if (name == desc.hypers[i].name) {

@@ -24,6 +24,7 @@ public:
   void initialize(uint64_t seed);
   void setHyper(const std::string &name, double value);
   bool hasHyper(const std::string &name) const;
+  double hyper(const std::string &name) const;
   /// Trained parameters (optimizer state not counted).
   int64_t parameterCount() const;
   /// Index of the parameter called `name`, or -1.

@@ -1,6 +1,7 @@
 //===- trainer.cpp - the training loop and evaluation ---------------------===//
 #include "trainer.h"
 #include "error.h"
+#include "metrics.h"
 #include "rng.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <unistd.h>
 
 namespace kiln::rt {
 
@@ -28,24 +30,34 @@ Trainer::Trainer(Session &session, FILE *log) : session_(session), log_(log) {
 }
 
 double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
-                      int64_t batch, uint64_t shuffleSeed) {
-  Rng rng(shuffleSeed, /*stream=*/2);
+                      int64_t index) {
+  const TrainOptions &opts = *opts_;
+  int64_t batch = opts.batchSize;
+  // The shuffle is a function of (seed, epoch): a resumed run replays it.
+  Rng rng(seed_ * 1000003 + index + 1, /*stream=*/2);
   for (int64_t i = static_cast<int64_t>(rows.size()) - 1; i > 0; --i)
     std::swap(rows[i], rows[rng.below(i + 1)]);
   double total = 0;
   ModelState &state = session_.state;
   std::vector<Tensor> &params = state.params;
-  bool counted = state.hasHyper("step");
+  bool counted = state.hasHyper("step"), scheduled = state.hasHyper("lr");
+  int64_t totalSteps = stepsPerEpoch_ * opts.epochs;
+  auto t0 = std::chrono::steady_clock::now();
+  double lastDraw = 0;
   for (size_t start = 0; start < rows.size(); start += batch) {
     int64_t n = std::min<int64_t>(batch, rows.size() - start);
     session_.feed(data, rows.data() + start, n);
     if (counted)
       state.setHyper("step", static_cast<double>(state.steps + 1));
+    if (scheduled)
+      state.setHyper(
+          "lr", opts.schedule.at(lr0_, state.steps + 1, index, totalSteps));
     train_->run(n);
     ++state.steps;
     double loss = trainLoss_ >= 0 ? train_->result(trainLoss_).data()[0] : 0;
     if (!std::isfinite(loss))
       throw Error("the training loss became " + std::to_string(loss) +
+                  " at step " + std::to_string(state.steps) +
                   " (try a smaller --lr)");
     total += loss * n;
     // The new parameters become the state; their old storage becomes the
@@ -54,6 +66,17 @@ double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
       Tensor &updated = train_->result(r);
       if (&updated != &params[p])
         std::swap(updated, params[p]);
+    }
+    if (bar_) {
+      double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+      size_t done = start + n;
+      if (secs - lastDraw >= 0.1 || done == rows.size()) {
+        lastDraw = secs;
+        drawBar(log_, index + 1, opts.epochs, done, rows.size(), secs,
+                total / done);
+      }
     }
   }
   return rows.empty() ? 0 : total / rows.size();
@@ -99,7 +122,17 @@ EvalResult Trainer::evaluate(const Dataset &data,
 }
 
 void Trainer::fit(const Dataset &data, const Split &split,
-                  const TrainOptions &opts, uint64_t seed) {
+                  const TrainOptions &opts, uint64_t seed, RunStart start) {
+  opts_ = &opts;
+  seed_ = seed;
+  stepsPerEpoch_ =
+      (static_cast<int64_t>(split.train.size()) + opts.batchSize - 1) /
+      opts.batchSize;
+  ModelState &state = session_.state;
+  lr0_ = state.hasHyper("lr") ? state.hyper("lr") : 0;
+  bar_ = !opts.quiet &&
+         (opts.progress == Progress::Bar ||
+          (opts.progress == Progress::Auto && isatty(fileno(log_))));
   int64_t every = opts.logEvery > 0 ? opts.logEvery
                                     : std::max<int64_t>(1, opts.epochs / 20);
   bool haveVal = !split.validation.empty();
@@ -113,24 +146,41 @@ void Trainer::fit(const Dataset &data, const Split &split,
     if (auto acc = score.accuracy()) {
       std::fprintf(log_, "  %saccuracy %.2f%%", prefix, 100 * *acc);
       if (withCounts)
-        std::fprintf(log_, " (%lld/%lld)", static_cast<long long>(score.correct),
+        std::fprintf(log_, " (%lld/%lld)",
+                     static_cast<long long>(score.correct),
                      static_cast<long long>(score.counted));
     }
   };
+  MetricsLog metrics(opts.metricsPath, haveVal, /*append=*/start.epochs > 0);
+  std::vector<EpochRecord> history;
   double loss = 0;
   EvalResult score;
   if (opts.profile)
     train_->setProfile(&profile_);
   auto started = std::chrono::steady_clock::now();
-  for (int64_t e = 1; e <= opts.epochs; ++e) {
+  for (int64_t e = start.epochs + 1; e <= opts.epochs; ++e) {
     auto t0 = std::chrono::steady_clock::now();
-    loss = epoch(data, split.train, opts.batchSize, seed * 1000003 + e);
-    double secs = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - t0)
-                      .count();
+    loss = epoch(data, split.train, e - 1);
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    double rate = secs > 0 ? split.train.size() / secs : 0.0;
     bool report = !opts.quiet && (e % every == 0 || e == 1 || e == opts.epochs);
-    if (report || e == opts.epochs)
+    bool recorded = !opts.metricsPath.empty() || !opts.plotPath.empty();
+    if (report || recorded || e == opts.epochs)
       score = evaluate(data, scored);
+    double lr = state.hasHyper("lr") ? state.hyper("lr") : 0;
+    EpochRecord rec{e,
+                    loss,
+                    haveVal ? std::optional(score.loss) : std::nullopt,
+                    score.accuracy(),
+                    lr,
+                    rate,
+                    secs};
+    history.push_back(rec);
+    metrics.write(rec);
+    if (bar_)
+      std::fprintf(log_, "\r\033[K");
     if (report) {
       char head[64];
       std::snprintf(head, sizeof head, "epoch %*lld/%lld",
@@ -138,17 +188,29 @@ void Trainer::fit(const Dataset &data, const Split &split,
                     static_cast<long long>(e),
                     static_cast<long long>(opts.epochs));
       line(head, loss, score, false);
-      std::fprintf(log_, "  (%.0f samples/s)\n",
-                   secs > 0 ? split.train.size() / secs : 0.0);
+      std::fprintf(log_, "  (%.0f samples/s)\n", rate);
       std::fflush(log_);
     }
+    if (!opts.checkpointDir.empty()) {
+      TrainingPosition pos{state.steps, e, seed, opts.batchSize};
+      saveCheckpoint(opts.checkpointDir, state, pos);
+    }
   }
-  double total = std::chrono::duration<double>(
-                     std::chrono::steady_clock::now() - started)
-                     .count();
+  double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
+  if (start.epochs >= opts.epochs) {
+    score = evaluate(data, scored);
+    std::fprintf(log_,
+                 "the checkpoint has %lld epochs already; nothing to "
+                 "train (raise --epochs)\n",
+                 static_cast<long long>(start.epochs));
+  }
   line("final:", loss, score, true);
   std::fprintf(log_, "  (%lld epochs in %.3f s)\n",
-               static_cast<long long>(opts.epochs), total);
+               static_cast<long long>(opts.epochs - start.epochs), total);
+  if (!opts.plotPath.empty())
+    writePlot(opts.plotPath, history, haveVal);
   if (opts.profile && !profile_.empty()) {
     const kiln_function &fn = *session_.state.desc.train_step;
     std::vector<int> order(profile_.size());
@@ -159,14 +221,15 @@ void Trainer::fit(const Dataset &data, const Split &split,
     double sum = 0;
     for (double t : profile_)
       sum += t;
-    std::fprintf(log_, "profile: train_step kernels, %.3f s in %d calls per "
-                       "step; the heaviest:\n",
+    std::fprintf(log_,
+                 "profile: train_step kernels, %.3f s in %d calls per "
+                 "step; the heaviest:\n",
                  sum, fn.num_calls);
     for (size_t i = 0; i < std::min<size_t>(order.size(), 15); ++i) {
       const kiln_call &c = fn.calls[order[i]];
       std::fprintf(log_, "  %6.2f%%  %8.3f s  %-10s %-28s %s\n",
-                   100 * profile_[order[i]] / sum, profile_[order[i]],
-                   c.kernel, c.op, c.loc);
+                   100 * profile_[order[i]] / sum, profile_[order[i]], c.kernel,
+                   c.op, c.loc);
     }
   }
   std::fflush(log_);

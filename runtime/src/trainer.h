@@ -2,14 +2,21 @@
 #ifndef KILN_RUNTIME_TRAINER_H
 #define KILN_RUNTIME_TRAINER_H
 
+#include "checkpoint.h"
 #include "data.h"
+#include "schedule.h"
 #include "session.h"
 
 #include <cstdio>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace kiln::rt {
+
+/// How progress is shown: a live bar on a terminal, plain epoch lines
+/// otherwise (auto), or forced either way.
+enum class Progress { Auto, Bar, Lines };
 
 struct TrainOptions {
   int64_t epochs = 10;
@@ -17,6 +24,16 @@ struct TrainOptions {
   int64_t logEvery = 0; // 0: about 20 lines per run
   bool quiet = false;
   bool profile = false; // time every kernel of train_step
+  Progress progress = Progress::Auto;
+  LrSchedule schedule;
+  std::string checkpointDir; // save after every epoch when set
+  std::string metricsPath;   // CSV, one row per epoch
+  std::string plotPath;      // SVG of the loss and accuracy curves
+};
+
+/// Where a run starts: 0 epochs, or a checkpoint's position.
+struct RunStart {
+  int64_t epochs = 0;
 };
 
 struct EvalResult {
@@ -34,15 +51,15 @@ class Trainer {
 public:
   Trainer(Session &session, FILE *log);
 
-  /// One epoch of steps over `rows` in a shuffled order; returns the
-  /// sample-weighted mean training loss.
-  double epoch(const Dataset &data, std::vector<int64_t> rows, int64_t batch,
-               uint64_t shuffleSeed);
+  /// One epoch (0-based `index`) of steps over `rows` in a shuffled order;
+  /// returns the sample-weighted mean training loss.
+  double epoch(const Dataset &data, std::vector<int64_t> rows, int64_t index);
   EvalResult evaluate(const Dataset &data, const std::vector<int64_t> &rows);
-  /// Runs epochs with per-epoch lines and a final summary line. Without a
+  /// Runs the epochs after `start` up to opts.epochs with per-epoch lines
+  /// and a final summary line, checkpoints, metrics and plot. Without a
   /// validation split the metrics are those of the training rows.
   void fit(const Dataset &data, const Split &split, const TrainOptions &opts,
-           uint64_t seed);
+           uint64_t seed, RunStart start = {});
 
 private:
   Session &session_;
@@ -51,6 +68,12 @@ private:
   std::vector<double> profile_;
   int trainLoss_ = -1;
   std::vector<std::pair<int, int>> updates_; // result index, param index
+  // The run fit() is in.
+  const TrainOptions *opts_ = nullptr;
+  uint64_t seed_ = 0;
+  int64_t stepsPerEpoch_ = 0;
+  double lr0_ = 0;
+  bool bar_ = false;
 };
 
 } // namespace kiln::rt

@@ -1,4 +1,4 @@
-// --kiln-optimizer turns each gradient into SGD's θ − lr·g with lr a
+// --kiln-optimizer expands each gradient with the model's update rule (SGD: θ − lr·g), lr a
 // runtime hyperparameter.
 // RUN: kiln-opt %s -split-input-file --kiln-optimizer | FileCheck %s
 // RUN: kiln-opt %s -split-input-file --kiln-optimizer --mlir-print-debuginfo --mlir-print-local-scope | FileCheck %s --check-prefix=LOC
@@ -48,4 +48,103 @@ nn.model @input_gradient {
   %w = nn.param "w" init <zeros> : tensor<f32>
   nn.gradient %x, %x : tensor<?x2xf32>
   nn.gradient %w, %w : tensor<f32>
+}
+
+// -----
+
+// Nesterov: v ← βv + lr·g; θ ← θ − (βv + lr·g), v a zero-initialised state.
+// CHECK-LABEL: nn.model @nesterov
+// CHECK:       %[[W:.*]] = nn.param "w"
+// CHECK:       %[[G:.*]] = nn.param "gw"
+// CHECK:       %[[LR:.*]] = nn.hyper "lr" default 5.000000e-01
+// CHECK:       %[[BETA:.*]] = nn.constant dense<7.500000e-01>
+// CHECK:       %[[LG:.*]] = nn.mul %[[LR]], %[[G]]
+// CHECK:       %[[V:.*]] = nn.state "w.velocity" : tensor<2xf32>
+// CHECK:       %[[BV:.*]] = nn.mul %[[BETA]], %[[V]]
+// CHECK:       %[[NV:.*]] = nn.add %[[BV]], %[[LG]]
+// CHECK:       %[[LOOK:.*]] = nn.mul %[[BETA]], %[[NV]]
+// CHECK:       %[[STEP:.*]] = nn.add %[[LOOK]], %[[LG]]
+// CHECK:       %[[NW:.*]] = nn.sub %[[W]], %[[STEP]]
+// CHECK:       nn.update %[[W]], %[[NW]]
+// CHECK:       nn.update %[[V]], %[[NV]]
+nn.model @nesterov attributes {optimizer = {kind = "nesterov", lr = 0.5 : f64, momentum = 0.75 : f64}} {
+  %w = nn.param "w" init <zeros> : tensor<2xf32>
+  %gw = nn.param "gw" init <zeros> : tensor<2xf32>
+  nn.gradient %w, %gw : tensor<2xf32>
+}
+
+// -----
+
+// Momentum: the same velocity, θ ← θ − v.
+// CHECK-LABEL: nn.model @momentum
+// CHECK:       %[[V:.*]] = nn.state "w.velocity"
+// CHECK:       %[[NV:.*]] = nn.add
+// CHECK-NEXT:  %[[NW:.*]] = nn.sub %{{.*}}, %[[NV]]
+// CHECK-NEXT:  nn.update %{{.*}}, %[[NW]]
+// CHECK-NEXT:  nn.update %[[V]], %[[NV]]
+nn.model @momentum attributes {optimizer = {kind = "momentum", lr = 0.5 : f64}} {
+  %w = nn.param "w" init <zeros> : tensor<2xf32>
+  %gw = nn.param "gw" init <zeros> : tensor<2xf32>
+  nn.gradient %w, %gw : tensor<2xf32>
+}
+
+// -----
+
+// RMSProp: s ← ρs + (1−ρ)g²; θ ← θ − lr·g/√(s + ε).
+// CHECK-LABEL: nn.model @rmsprop
+// CHECK:       %[[G:.*]] = nn.param "gw"
+// CHECK:       %[[LR:.*]] = nn.hyper "lr"
+// CHECK:       %[[EPS:.*]] = nn.constant dense<9.99999997E-7>
+// CHECK:       %[[RHO:.*]] = nn.constant dense<7.500000e-01>
+// CHECK:       %[[REST:.*]] = nn.constant dense<2.500000e-01>
+// CHECK:       %[[G2:.*]] = nn.mul %[[G]], %[[G]]
+// CHECK:       %[[S:.*]] = nn.state "w.rmsprop_s"
+// CHECK:       %[[A:.*]] = nn.mul %[[REST]], %[[G2]]
+// CHECK:       %[[B:.*]] = nn.mul %[[RHO]], %[[S]]
+// CHECK:       %[[NS:.*]] = nn.add %[[B]], %[[A]]
+// CHECK:       %[[SE:.*]] = nn.add %[[NS]], %[[EPS]]
+// CHECK:       %[[R:.*]] = nn.sqrt %[[SE]]
+// CHECK:       %[[Q:.*]] = nn.div %[[G]], %[[R]]
+// CHECK:       nn.mul %[[LR]], %[[Q]]
+// CHECK:       nn.update %[[S]], %[[NS]]
+nn.model @rmsprop attributes {optimizer = {kind = "rmsprop", lr = 0.5 : f64, rho = 0.75 : f64, eps = 1.0e-6 : f64}} {
+  %w = nn.param "w" init <zeros> : tensor<2xf32>
+  %gw = nn.param "gw" init <zeros> : tensor<2xf32>
+  nn.gradient %w, %gw : tensor<2xf32>
+}
+
+// -----
+
+// Adagrad: s ← s + g², no decay.
+// CHECK-LABEL: nn.model @adagrad
+// CHECK:       %[[G:.*]] = nn.param "gw"
+// CHECK:       %[[G2:.*]] = nn.mul %[[G]], %[[G]]
+// CHECK:       %[[S:.*]] = nn.state "w.adagrad_s"
+// CHECK-NEXT:  %[[NS:.*]] = nn.add %[[S]], %[[G2]]
+// CHECK:       nn.update %[[S]], %[[NS]]
+nn.model @adagrad attributes {optimizer = {kind = "adagrad"}} {
+  %w = nn.param "w" init <zeros> : tensor<2xf32>
+  %gw = nn.param "gw" init <zeros> : tensor<2xf32>
+  nn.gradient %w, %gw : tensor<2xf32>
+}
+
+// -----
+
+// AdamW: the decay λθ joins Adam's direction, not the gradient (the moments
+// see g only).
+// CHECK-LABEL: nn.model @adamw
+// CHECK:       %[[W:.*]] = nn.param "w"
+// CHECK:       %[[LR:.*]] = nn.hyper "lr"
+// CHECK:       nn.hyper "step"
+// CHECK:       %[[LAMBDA:.*]] = nn.constant dense<2.500000e-01>
+// CHECK:       %[[DIR:.*]] = nn.div %{{.*}}, %{{.*}} : (tensor<2xf32>, tensor<2xf32>)
+// CHECK-NEXT:  %[[DECAY:.*]] = nn.mul %[[LAMBDA]], %[[W]]
+// CHECK-NEXT:  %[[SUM:.*]] = nn.add %[[DIR]], %[[DECAY]]
+// CHECK-NEXT:  %[[STEP:.*]] = nn.mul %[[LR]], %[[SUM]]
+// CHECK-NEXT:  %[[NW:.*]] = nn.sub %[[W]], %[[STEP]]
+// CHECK-NEXT:  nn.update %[[W]], %[[NW]]
+nn.model @adamw attributes {optimizer = {kind = "adamw", lr = 0.5 : f64, weight_decay = 0.25 : f64}} {
+  %w = nn.param "w" init <zeros> : tensor<2xf32>
+  %gw = nn.param "gw" init <zeros> : tensor<2xf32>
+  nn.gradient %w, %gw : tensor<2xf32>
 }

@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 5
+#define KILN_ABI_VERSION 6
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
@@ -132,11 +132,21 @@ typedef struct kiln_dataset {
   const float *y; /* rows x targets */
 } kiln_dataset;
 
+/* The learning-rate schedule (the model's; `--lr-schedule` overrides it):
+ * "constant", "step" (a: factor, b: every epochs), "exponential" and
+ * "inverse_time" (a: rate, b: steps), "cosine" (a: steps, 0 for the whole
+ * run; b: min_lr). */
+typedef struct kiln_schedule {
+  const char *kind;
+  double a, b;
+} kiln_schedule;
+
 typedef struct kiln_model {
   int32_t abi_version;
   const char *name;
   const char *target;    /* Halide target the kernels were compiled for */
   const char *optimizer; /* e.g. "sgd" */
+  kiln_schedule schedule;
   int32_t num_params;
   const kiln_param *params;
   int32_t num_inputs;

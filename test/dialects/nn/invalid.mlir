@@ -129,14 +129,62 @@ nn.model @m attributes {optimizer = {lr = 0.1 : f64}} {
 
 // -----
 
-// expected-error @+1 {{unknown optimizer 'rmsprop' (supported: sgd, adam)}}
-nn.model @m attributes {optimizer = {kind = "rmsprop"}} {
+// expected-error @+1 {{unknown optimizer 'lbfgs' (supported: sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw)}}
+nn.model @m attributes {optimizer = {kind = "lbfgs"}} {
 }
 
 // -----
 
 // expected-error @+1 {{optimizer 'sgd' has no hyperparameter 'momentum' (it takes: lr)}}
 nn.model @m attributes {optimizer = {kind = "sgd", momentum = 0.9 : f64}} {
+}
+
+// -----
+
+// expected-error @+1 {{optimizer momentum must be a float in [0, 1)}}
+nn.model @m attributes {optimizer = {kind = "nesterov", momentum = 1.0 : f64}} {
+}
+
+// -----
+
+// expected-error @+1 {{optimizer weight_decay must be a float at least 0}}
+nn.model @m attributes {optimizer = {kind = "adamw", weight_decay = -0.1 : f64}} {
+}
+
+// -----
+
+// expected-error @+1 {{optimizer 'adam' has no hyperparameter 'weight_decay' (it takes: lr, beta1, beta2, eps)}}
+nn.model @m attributes {optimizer = {kind = "adam", weight_decay = 0.1 : f64}} {
+}
+
+// -----
+
+// expected-error @+1 {{optimizer schedule must be a dictionary}}
+nn.model @m attributes {optimizer = {kind = "sgd", schedule = "cosine"}} {
+}
+
+// -----
+
+// expected-error @+1 {{unknown schedule 'linear' (supported: constant, step, exponential, inverse_time, cosine)}}
+nn.model @m attributes {optimizer = {kind = "sgd", schedule = {kind = "linear"}}} {
+}
+
+// -----
+
+// expected-error @+1 {{schedule 'step' has no parameter 'rate' (it takes: factor, every)}}
+nn.model @m attributes {optimizer = {kind = "sgd", schedule = {kind = "step", rate = 0.5 : f64}}} {
+}
+
+// -----
+
+// expected-error @+1 {{schedule 'exponential' needs steps above 0}}
+nn.model @m attributes {optimizer = {kind = "sgd", schedule = {kind = "exponential", rate = 0.5 : f64, steps = 0.0 : f64}}} {
+}
+
+// -----
+
+// expected-error @+1 {{schedule every must be a float above 0}}
+nn.model @m attributes {optimizer = {kind = "sgd", schedule = {kind = "step", factor = 0.5 : f64, every = 0.0 : f64}}} {
 }
 
 // -----

@@ -86,17 +86,60 @@ KILN_API Init he_uniform();     ///< U(±√(6/fan_in))
 KILN_API Init he_normal();      ///< N(0, 2/fan_in)
 } // namespace init
 
+/// How the learning rate changes during training (t: the 1-based step,
+/// e: the 0-based epoch). The runtime computes it at every step: the
+/// current lr is a runtime scalar, and `--lr-schedule` can override it.
+struct Schedule {
+  std::string kind = "constant";
+  double a = 0, b = 0;
+};
+namespace schedule {
+/// lr0 throughout.
+KILN_API Schedule constant();
+/// lr0 · factor^⌊e / every⌋: × factor every `every` epochs.
+KILN_API Schedule step(double factor, double every);
+/// lr0 · rate^(t / steps).
+KILN_API Schedule exponential(double rate, double steps);
+/// lr0 / (1 + rate · t / steps).
+KILN_API Schedule inverse_time(double rate, double steps);
+/// min_lr + (lr0 − min_lr) · (1 + cos(π · min(t, steps) / steps)) / 2;
+/// steps 0: the whole training run.
+KILN_API Schedule cosine(double steps = 0, double min_lr = 0);
+} // namespace schedule
+
+/// An optimizer of ../shared/CATALOG.md; `.with(schedule::...)` adds a
+/// learning-rate schedule.
 struct Optimizer {
   std::string kind;
   double lr;
   double beta1 = 0, beta2 = 0, eps = 0;
+  double momentum = 0, rho = 0, weight_decay = 0;
+  Schedule schedule;
+  Optimizer with(Schedule s) const {
+    Optimizer o = *this;
+    o.schedule = s;
+    return o;
+  }
 };
 namespace optim {
 /// Stochastic gradient descent θ ← θ − lr·g.
 KILN_API Optimizer sgd(double lr = 0.01);
+/// v ← β v + lr·g, θ ← θ − v.
+KILN_API Optimizer momentum(double lr = 0.01, double beta = 0.9);
+/// v ← β v + lr·g, θ ← θ − (β v + lr·g) (Nesterov's look-ahead).
+KILN_API Optimizer nesterov(double lr = 0.01, double beta = 0.9);
+/// s ← s + g², θ ← θ − lr·g / √(s + ε).
+KILN_API Optimizer adagrad(double lr = 0.01, double eps = 1e-8);
+/// s ← ρ s + (1 − ρ) g², θ ← θ − lr·g / √(s + ε).
+KILN_API Optimizer rmsprop(double lr = 1e-3, double rho = 0.9,
+                           double eps = 1e-8);
 /// Adam with bias correction (Kingma & Ba).
 KILN_API Optimizer adam(double lr = 1e-3, double beta1 = 0.9,
                         double beta2 = 0.999, double eps = 1e-8);
+/// Adam with decoupled weight decay λ: θ ← θ − lr·(Adam's step + λ θ).
+KILN_API Optimizer adamw(double lr = 1e-3, double weight_decay = 1e-2,
+                         double beta1 = 0.9, double beta2 = 0.999,
+                         double eps = 1e-8);
 } // namespace optim
 
 /// How the runtime scores an output against the model's label:

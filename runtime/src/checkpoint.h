@@ -1,0 +1,46 @@
+//===- checkpoint.h - training state saved and restored ---------*- C++ -*-===//
+//
+// A checkpoint is one file, DIR/checkpoint.kiln: the model's name, the
+// training position (steps, completed epochs, seed, batch size), every
+// parameter and optimizer-state tensor by name and shape, and a CRC-32 of
+// all of it. The random state needs no bytes of its own: every draw is a
+// function of (seed, stream), and the streams are the epoch (shuffling) and
+// the parameter (initialisation), so (seed, epochs) restores it exactly.
+//
+// Writes are atomic: a temporary file in DIR, fsync'd, renamed over the old
+// checkpoint, and the directory fsync'd, so a write killed at any point
+// leaves the previous checkpoint whole.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_RUNTIME_CHECKPOINT_H
+#define KILN_RUNTIME_CHECKPOINT_H
+
+#include "session.h"
+
+#include <cstdint>
+#include <string>
+
+namespace kiln::rt {
+
+struct TrainingPosition {
+  int64_t steps = 0, epochs = 0;
+  uint64_t seed = 0;
+  int64_t batchSize = 0;
+};
+
+/// The checkpoint file of a directory.
+std::string checkpointPath(const std::string &dir);
+
+/// Saves `state` (parameters, optimizer state, steps) and `pos` atomically
+/// into `dir`, creating it if needed.
+void saveCheckpoint(const std::string &dir, const ModelState &state,
+                    const TrainingPosition &pos);
+
+/// Restores `state` from `dir`'s checkpoint and returns its position. Throws
+/// a clear error for a missing, corrupt or truncated file, another model's
+/// checkpoint, or a tensor whose name or shape differs (named).
+TrainingPosition loadCheckpoint(const std::string &dir, ModelState &state);
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_CHECKPOINT_H

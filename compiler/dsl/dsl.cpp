@@ -549,6 +549,32 @@ Tensor log(Tensor x, Loc loc) { return unary<nn::LogOp>(x, loc); }
 Tensor sigmoid(Tensor x, Loc loc) { return unary<nn::SigmoidOp>(x, loc); }
 Tensor sqrt(Tensor x, Loc loc) { return unary<nn::SqrtOp>(x, loc); }
 Tensor relu(Tensor x, Loc loc) { return unary<nn::ReluOp>(x, loc); }
+// The activations below are compositions of differentiable ops, so their
+// derivatives come from those ops' rules (each gradient-checked).
+Tensor tanh(Tensor x, Loc loc) {
+  Tensor s = sigmoid(2.0 * At(x, loc), loc);
+  return At(2.0 * At(s, loc), loc) - 1.0;
+}
+Tensor leaky_relu(Tensor x, double alpha, Loc loc) {
+  return where(At(x, loc) >= scalar(x, 0, loc), x, alpha * At(x, loc), loc);
+}
+Tensor elu(Tensor x, double alpha, Loc loc) {
+  // exp of min(x, 0): the branch not taken must not overflow (0·∞ = NaN in
+  // the adjoint).
+  Tensor negative = minimum(x, scalar(x, 0, loc), loc);
+  Tensor curve = alpha * At(At(exp(negative, loc), loc) - 1.0, loc);
+  return where(At(x, loc) > 0.0, x, curve, loc);
+}
+Tensor swish(Tensor x, Loc loc) { return At(x, loc) * sigmoid(x, loc); }
+/// ln(1 + e^−|z|): the tail of softplus and of BCE on logits, never
+/// overflowing.
+static Tensor logOnePlusExpNegAbs(Tensor z, const Loc &loc) {
+  Tensor e = exp(neg(abs(z, loc), loc), loc);
+  return log(1.0 + At(e, loc), loc);
+}
+Tensor softplus(Tensor x, Loc loc) {
+  return At(relu(x, loc), loc) + logOnePlusExpNegAbs(x, loc);
+}
 
 template <typename OpTy>
 static Tensor alongAxis(Tensor x, int64_t axis, const Loc &loc) {
@@ -760,6 +786,27 @@ Tensor binary_cross_entropy(Tensor probability, Tensor target, Loc loc) {
   return binary<nn::BinaryCrossEntropyOp>(At(probability, loc), target);
 }
 
+Tensor binary_cross_entropy_with_logits(Tensor z, Tensor y, Loc loc) {
+  Tensor linear = At(relu(z, loc), loc) - (At(z, loc) * y);
+  Tensor terms = At(linear, loc) + logOnePlusExpNegAbs(z, loc);
+  return mean(terms, {}, false, loc);
+}
+Tensor mae(Tensor prediction, Tensor target, Loc loc) {
+  return mean(abs(At(prediction, loc) - target, loc), {}, false, loc);
+}
+Tensor huber(Tensor prediction, Tensor target, double delta, Loc loc) {
+  Tensor d = At(prediction, loc) - target;
+  Tensor a = abs(d, loc);
+  Tensor quadratic = At(0.5 * At(d, loc), loc) * d;
+  Tensor linear = delta * At(At(a, loc) - 0.5 * delta, loc);
+  Tensor inside = At(a, loc) <= scalar(a, delta, loc);
+  return mean(where(inside, quadratic, linear, loc), {}, false, loc);
+}
+Tensor hinge(Tensor scores, Tensor target, Loc loc) {
+  Tensor margin = 1.0 - At(At(scores, loc) * target, loc);
+  return mean(relu(margin, loc), {}, false, loc);
+}
+
 Tensor softmax_cross_entropy(Tensor logits, Tensor labels, Loc loc) {
   return binary<nn::SoftmaxCrossEntropyOp>(At(logits, loc), labels);
 }
@@ -777,6 +824,69 @@ Tensor dense(Model &m, const std::string &name, Tensor x, int64_t units,
   Tensor w = m.param(name + ".w", {x.dim(1), units}, weight, loc);
   Tensor b = m.param(name + ".b", {units}, bias, loc);
   return At(matmul(x, w, {}, loc), loc) + b;
+}
+
+Tensor dropout(Model &m, Tensor x, double rate, Loc loc) {
+  ModelImpl *impl = modelOf({x}, loc);
+  if (!impl)
+    return Tensor();
+  if (rate == 0)
+    return x;
+  // The mask changes every step: the step count (the hyperparameter Adam's
+  // bias correction also reads) seeds it; each dropout gets its own salt.
+  Value step;
+  int64_t salt = 0;
+  for (Operation &op : impl->model.getBodyBlock()) {
+    if (auto h = dyn_cast<nn::HyperOp>(op); h && h.getName() == "step")
+      step = h.getResult();
+    salt += isa<nn::DropoutOp>(op);
+  }
+  OpBuilder &b = impl->builder;
+  Location where = impl->loc(loc);
+  if (!step)
+    step = b.create<nn::HyperOp>(where, impl->tensorType({}),
+                                 b.getStringAttr("step"), b.getF64FloatAttr(1));
+  return impl->finish(b.create<nn::DropoutOp>(where, valueOf(x), step,
+                                              b.getF64FloatAttr(rate),
+                                              b.getI64IntegerAttr(salt)));
+}
+
+/// Σ f(w) over the parameters named *suffix, or an error at `loc`.
+template <typename F>
+static Tensor penalty(Model &m, const std::string &suffix, const Loc &loc,
+                      const char *what, F f) {
+  ModelImpl *impl = m.impl();
+  Tensor total;
+  for (Operation &op : impl->model.getBodyBlock()) {
+    auto p = dyn_cast<nn::ParamOp>(op);
+    if (!p || !StringRef(p.getName()).ends_with(suffix))
+      continue;
+    Tensor term = sum(f(impl->wrap(p.getResult())), {}, false, loc);
+    total = total.valid() ? At(total, loc) + term : term;
+  }
+  if (!total.valid())
+    emitError(impl->loc(loc)) << what << ": no parameter name ends in '"
+                              << suffix << "' (declare the layers first)";
+  return total;
+}
+
+Tensor l2_penalty(Model &m, double lambda, const std::string &suffix, Loc loc) {
+  Tensor s = penalty(m, suffix, loc, "l2_penalty",
+                     [&](Tensor w) { return At(w, loc) * w; });
+  return s.valid() ? (lambda / 2) * At(s, loc) : s;
+}
+
+Tensor l1_penalty(Model &m, double lambda, const std::string &suffix, Loc loc) {
+  Tensor s = penalty(m, suffix, loc, "l1_penalty",
+                     [&](Tensor w) { return abs(w, loc); });
+  return s.valid() ? lambda * At(s, loc) : s;
+}
+
+Tensor elastic_net(Model &m, double l1, double l2, const std::string &suffix,
+                   Loc loc) {
+  Tensor a = l1_penalty(m, l1, suffix, loc);
+  Tensor b = l2_penalty(m, l2, suffix, loc);
+  return a.valid() && b.valid() ? At(a, loc) + b : Tensor();
 }
 
 //===----------------------------------------------------------------------===//

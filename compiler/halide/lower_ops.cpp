@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/halide/lower_ops.h"
 #include "dialects/kern/kern_dialect.h"
+#include "dialects/nn/dropout_mask.h"
 #include "dialects/nn/nn_dialect.h"
 #include "dialects/nn/shape.h"
 
@@ -628,6 +629,21 @@ struct Lowering {
         })
         .Case([&](ReluOp) {
           return pointwise([&] { return H::max(operand(0), 0.0f); });
+        })
+        .Case([&](DropoutOp d) {
+          double rate = d.getRate().convertToDouble();
+          uint32_t threshold = dropoutThreshold(rate);
+          float scale = 1.0f / (1.0f - static_cast<float>(rate));
+          auto salt = static_cast<uint32_t>(d.getSalt());
+          return pointwise([&] {
+            H::Expr seed = H::cast<uint32_t>(H::cast<int32_t>(operand(1)));
+            Index coords;
+            for (const H::Expr &i : idx)
+              coords.push_back(H::cast<uint32_t>(i));
+            H::Expr h = dropoutHash<H::Expr>(seed, H::Expr(salt), coords);
+            return H::select((h >> H::Expr(8u)) >= H::Expr(threshold),
+                             operand(0) * scale, 0.0f);
+          });
         })
         .Case([&](SoftmaxOp s) { return softmax(s.getAxis(), false); })
         .Case([&](LogSoftmaxOp s) { return softmax(s.getAxis(), true); })

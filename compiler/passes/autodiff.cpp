@@ -107,8 +107,8 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
     Value v = d->getResult(0);
     Value g = adjoint.lookup(v);
     if (!g && !useful.contains(v))
-      return d->emitError() << "'" << kiln::declName(d)
-                            << "' does not affect the loss";
+      return d->emitError()
+             << "'" << kiln::declName(d) << "' does not affect the loss";
     if (!g) {
       // Connected to the loss only through zero derivatives (sign, counts):
       // the gradient is zero, not missing.

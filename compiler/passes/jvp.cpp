@@ -39,9 +39,9 @@ LogicalResult sweep(ModelOp model, Operation *seed, LossOp loss,
   tangent[seed->getResult(0)] = ones(b, seed->getLoc(), seed->getResult(0));
   for (Operation *op : forward) {
     if (isa<ParamOp, InputOp, HyperOp>(op) ||
-        llvm::none_of(op->getResults(),
-                      [&](Value r) { return useful.contains(r) &&
-                                            kiln::isDifferentiableValue(r); }))
+        llvm::none_of(op->getResults(), [&](Value r) {
+          return useful.contains(r) && kiln::isDifferentiableValue(r);
+        }))
       continue;
     SmallVector<Value> operandTangents;
     bool any = false;

@@ -69,9 +69,8 @@ resolveWrt(ModelOp model, ArrayRef<std::string> names, StringRef pass) {
       decls.push_back(found);
   }
   // Declaration order, whatever order the names came in.
-  llvm::sort(decls, [](Operation *a, Operation *b) {
-    return a->isBeforeInBlock(b);
-  });
+  llvm::sort(decls,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   return decls;
 }
 

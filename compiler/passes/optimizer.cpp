@@ -31,6 +31,7 @@ struct UpdateBuilder {
   OpBuilder &b;
   DictionaryAttr config;
   Location loc;
+  ModelOp model;
 
   RankedTensorType scalarType() {
     return RankedTensorType::get({}, b.getF32Type());
@@ -44,7 +45,12 @@ struct UpdateBuilder {
   Value constant(double v) {
     return b.create<ConstantOp>(loc, scalarType(), static_cast<float>(v));
   }
+  /// The model's hyperparameter `name` (dropout may have declared "step"
+  /// already), or a new one.
   Value hyper(StringRef name, double value) {
+    for (auto h : model.getBodyBlock().getOps<HyperOp>())
+      if (h.getName() == name)
+        return h.getResult();
     return b.create<HyperOp>(loc, scalarType(), b.getStringAttr(name),
                              b.getF64FloatAttr(value));
   }
@@ -178,7 +184,7 @@ LogicalResult expand(ModelOp model) {
                                 "before --kiln-optimizer)";
   OpBuilder b = OpBuilder::atBlockEnd(&model.getBodyBlock());
   DictionaryAttr config = model.getOptimizerAttr();
-  UpdateBuilder u{b, config, model.getLoc()};
+  UpdateBuilder u{b, config, model.getLoc(), model};
   StringRef kind = "sgd";
   if (config)
     if (auto k = config.getAs<StringAttr>("kind"))

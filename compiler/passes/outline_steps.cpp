@@ -3,7 +3,8 @@
 // Each function is the backward slice of some of the model's sinks: its
 // arguments are the declarations the slice reads (parameters first, then
 // hyperparameters, then inputs) and its results the sinks' values. The
-// attributes on both say what the runtime binds them to.
+// attributes on both say what the runtime binds them to. Dropout is the
+// identity in eval_step and predict.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/model_utils.h"
@@ -54,8 +55,10 @@ int declRank(Operation *op) {
   return isa<ParamOp>(op) ? 0 : isa<StateOp>(op) ? 1 : isa<HyperOp>(op) ? 2 : 3;
 }
 
+/// `training`: false for eval_step and predict, where dropout is the
+/// identity (inverted dropout needs no rescaling at evaluation).
 func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
-                     ArrayRef<Result> results) {
+                     ArrayRef<Result> results, bool training) {
   // Backward slice of the results within the model block.
   llvm::DenseSet<Operation *> slice;
   SmallVector<Value> work;
@@ -63,7 +66,11 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
     work.push_back(r.value);
   while (!work.empty()) {
     Operation *def = work.pop_back_val().getDefiningOp();
-    if (def && slice.insert(def).second)
+    if (!def || !slice.insert(def).second)
+      continue;
+    if (!training && isa<DropoutOp>(def))
+      work.push_back(def->getOperand(0)); // the identity: no seed needed
+    else
       llvm::append_range(work, def->getOperands());
   }
   SmallVector<Operation *> decls, body;
@@ -90,8 +97,12 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
     fn.setArgAttrs(i, declAttrs(d).getDictionary(fn.getContext()));
   }
   OpBuilder b = OpBuilder::atBlockEnd(entry);
-  for (Operation *op : body)
-    b.clone(*op, map);
+  for (Operation *op : body) {
+    if (!training && isa<DropoutOp>(op))
+      map.map(op->getResult(0), map.lookupOrDefault(op->getOperand(0)));
+    else
+      b.clone(*op, map);
+  }
   SmallVector<Value> returned;
   for (auto [i, r] : llvm::enumerate(results)) {
     returned.push_back(map.lookupOrDefault(r.value));
@@ -109,11 +120,11 @@ LogicalResult outlineModel(ModelOp model) {
     if (auto u = dyn_cast<UpdateOp>(op)) {
       StringRef name = kiln::declName(u.getParam().getDefiningOp());
       updates.push_back(
-          {u.getValue(), {attrs.getNamedAttr("nn.update",
-                                             attrs.getStringAttr(name))}});
+          {u.getValue(),
+           {attrs.getNamedAttr("nn.update", attrs.getStringAttr(name))}});
     } else if (auto l = dyn_cast<LossOp>(op)) {
-      loss = Result{l.getValue(), {attrs.getNamedAttr("nn.loss",
-                                                      attrs.getUnitAttr())}};
+      loss = Result{l.getValue(),
+                    {attrs.getNamedAttr("nn.loss", attrs.getUnitAttr())}};
     } else if (auto o = dyn_cast<OutputOp>(op)) {
       NamedAttrList a;
       a.append("nn.output", attrs.getStringAttr(o.getName()));
@@ -127,22 +138,22 @@ LogicalResult outlineModel(ModelOp model) {
         if (!seen.insert(v).second)
           continue;
         if (auto in = v.getDefiningOp<InputOp>(); in && in.getLabel())
-          return o.emitError() << "output '" << o.getName()
-                               << "' depends on label input '" << in.getName()
-                               << "', so predict could not compute it";
+          return o.emitError()
+                 << "output '" << o.getName() << "' depends on label input '"
+                 << in.getName() << "', so predict could not compute it";
         if (Operation *def = v.getDefiningOp())
           llvm::append_range(work, def->getOperands());
       }
     } else if (auto g = dyn_cast<GradientOp>(op)) {
       StringRef name = kiln::declName(g.getParam().getDefiningOp());
       gradients.push_back(
-          {g.getGrad(), {attrs.getNamedAttr("nn.gradient",
-                                            attrs.getStringAttr(name))}});
+          {g.getGrad(),
+           {attrs.getNamedAttr("nn.gradient", attrs.getStringAttr(name))}});
     } else if (auto t = dyn_cast<LossTangentOp>(op)) {
       StringRef name = kiln::declName(t.getWrt().getDefiningOp());
       tangents.push_back(
-          {t.getTangent(), {attrs.getNamedAttr("nn.loss_tangent",
-                                               attrs.getStringAttr(name))}});
+          {t.getTangent(),
+           {attrs.getNamedAttr("nn.loss_tangent", attrs.getStringAttr(name))}});
     }
   }
 
@@ -152,23 +163,23 @@ LogicalResult outlineModel(ModelOp model) {
     SmallVector<Result> train(updates);
     if (loss)
       train.push_back(*loss);
-    outline(model, mb, "train_step", train);
+    outline(model, mb, "train_step", train, /*training=*/true);
   }
   if (loss) {
     SmallVector<Result> eval{*loss};
     llvm::append_range(eval, outputs);
-    outline(model, mb, "eval_step", eval);
+    outline(model, mb, "eval_step", eval, /*training=*/false);
   }
   if (!outputs.empty())
-    outline(model, mb, "predict", outputs);
+    outline(model, mb, "predict", outputs, /*training=*/false);
   // The derivatives on their own, for grad-check and `derivatives`.
-  for (auto [name, sinks] : {std::pair{"gradient", &gradients},
-                             std::pair{"jvp", &tangents}}) {
+  for (auto [name, sinks] :
+       {std::pair{"gradient", &gradients}, std::pair{"jvp", &tangents}}) {
     if (sinks->empty() || !loss)
       continue;
     SmallVector<Result> results{*loss};
     llvm::append_range(results, *sinks);
-    outline(model, mb, name, results);
+    outline(model, mb, name, results, /*training=*/true);
   }
 
   // The model keeps only its declarations: the runtime's table of names,

@@ -65,8 +65,7 @@ LogicalResult verifyModel(ModelOp model) {
       if (!fits) {
         InFlightDiagnostic diag = out.emitError();
         diag << "metric accuracy compares the argmax of output '"
-             << out.getName() << "' ("
-             << formatShape(scores.getShape())
+             << out.getName() << "' (" << formatShape(scores.getShape())
              << ") with one i32 class label of its leading shape";
         if (labels.size() == 1)
           diag.attachNote(labels[0].getLoc())
@@ -102,8 +101,7 @@ LogicalResult verifyModel(ModelOp model) {
   return success(ok);
 }
 
-struct VerifyShapesPass
-    : kiln::impl::VerifyShapesBase<VerifyShapesPass> {
+struct VerifyShapesPass : kiln::impl::VerifyShapesBase<VerifyShapesPass> {
   void runOnOperation() override {
     for (auto model : getOperation().getOps<ModelOp>())
       if (failed(verifyModel(model)))

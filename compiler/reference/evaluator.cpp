@@ -1,5 +1,6 @@
 //===- evaluator.cpp - reference evaluator for the nn dialect -------------===//
 #include "compiler/reference/evaluator.h"
+#include "dialects/nn/dropout_mask.h"
 #include "dialects/nn/nn_dialect.h"
 #include "dialects/nn/shape.h"
 
@@ -15,7 +16,8 @@ using namespace kiln::nn;
 
 namespace kiln::ref {
 
-Tensor::Tensor(std::vector<int64_t> s, DType d) : dtype(d), shape(std::move(s)) {
+Tensor::Tensor(std::vector<int64_t> s, DType d)
+    : dtype(d), shape(std::move(s)) {
   int64_t n = 1;
   for (int64_t x : shape)
     n *= x;
@@ -69,7 +71,9 @@ void forEach(const Shape &s, const std::function<void(const Index &)> &f) {
     f(unravel(i, s));
 }
 
-double at(const Tensor &t, const Index &idx) { return t.data[ravel(idx, t.shape)]; }
+double at(const Tensor &t, const Index &idx) {
+  return t.data[ravel(idx, t.shape)];
+}
 
 /// The element of `t` that broadcasts to result element `idx`.
 double bcast(const Tensor &t, const Shape &result, const Index &idx) {
@@ -163,8 +167,8 @@ struct Evaluator {
       k[axis] = 0;
       e.data[ravel(idx, x.shape)] = std::exp(at(x, idx) - at(m, k));
     });
-    Tensor s = reduce(e, {axis}, true, 0,
-                      [](double a, double b) { return a + b; });
+    Tensor s =
+        reduce(e, {axis}, true, 0, [](double a, double b) { return a + b; });
     Tensor r(x.shape);
     forEach(x.shape, [&](const Index &idx) {
       Index k(idx);
@@ -193,7 +197,9 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
     return failure();
   const Shape &out = *outShape;
   DType dt = dtypeOf(result.getType());
-  auto in = [&](unsigned i) -> const Tensor & { return get(op->getOperand(i)); };
+  auto in = [&](unsigned i) -> const Tensor & {
+    return get(op->getOperand(i));
+  };
   auto elementwise1 = [&](const std::function<double(double)> &f) {
     return pointwise(op, out, dt,
                      [&](const Index &idx) { return f(at(in(0), idx)); });
@@ -234,25 +240,58 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
           return s;
         });
       })
-      .Case([&](AddOp) { return elementwise2([](double a, double b) { return a + b; }); })
-      .Case([&](SubOp) { return elementwise2([](double a, double b) { return a - b; }); })
-      .Case([&](MulOp) { return elementwise2([](double a, double b) { return a * b; }); })
-      .Case([&](DivOp) { return elementwise2([](double a, double b) { return a / b; }); })
-      .Case([&](PowOp) { return elementwise2([](double a, double b) { return std::pow(a, b); }); })
-      .Case([&](MaximumOp) { return elementwise2([](double a, double b) { return std::max(a, b); }); })
-      .Case([&](MinimumOp) { return elementwise2([](double a, double b) { return std::min(a, b); }); })
+      .Case([&](AddOp) {
+        return elementwise2([](double a, double b) { return a + b; });
+      })
+      .Case([&](SubOp) {
+        return elementwise2([](double a, double b) { return a - b; });
+      })
+      .Case([&](MulOp) {
+        return elementwise2([](double a, double b) { return a * b; });
+      })
+      .Case([&](DivOp) {
+        return elementwise2([](double a, double b) { return a / b; });
+      })
+      .Case([&](PowOp) {
+        return elementwise2([](double a, double b) { return std::pow(a, b); });
+      })
+      .Case([&](MaximumOp) {
+        return elementwise2([](double a, double b) { return std::max(a, b); });
+      })
+      .Case([&](MinimumOp) {
+        return elementwise2([](double a, double b) { return std::min(a, b); });
+      })
       .Case([&](CompareOp c) {
         ComparePredicate p = c.getPredicate();
         return elementwise2([p](double a, double b) -> double {
           switch (p) {
-          case ComparePredicate::eq: return a == b;
-          case ComparePredicate::ne: return a != b;
-          case ComparePredicate::lt: return a < b;
-          case ComparePredicate::le: return a <= b;
-          case ComparePredicate::gt: return a > b;
-          case ComparePredicate::ge: return a >= b;
+          case ComparePredicate::eq:
+            return a == b;
+          case ComparePredicate::ne:
+            return a != b;
+          case ComparePredicate::lt:
+            return a < b;
+          case ComparePredicate::le:
+            return a <= b;
+          case ComparePredicate::gt:
+            return a > b;
+          case ComparePredicate::ge:
+            return a >= b;
           }
           return 0;
+        });
+      })
+      .Case([&](DropoutOp d) {
+        double rate = d.getRate().convertToDouble();
+        uint32_t threshold = nn::dropoutThreshold(rate);
+        auto seed = static_cast<uint32_t>(static_cast<int32_t>(in(1).data[0]));
+        auto salt = static_cast<uint32_t>(d.getSalt());
+        // The kernels scale by this float; the same factor here.
+        double scale = 1.0f / (1.0f - static_cast<float>(rate));
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          std::vector<uint32_t> coords(idx.begin(), idx.end());
+          uint32_t h = nn::dropoutHash<uint32_t>(seed, salt, coords);
+          return (h >> 8) >= threshold ? bcast(in(0), out, idx) * scale : 0.0;
         });
       })
       .Case([&](SelectOp) {
@@ -263,21 +302,44 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
       })
       .Case([&](CastOp) { return elementwise1([](double x) { return x; }); })
       .Case([&](NegOp) { return elementwise1([](double x) { return -x; }); })
-      .Case([&](ExpOp) { return elementwise1([](double x) { return std::exp(x); }); })
-      .Case([&](LogOp) { return elementwise1([](double x) { return std::log(x); }); })
+      .Case([&](ExpOp) {
+        return elementwise1([](double x) { return std::exp(x); });
+      })
+      .Case([&](LogOp) {
+        return elementwise1([](double x) { return std::log(x); });
+      })
       .Case([&](SigmoidOp) {
-        return elementwise1([](double x) { return 1.0 / (1.0 + std::exp(-x)); });
+        return elementwise1(
+            [](double x) { return 1.0 / (1.0 + std::exp(-x)); });
       })
-      .Case([&](SqrtOp) { return elementwise1([](double x) { return std::sqrt(x); }); })
-      .Case([&](AbsOp) { return elementwise1([](double x) { return std::fabs(x); }); })
+      .Case([&](SqrtOp) {
+        return elementwise1([](double x) { return std::sqrt(x); });
+      })
+      .Case([&](AbsOp) {
+        return elementwise1([](double x) { return std::fabs(x); });
+      })
       .Case([&](SignOp) {
-        return elementwise1([](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; });
+        return elementwise1([](double x) {
+          return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+        });
       })
-      .Case([&](SinOp) { return elementwise1([](double x) { return std::sin(x); }); })
-      .Case([&](CosOp) { return elementwise1([](double x) { return std::cos(x); }); })
-      .Case([&](ReluOp) { return elementwise1([](double x) { return std::max(x, 0.0); }); })
-      .Case([&](SoftmaxOp) -> R { return softmax(in(0), op->getAttrOfType<IntegerAttr>("axis").getInt(), false); })
-      .Case([&](LogSoftmaxOp) -> R { return softmax(in(0), op->getAttrOfType<IntegerAttr>("axis").getInt(), true); })
+      .Case([&](SinOp) {
+        return elementwise1([](double x) { return std::sin(x); });
+      })
+      .Case([&](CosOp) {
+        return elementwise1([](double x) { return std::cos(x); });
+      })
+      .Case([&](ReluOp) {
+        return elementwise1([](double x) { return std::max(x, 0.0); });
+      })
+      .Case([&](SoftmaxOp) -> R {
+        return softmax(in(0), op->getAttrOfType<IntegerAttr>("axis").getInt(),
+                       false);
+      })
+      .Case([&](LogSoftmaxOp) -> R {
+        return softmax(in(0), op->getAttrOfType<IntegerAttr>("axis").getInt(),
+                       true);
+      })
       .Case([&](SoftmaxCrossEntropyOp) -> R {
         const Tensor &z = in(0), &labels = in(1);
         int64_t classes = z.shape.back();
@@ -312,8 +374,9 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
                       [](double a, double b) { return std::max(a, b); });
       })
       .Case([&](BroadcastToOp) {
-        return pointwise(op, out, dt,
-                         [&](const Index &idx) { return bcast(in(0), out, idx); });
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          return bcast(in(0), out, idx);
+        });
       })
       .Case([&](SumToOp) -> R {
         const Tensor &x = in(0);
@@ -444,8 +507,8 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
         return r;
       })
       .Default([&](Operation *) -> R {
-        return op->emitError() << "reference evaluator: no rule for '"
-                               << op->getName() << "'";
+        return op->emitError()
+               << "reference evaluator: no rule for '" << op->getName() << "'";
       });
 }
 
@@ -475,9 +538,8 @@ FailureOr<std::vector<Tensor>> evaluate(func::FuncOp fn,
       }
     }
     if (!fits)
-      return fn.emitError() << "reference evaluator: argument #" << i
-                            << " is " << t.describe() << ", expected "
-                            << type;
+      return fn.emitError() << "reference evaluator: argument #" << i << " is "
+                            << t.describe() << ", expected " << type;
     ev.env[arg] = t;
   }
   std::vector<Tensor> results;
@@ -488,8 +550,8 @@ FailureOr<std::vector<Tensor>> evaluate(func::FuncOp fn,
       return results;
     }
     if (op.getNumResults() != 1)
-      return op.emitError() << "reference evaluator: no rule for '"
-                            << op.getName() << "'";
+      return op.emitError()
+             << "reference evaluator: no rule for '" << op.getName() << "'";
     FailureOr<Tensor> t = ev.run(&op);
     if (failed(t))
       return failure();

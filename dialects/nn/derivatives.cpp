@@ -373,6 +373,29 @@ LogicalResult MinimumOp::buildJVP(OpBuilder &b, ValueRange tangents,
 }
 
 // The condition is a mask: only the chosen branch gets the derivative.
+// Dropout is linear in its input with a fixed mask: the adjoint and the
+// tangent go through the same dropout (same seed, rate and salt), which
+// recomputes the mask instead of saving it.
+bool DropoutOp::isDifferentiableOperand(unsigned index) { return index == 0; }
+LogicalResult DropoutOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  ArrayRef<bool> needed,
+                                  SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(2, Value());
+  if (needed[0])
+    operandGrads[0] = b.create<DropoutOp>(getLoc(), resultGrads[0], getSeed(),
+                                          getRateAttr(), getSaltAttr());
+  return success();
+}
+LogicalResult DropoutOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                  SmallVectorImpl<Value> &resultTangents) {
+  resultTangents.assign(
+      1, tangents[0] ? b.create<DropoutOp>(getLoc(), tangents[0], getSeed(),
+                                           getRateAttr(), getSaltAttr())
+                           .getResult()
+                     : Value());
+  return success();
+}
+
 bool SelectOp::isDifferentiableOperand(unsigned index) { return index != 0; }
 LogicalResult SelectOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                  ArrayRef<bool> needed,

@@ -401,6 +401,16 @@ KILN_REDUCE_INFER(ReduceMeanOp)
 KILN_REDUCE_INFER(ReduceMaxOp)
 #undef KILN_REDUCE_INFER
 
+LogicalResult DropoutOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (!(rate >= 0 && rate < 1))
+    return emitOpError() << "dropout rate must be in [0, 1), got " << rate;
+  if (cast<RankedTensorType>(getSeed().getType()).getRank() != 0)
+    return emitOpError() << "dropout seed must be a scalar tensor<f32>, got "
+                         << getSeed().getType();
+  return success();
+}
+
 LogicalResult BroadcastToOp::verify() {
   if (!isBroadcastableTo(shapeOf(getInput()), shapeOf(getResult())))
     return emitOpError() << "cannot broadcast "

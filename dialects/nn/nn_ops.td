@@ -269,6 +269,31 @@ def NN_SinOp : NN_UnaryOp<"sin", "sin x">;
 def NN_CosOp : NN_UnaryOp<"cos", "cos x">;
 def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0) (derivative 0 at 0)">;
 
+def NN_DropoutOp : NN_ComputeOp<"dropout", [
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+                              ["isDifferentiableOperand"]>]> {
+  let summary = "inverted dropout: x · [u ≥ rate] / (1 − rate)";
+  let description = [{
+    Each element is kept with probability 1 − rate and scaled by
+    1/(1 − rate), so the expected value is unchanged and evaluation needs
+    no rescaling. u ∈ [0, 1) is a hash of (`seed`, `salt`, the element's
+    coordinates): `seed` is a scalar the runtime changes every step (the
+    step count), `salt` tells the dropout layers of a model apart. The mask
+    is recomputed, never stored: the VJP and JVP are the same dropout of the
+    adjoint or tangent. In eval_step and predict, --kiln-outline-steps
+    replaces it with its input (dropout is for training only).
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$seed,
+                       F64Attr:$rate, I64Attr:$salt);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $seed `rate` `=` $rate `salt` `=` $salt attr-dict `:`
+    type($input) `,` type($seed)
+  }];
+  let hasVerifier = 1;
+}
+
 class NN_AxisOp<string mnemonic, string what>
     : NN_ComputeOp<mnemonic, [SameOperandsAndResultType,
         DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {

@@ -82,7 +82,8 @@ llvm::SmallVector<int64_t> broadcastAxes(llvm::ArrayRef<int64_t> small,
 
 FailureOr<llvm::SmallVector<int64_t>>
 reducedShape(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> axes,
-             bool keepdims, llvm::function_ref<InFlightDiagnostic()> emitError) {
+             bool keepdims,
+             llvm::function_ref<InFlightDiagnostic()> emitError) {
   int64_t prev = -1;
   for (int64_t a : axes) {
     if (a < 0 || a >= static_cast<int64_t>(shape.size()))

@@ -35,6 +35,7 @@ const char *kDataHelp =
   --normalize zscore|minmax|none
                         feature scaling fitted on the training split
                         (default zscore; none for the model's own data)
+  --subset N            use only the first N samples of the data (quick runs)
   --val-split F         fraction held out for validation (default 0.2; 0 for
                         the model's own data)
   --seed N              seeds initialisation, split and shuffling (default 0)
@@ -110,8 +111,8 @@ commands:
 )";
 
 const std::set<std::string> kDataOptions = {
-    "dataset",   "data-path", "data",      "target-columns", "header",
-    "delimiter", "normalize", "val-split", "seed",           "threads"};
+    "dataset",   "data-path", "data", "target-columns", "header", "delimiter",
+    "normalize", "val-split", "seed", "threads",        "subset"};
 
 struct Args {
   std::map<std::string, std::string> values;
@@ -243,6 +244,12 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
     p.data = loadCsv(a.values["data"], csv);
   }
 
+  if (int64_t n = toInt(a, "subset", 0, 1); n && n < p.data.rows) {
+    Dataset &d = p.data;
+    d.rows = n;
+    (d.x8.empty() ? d.x.resize(n * d.features) : d.x8.resize(n * d.features));
+    d.y.resize(n * d.targets);
+  }
   uint64_t seed = static_cast<uint64_t>(toInt(a, "seed", 0, 0));
   double valSplit = toDouble(a, "val-split").value_or(own ? 0.0 : 0.2);
   p.split = splitRows(p.data.rows, valSplit, seed);
@@ -432,6 +439,8 @@ int info(const kiln_model &m, int argc, char **argv) {
   const char *dtypes[] = {"f32", "i32", "i1"};
   std::printf("model:     %s\ntarget:    %s\noptimizer: %s\n", m.name, m.target,
               m.optimizer);
+  std::printf("lr:        %s\n",
+              LrSchedule::fromModel(m.schedule).describe().c_str());
   std::printf("inputs:\n");
   for (int i = 0; i < m.num_inputs; ++i)
     std::printf("  %-12s %-12s %-4s %s\n", m.inputs[i].name,

@@ -17,6 +17,7 @@
 #include "compiler/halide/jit.h"
 #include "compiler/passes/passes.h"
 #include "compiler/reference/evaluator.h"
+#include "dialects/nn/dropout_mask.h"
 #include "dialects/nn/nn_dialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -184,10 +185,17 @@ protected:
   using Runner = std::function<FailureOr<std::vector<Tensor>>(
       func::FuncOp, const std::vector<Tensor> &)>;
 
+  /// The training loss (the gradient function's: eval_step would turn
+  /// dropout off), by the reference evaluator.
   static double loss(ModuleOp m, const std::map<std::string, Tensor> &in) {
-    auto fn = m.lookupSymbol<func::FuncOp>("eval_step");
+    auto fn = m.lookupSymbol<func::FuncOp>("gradient");
     auto r = kiln::ref::evaluate(fn, argsFor(fn, in));
-    return succeeded(r) ? (*r)[0].data[0] : NAN;
+    if (failed(r))
+      return NAN;
+    for (unsigned i = 0; i < fn.getNumResults(); ++i)
+      if (fn.getResultAttr(i, "nn.loss"))
+        return (*r)[i].data[0];
+    return NAN;
   }
 
   static std::optional<Derivatives>
@@ -508,6 +516,20 @@ std::vector<Case> cases() {
                 [](OpBuilder &b, Location loc, ValueRange v) -> Value {
                   return b.create<SelectOp>(loc, v[0], v[1], v[2]);
                 }});
+
+  // dropout: linear in x for a fixed seed (the mask is a hash of the seed,
+  // salt and coordinates); the seed is not differentiated. Rate 0.5 on 24
+  // elements drops some and keeps some (checked in DropoutMask below).
+  for (auto [rate, shape] : {std::pair{0.5, std::vector<int64_t>{-1, 8}},
+                             std::pair{0.25, std::vector<int64_t>{2, 3, 4}}})
+    cs.push_back({"nn.dropout",
+                  "rate " + std::to_string(rate) + " on " + shapeText(shape),
+                  {F(shape), Operand{{}, DType::F32, 1, 50, false}},
+                  [rate](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    return b.create<DropoutOp>(loc, v[0], v[1],
+                                               b.getF64FloatAttr(rate),
+                                               b.getI64IntegerAttr(3));
+                  }});
 
   // Unary ops, each on a batch shape and a random one.
   struct Un {
@@ -1006,3 +1028,35 @@ TEST_F(GradCheck, MlpBackpropByHandEqualsCompiledGradient) {
 }
 
 } // namespace
+
+// The mask's statistics: each element kept with probability 1 − rate,
+// independently of its neighbours and afresh for every seed (step).
+TEST(DropoutMask, KeepsOneMinusRateAndChangesEveryStep) {
+  constexpr double kRate = 0.3;
+  uint32_t threshold = dropoutThreshold(kRate);
+  int64_t kept = 0, changed = 0, runs = 0, n = 0;
+  for (uint32_t r = 0; r < 200; ++r)
+    for (uint32_t c = 0; c < 500; ++c, ++n) {
+      std::vector<uint32_t> at = {r, c};
+      bool a = (dropoutHash<uint32_t>(7, 1, at) >> 8) >= threshold;
+      bool b = (dropoutHash<uint32_t>(8, 1, at) >> 8) >= threshold;
+      std::vector<uint32_t> next = {r, c + 1};
+      bool right = (dropoutHash<uint32_t>(7, 1, next) >> 8) >= threshold;
+      kept += a;
+      changed += a != b;
+      runs += a == right;
+    }
+  // 100k Bernoulli(0.7) draws: the standard deviation of the mean is 0.0014.
+  EXPECT_NEAR(double(kept) / n, 1 - kRate, 0.01);
+  // Another step: P(differ) = 2·0.7·0.3 = 0.42; neighbours agree with
+  // P = 0.7² + 0.3² = 0.58 when independent.
+  EXPECT_NEAR(double(changed) / n, 2 * kRate * (1 - kRate), 0.01);
+  EXPECT_NEAR(double(runs) / n, 1 - 2 * kRate * (1 - kRate), 0.01);
+  // Another salt (another dropout layer) is another mask.
+  std::vector<uint32_t> at = {3, 4};
+  int differ = 0;
+  for (uint32_t salt = 0; salt < 64; ++salt)
+    differ += (dropoutHash<uint32_t>(7, salt, at) >> 8) >= threshold;
+  EXPECT_GT(differ, 20);
+  EXPECT_LT(differ, 64);
+}

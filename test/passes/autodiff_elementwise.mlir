@@ -97,3 +97,21 @@ nn.model @dead {
   %l = nn.reduce_mean %0 axes = [0, 1] : tensor<?x2xf32> -> tensor<f32>
   nn.loss %l : tensor<f32>
 }
+
+// -----
+
+// Dropout's adjoint is the same dropout (seed, rate, salt) of the incoming
+// adjoint: the mask is recomputed, not saved; the seed gets no gradient.
+// CHECK-LABEL: nn.model @dropout
+// CHECK:       %[[STEP:.*]] = nn.hyper "step"
+// CHECK:       nn.dropout %{{.*}}, %[[STEP]] rate = 2.500000e-01 salt = 5
+// CHECK:       %[[DG:.*]] = nn.dropout %{{.*}}, %[[STEP]] rate = 2.500000e-01 salt = 5 : tensor<2xf32>, tensor<f32>
+// CHECK:       nn.gradient %{{.*}}, %[[DG]] : tensor<2xf32>
+// CHECK-NOT:   nn.gradient
+nn.model @dropout {
+  %w = nn.param "w" init <zeros> : tensor<2xf32>
+  %step = nn.hyper "step" default 1.0 : tensor<f32>
+  %d = nn.dropout %w, %step rate = 0.25 salt = 5 : tensor<2xf32>, tensor<f32>
+  %l = nn.reduce_sum %d axes = [0] : tensor<2xf32> -> tensor<f32>
+  nn.loss %l : tensor<f32>
+}

@@ -58,3 +58,35 @@ nn.model @eval_only {
   %w = nn.param "w" init <zeros> : tensor<f32>
   nn.loss %w : tensor<f32>
 }
+
+// -----
+
+// Dropout trains and does not evaluate: train_step (and the gradient
+// function) keep it, seeded by the step; eval_step and predict see its input
+// and take no step argument.
+// CHECK-LABEL: nn.model @dropout
+// CHECK:       func.func @train_step(%{{.*}}: tensor<3x1xf32> {nn.param = "w"}, %[[STEP:.*]]: tensor<f32> {nn.hyper = "step"}, %{{.*}}: tensor<f32> {nn.hyper = "lr"}, %[[X:.*]]: tensor<?x3xf32> {nn.input = "x"}
+// CHECK:         nn.dropout %[[X]], %[[STEP]] rate = 5.000000e-01 salt = 0
+// CHECK:       func.func @eval_step(%{{.*}}: tensor<3x1xf32> {nn.param = "w"}, %[[EX:.*]]: tensor<?x3xf32> {nn.input = "x"}, %{{.*}}: tensor<?x1xf32> {nn.input = "y", nn.label})
+// CHECK-NOT:     nn.dropout
+// CHECK:         nn.matmul %[[EX]]
+// CHECK:       func.func @predict(%{{.*}}: tensor<3x1xf32> {nn.param = "w"}, %[[PX:.*]]: tensor<?x3xf32> {nn.input = "x"})
+// CHECK-NOT:     nn.dropout
+// CHECK:         nn.matmul %[[PX]]
+// CHECK:         return
+nn.model @dropout {
+  %x = nn.input "x" : tensor<?x3xf32>
+  %y = nn.input "y" label : tensor<?x1xf32>
+  %w = nn.param "w" init <zeros> : tensor<3x1xf32>
+  %step = nn.hyper "step" default 1.0 : tensor<f32>
+  %d = nn.dropout %x, %step rate = 0.5 salt = 0 : tensor<?x3xf32>, tensor<f32>
+  %p = nn.matmul %d, %w : (tensor<?x3xf32>, tensor<3x1xf32>) -> tensor<?x1xf32>
+  nn.output "p" %p : tensor<?x1xf32>
+  %l = nn.mse %p, %y : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<f32>
+  nn.loss %l : tensor<f32>
+  %g = nn.matmul %d, %p transpose_lhs : (tensor<?x3xf32>, tensor<?x1xf32>) -> tensor<3x1xf32>
+  %lr = nn.hyper "lr" default 0.1 : tensor<f32>
+  %s = nn.mul %lr, %g : (tensor<f32>, tensor<3x1xf32>) -> tensor<3x1xf32>
+  %n = nn.sub %w, %s : (tensor<3x1xf32>, tensor<3x1xf32>) -> tensor<3x1xf32>
+  nn.update %w, %n : tensor<3x1xf32>
+}

@@ -536,3 +536,20 @@ func.func @f(%z: tensor<?x3xf32>, %l: tensor<?x1xi32>) {
   %0 = nn.softmax_cross_entropy %z, %l : (tensor<?x3xf32>, tensor<?x1xi32>) -> tensor<f32>
   return
 }
+
+// -----
+
+nn.model @m {
+  %x = nn.input "x" : tensor<?x4xf32>
+  %s = nn.hyper "step" default 1.0 : tensor<f32>
+  // expected-error @+1 {{dropout rate must be in [0, 1), got 1}}
+  %d = nn.dropout %x, %s rate = 1.0 salt = 0 : tensor<?x4xf32>, tensor<f32>
+}
+
+// -----
+
+nn.model @m {
+  %x = nn.input "x" : tensor<?x4xf32>
+  // expected-error @+1 {{dropout seed must be a scalar tensor<f32>, got 'tensor<?x4xf32>'}}
+  %d = nn.dropout %x, %x rate = 0.5 salt = 0 : tensor<?x4xf32>, tensor<?x4xf32>
+}

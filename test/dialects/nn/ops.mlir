@@ -156,3 +156,13 @@ nn.model @tangents {
   // CHECK: nn.gradient %{{.*}}, %{{.*}} : tensor<?x2xf32>
   nn.gradient %x, %x : tensor<?x2xf32>
 }
+
+// CHECK-LABEL: nn.model @dropout
+// CHECK:       %[[STEP:.*]] = nn.hyper "step" default 1.000000e+00 : tensor<f32>
+// CHECK:       nn.dropout %{{.*}}, %[[STEP]] rate = 2.500000e-01 salt = 2 : tensor<?x4xf32>, tensor<f32>
+nn.model @dropout {
+  %x = nn.input "x" : tensor<?x4xf32>
+  %s = nn.hyper "step" default 1.0 : tensor<f32>
+  %d = nn.dropout %x, %s rate = 0.25 salt = 2 : tensor<?x4xf32>, tensor<f32>
+  nn.output "y" %d : tensor<?x4xf32>
+}

@@ -217,6 +217,17 @@ KILN_API Tensor exp(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor log(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor sigmoid(Tensor x, Loc loc = Loc::current());
 KILN_API Tensor relu(Tensor x, Loc loc = Loc::current());
+/// tanh x = 2σ(2x) − 1 (tanh' = 1 − tanh²).
+KILN_API Tensor tanh(Tensor x, Loc loc = Loc::current());
+/// x for x ≥ 0, αx otherwise.
+KILN_API Tensor leaky_relu(Tensor x, double alpha = 0.01,
+                           Loc loc = Loc::current());
+/// x for x > 0, α(eˣ − 1) otherwise.
+KILN_API Tensor elu(Tensor x, double alpha = 1.0, Loc loc = Loc::current());
+/// Swish x·σ(x).
+KILN_API Tensor swish(Tensor x, Loc loc = Loc::current());
+/// softplus ln(1 + eˣ), computed stably as max(x, 0) + ln(1 + e^−|x|).
+KILN_API Tensor softplus(Tensor x, Loc loc = Loc::current());
 /// softmax / log_softmax along `axis` (the last by default), stable.
 KILN_API Tensor softmax(Tensor x, int64_t axis = -1, Loc loc = Loc::current());
 KILN_API Tensor log_softmax(Tensor x, int64_t axis = -1,
@@ -242,7 +253,8 @@ KILN_API Tensor operator>(At a, double b);
 KILN_API Tensor equal(Tensor a, Tensor b, Loc loc = Loc::current());
 KILN_API Tensor not_equal(Tensor a, Tensor b, Loc loc = Loc::current());
 /// where(mask, a, b): a where mask is true, else b (with broadcasting).
-KILN_API Tensor where(Tensor mask, Tensor a, Tensor b, Loc loc = Loc::current());
+KILN_API Tensor where(Tensor mask, Tensor a, Tensor b,
+                      Loc loc = Loc::current());
 /// Converts a mask or integer tensor to f32 (true = 1).
 KILN_API Tensor to_f32(Tensor x, Loc loc = Loc::current());
 
@@ -284,12 +296,42 @@ KILN_API Tensor mse(Tensor prediction, Tensor target, Loc loc = Loc::current());
 /// −(1/n) Σ [y ln p + (1 − y) ln(1 − p)] on probabilities p.
 KILN_API Tensor binary_cross_entropy(Tensor probability, Tensor target,
                                      Loc loc = Loc::current());
+/// Binary cross-entropy on logits z (the sigmoid folded in, stable):
+/// (1/n) Σ [max(z, 0) − z·y + ln(1 + e^−|z|)].
+KILN_API Tensor binary_cross_entropy_with_logits(Tensor logits, Tensor target,
+                                                 Loc loc = Loc::current());
+/// Mean absolute error (1/n) Σ |prediction − target|.
+KILN_API Tensor mae(Tensor prediction, Tensor target, Loc loc = Loc::current());
+/// Huber loss, per element ½d² for |d| ≤ δ and δ(|d| − ½δ) beyond, mean.
+KILN_API Tensor huber(Tensor prediction, Tensor target, double delta = 1.0,
+                      Loc loc = Loc::current());
+/// Hinge loss (1/n) Σ max(0, 1 − y·s) for scores s and targets y = ±1.
+KILN_API Tensor hinge(Tensor scores, Tensor target, Loc loc = Loc::current());
 /// Mean over samples of −log softmax(logits)[label]: logits [..., classes],
 /// labels [...] of i32 class indices. Fused and numerically stable.
 KILN_API Tensor softmax_cross_entropy(Tensor logits, Tensor labels,
                                       Loc loc = Loc::current());
 
-// ---- Layers ---------------------------------------------------------------
+// ---- Layers and regularisation -------------------------------------------
+/// Inverted dropout: each element kept with probability 1 − rate and scaled
+/// by 1/(1 − rate) in train_step; the identity in evaluation and predict.
+/// A new mask every step (a hash of the step and the element).
+KILN_API Tensor dropout(Model &m, Tensor x, double rate,
+                        Loc loc = Loc::current());
+/// L2 penalty (λ/2) Σ‖w‖² over the parameters whose names end in `suffix`
+/// (".w": every dense layer's weights, not the biases); add it to the loss.
+KILN_API Tensor l2_penalty(Model &m, double lambda,
+                           const std::string &suffix = ".w",
+                           Loc loc = Loc::current());
+/// L1 penalty λ Σ|w| over the same parameters.
+KILN_API Tensor l1_penalty(Model &m, double lambda,
+                           const std::string &suffix = ".w",
+                           Loc loc = Loc::current());
+/// Elastic net: l1_penalty(l1) + l2_penalty(l2).
+KILN_API Tensor elastic_net(Model &m, double l1, double l2,
+                            const std::string &suffix = ".w",
+                            Loc loc = Loc::current());
+
 /// Fully connected y = x·W + b with parameters "<name>.w" ([in, units]) and
 /// "<name>.b" ([units]).
 KILN_API Tensor dense(Model &m, const std::string &name, Tensor x,

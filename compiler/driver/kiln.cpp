@@ -110,6 +110,11 @@ const char *kStatsHelp =
     "Print kernels and memory per step function at batch 128, with and "
     "without fusion: bytes of kernel results before and after "
     "--kiln-plan-memory, the arena, in-place updates";
+cl::list<std::string>
+    defines("D", cl::Prefix, cl::value_desc("NAME[=VALUE]"),
+            cl::desc("Define a macro while compiling a DSL model file (one "
+                     "file, several variants: -DOPTIMIZER=adam)"),
+            cl::cat(buildCategory));
 cl::opt<bool> keepTemps("keep-temps",
                         cl::desc("Keep the work directory and print its path"),
                         cl::cat(buildCategory));
@@ -243,10 +248,13 @@ bool Build::runGenerator(const std::string &nnFile) {
   // library and run it; it writes the model's nn IR with DSL locations.
   std::string gen = pathJoin(work.path, "generator");
   std::string error;
-  int rc = kiln::runTool({tc.cxx, "-std=c++20", "-O0", "-I" + tc.includeDir,
-                          inputFile, "-o", gen, "-L" + tc.libDir, "-lkiln_dsl",
-                          "-Wl,-rpath," + tc.libDir},
-                         verbose, error);
+  std::vector<std::string> cmd = {tc.cxx, "-std=c++20", "-O0",
+                                  "-I" + tc.includeDir};
+  for (const std::string &d : defines)
+    cmd.push_back("-D" + d);
+  cmd.insert(cmd.end(), {inputFile, "-o", gen, "-L" + tc.libDir, "-lkiln_dsl",
+                         "-Wl,-rpath," + tc.libDir});
+  int rc = kiln::runTool(cmd, verbose, error);
   if (rc != 0) {
     llvm::errs() << "error: " << inputFile << " did not compile"
                  << (error.empty() ? "" : ": " + error)
@@ -297,6 +305,11 @@ int Build::run() {
     llvm::errs() << "error: " << inputFile
                  << ": expected a C++ model file (.cpp) or an nn-dialect "
                     "file (.mlir)\n";
+    return 1;
+  }
+  if (isMlir && !defines.empty()) {
+    llvm::errs() << "error: -D defines macros of a C++ model file; "
+                 << inputFile << " is an nn-dialect file\n";
     return 1;
   }
   if (!llvm::sys::fs::exists(inputFile)) {

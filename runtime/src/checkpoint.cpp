@@ -96,6 +96,11 @@ void saveCheckpoint(const std::string &dir, const ModelState &state,
   w.put(pos.epochs);
   w.put(pos.seed);
   w.put(pos.batchSize);
+  w.put(pos.bestLoss);
+  w.put(pos.bestEpoch);
+  w.put<uint32_t>(pos.scale.size());
+  w.raw(pos.scale.data(), pos.scale.size() * sizeof(float));
+  w.raw(pos.shift.data(), pos.shift.size() * sizeof(float));
   w.put<uint32_t>(state.desc.num_params);
   for (int i = 0; i < state.desc.num_params; ++i) {
     const kiln_param &p = state.desc.params[i];
@@ -182,6 +187,16 @@ TrainingPosition loadCheckpoint(const std::string &dir, ModelState &state) {
   pos.epochs = r.get<int64_t>();
   pos.seed = r.get<uint64_t>();
   pos.batchSize = r.get<int64_t>();
+  pos.bestLoss = r.get<double>();
+  pos.bestEpoch = r.get<int64_t>();
+  uint32_t features = r.get<uint32_t>();
+  if (features > (1u << 26))
+    throw Error(path + ": implausible feature count " +
+                std::to_string(features));
+  pos.scale.resize(features);
+  pos.shift.resize(features);
+  r.raw(pos.scale.data(), features * sizeof(float));
+  r.raw(pos.shift.data(), features * sizeof(float));
   uint32_t count = r.get<uint32_t>();
   if (count != static_cast<uint32_t>(state.desc.num_params))
     throw Error(path + ": " + std::to_string(count) +

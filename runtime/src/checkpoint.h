@@ -1,7 +1,8 @@
 //===- checkpoint.h - training state saved and restored ---------*- C++ -*-===//
 //
 // A checkpoint is one file, DIR/checkpoint.kiln: the model's name, the
-// training position (steps, completed epochs, seed, batch size), every
+// training position (steps, completed epochs, seed, batch size, early
+// stopping's best epoch), the feature normalisation, every
 // parameter and optimizer-state tensor by name and shape, and a CRC-32 of
 // all of it. The random state needs no bytes of its own: every draw is a
 // function of (seed, stream), and the streams are the epoch (shuffling) and
@@ -19,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kiln::rt {
 
@@ -26,6 +28,13 @@ struct TrainingPosition {
   int64_t steps = 0, epochs = 0;
   uint64_t seed = 0;
   int64_t batchSize = 0;
+  /// Early stopping's memory: the best validation loss so far and its epoch.
+  double bestLoss = 0;
+  int64_t bestEpoch = 0;
+  /// The map from raw features (as in the data file) to the model's input,
+  /// normalisation included, so eval and predict see what training saw;
+  /// empty: the identity.
+  std::vector<float> scale, shift;
 };
 
 /// The checkpoint file of a directory.

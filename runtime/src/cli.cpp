@@ -27,8 +27,8 @@ const char *kDataHelp =
                         where Debian installs them (python3-sklearn,
                         dataset-fashion-mnist)
   --data-path PATH      where to find --dataset's files instead
-  --data FILE           your own CSV/TSV (gzip'd or not); the last columns
-                        are the targets
+  --data FILE           your own CSV/TSV or NumPy .npy (gzip'd or not); the
+                        last columns are the targets
   --target-columns N    number of target columns in --data (default 1)
   --header yes|no|auto  whether --data starts with a header (default auto)
   --delimiter C         ',' ';' 'tab' or 'space' (default: detected)
@@ -59,6 +59,8 @@ training:
                         exponential:RATE,STEPS (lr·RATE^(t/STEPS)),
                         inverse_time:RATE,STEPS (lr/(1+RATE·t/STEPS)) or
                         cosine[:STEPS[,MIN_LR]] (default: the model's)
+  --early-stopping N    stop when the validation loss has not improved for
+                        N epochs (needs a validation split)
   --test                after training, score the data set's test split
                         (fashion-mnist's t10k files)
 
@@ -104,6 +106,8 @@ const char *kUsage = R"(usage: %s <command> [options]
 
 commands:
   train        train the model on a data set (%s train --help)
+  eval         score a checkpoint on a data set's validation or test split
+  predict      write the model's outputs for each sample as CSV
   derivatives  print the loss and its derivatives on one batch
   grad-check   compare compiled gradients with finite differences
   info         describe the model: inputs, parameters, kernels
@@ -187,7 +191,11 @@ struct Prepared {
   std::optional<Normalizer> normalizer; // fitted on the training split
 };
 
-std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
+/// `fit`: fit the normalisation on the training split (train); otherwise
+/// the caller applies a checkpoint's (eval, predict). `targets`: the
+/// default of --target-columns.
+std::optional<Prepared> prepareData(const kiln_model &model, Args &a,
+                                    bool fit = true, int64_t targets = 1) {
   if (a.has("threads"))
     ThreadPool::setGlobalThreads(static_cast<int>(toInt(a, "threads", 0, 1)));
   bool named = a.has("dataset"), file = a.has("data");
@@ -220,7 +228,7 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
     p.data = loadNamed(a.values["dataset"], a.values["data-path"]);
   } else {
     CsvOptions csv;
-    csv.targets = static_cast<int>(toInt(a, "target-columns", 1, 0));
+    csv.targets = static_cast<int>(toInt(a, "target-columns", targets, 0));
     if (a.has("header")) {
       const std::string &h = a.values["header"];
       if (h == "yes")
@@ -241,7 +249,14 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
       else
         throw Error("--delimiter must be one character, 'tab' or 'space'");
     }
-    p.data = loadCsv(a.values["data"], csv);
+    const std::string &file = a.values["data"];
+    auto endsWith = [&](const char *suffix) {
+      size_t n = std::strlen(suffix);
+      return file.size() >= n && file.compare(file.size() - n, n, suffix) == 0;
+    };
+    p.data = endsWith(".npy") || endsWith(".npy.gz")
+                 ? loadNpy(file, csv.targets)
+                 : loadCsv(file, csv);
   }
 
   if (int64_t n = toInt(a, "subset", 0, 1); n && n < p.data.rows) {
@@ -256,7 +271,11 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a) {
   std::string normalize = a.has("normalize") ? a.values["normalize"]
                           : own              ? "none"
                                              : "zscore";
-  if (normalize == "zscore" || normalize == "minmax") {
+  if (!fit) {
+    if (a.has("normalize"))
+      throw Error("--normalize applies to training; eval and predict use "
+                  "the checkpoint's normalisation");
+  } else if (normalize == "zscore" || normalize == "minmax") {
     Normalizer n;
     n.kind = normalize == "zscore" ? Normalizer::Kind::ZScore
                                    : Normalizer::Kind::MinMax;
@@ -276,11 +295,12 @@ std::set<std::string> withData(std::set<std::string> extra) {
 }
 
 int train(const kiln_model &model, int argc, char **argv) {
-  Args a = parseArgs(
-      argc, argv,
-      withData({"write-split", "epochs", "batch-size", "lr", "log-every",
-                "lr-schedule", "progress", "metrics", "plot", "checkpoint"}),
-      {"quiet", "help", "profile", "resume", "test"});
+  Args a =
+      parseArgs(argc, argv,
+                withData({"write-split", "epochs", "batch-size", "lr",
+                          "log-every", "lr-schedule", "progress", "metrics",
+                          "plot", "checkpoint", "early-stopping"}),
+                {"quiet", "help", "profile", "resume", "test"});
   if (a.flags.count("help")) {
     std::printf(kTrainHelp, argv[0], kDataHelp);
     return 0;
@@ -331,6 +351,10 @@ int train(const kiln_model &model, int argc, char **argv) {
   opts.metricsPath = a.values["metrics"];
   opts.plotPath = a.values["plot"];
   opts.checkpointDir = a.values["checkpoint"];
+  opts.patience = toInt(a, "early-stopping", 0, 1);
+  if (opts.patience > 0 && p->split.validation.empty())
+    throw Error("--early-stopping watches the validation loss: hold out a "
+                "validation split (--val-split > 0)");
   RunStart start;
   if (a.flags.count("resume")) {
     if (opts.checkpointDir.empty())
@@ -346,6 +370,8 @@ int train(const kiln_model &model, int argc, char **argv) {
                   ": trained with --batch-size " +
                   std::to_string(pos.batchSize) + "; resume with the same");
     start.epochs = pos.epochs;
+    start.bestLoss = pos.bestLoss;
+    start.bestEpoch = pos.bestEpoch;
   }
   std::optional<Dataset> test;
   if (a.flags.count("test")) {
@@ -389,6 +415,183 @@ int train(const kiln_model &model, int argc, char **argv) {
                 static_cast<long long>(test->rows),
                 a.values["dataset"].c_str());
   }
+  return 0;
+}
+
+const char *kEvalHelp =
+    R"(usage: %s eval --checkpoint DIR [data options] [--test]
+
+Scores a checkpoint's parameters: on the validation split (the one training
+held out, fixed by the same --seed and --val-split), on all of the data with
+--val-split 0, or on the data set's test split with --test. Features go
+through the checkpoint's normalisation.
+
+%s  --checkpoint DIR      the training run's checkpoint directory
+  --test                score the data set's test split (fashion-mnist)
+)";
+
+const char *kPredictHelp =
+    R"(usage: %s predict --checkpoint DIR (--data FILE | --dataset NAME) [options]
+
+Runs the model's predict function on every sample and writes a CSV: a
+header, then one row per sample with each output's values (NAME_0, NAME_1,
+...) and, for an output scored by accuracy, its class (argmax; p > 0.5 for
+binary accuracy). --data files hold features only unless --target-columns
+says otherwise. Features go through the checkpoint's normalisation.
+
+%s  --checkpoint DIR      the training run's checkpoint directory
+  --test                the data set's test split (fashion-mnist)
+  --output FILE         where to write the CSV (default: standard output)
+)";
+
+/// Loads a checkpoint into `state` and puts its feature map on `data`.
+TrainingPosition restore(Args &a, ModelState &state, Dataset *data) {
+  if (!a.has("checkpoint"))
+    throw Error("give --checkpoint DIR (a training run's --checkpoint)");
+  TrainingPosition pos = loadCheckpoint(a.values["checkpoint"], state);
+  if (data && !pos.scale.empty()) {
+    if (static_cast<int64_t>(pos.scale.size()) != data->features)
+      throw Error(checkpointPath(a.values["checkpoint"]) +
+                  ": normalisation of " + std::to_string(pos.scale.size()) +
+                  " features, " + data->source + " has " +
+                  std::to_string(data->features));
+    data->scale = pos.scale;
+    data->shift = pos.shift;
+  }
+  return pos;
+}
+
+/// The rows to score: the test split's (all), else the validation split,
+/// else all training rows.
+std::vector<int64_t> allRows(int64_t n) {
+  std::vector<int64_t> rows(n);
+  for (int64_t i = 0; i < n; ++i)
+    rows[i] = i;
+  return rows;
+}
+
+int evalCommand(const kiln_model &model, int argc, char **argv) {
+  Args a = parseArgs(argc, argv, withData({"checkpoint"}), {"help", "test"});
+  if (a.flags.count("help")) {
+    std::printf(kEvalHelp, argv[0], kDataHelp);
+    return 0;
+  }
+  if (!model.eval_step)
+    throw Error(std::string("model '") + model.name + "' has no loss to score");
+  std::optional<Prepared> p = prepareData(model, a, /*fit=*/false);
+  if (!p)
+    throw Error(std::string("model '") + model.name + "' has no inputs");
+  ModelState state(model);
+  Session session(state);
+  Dataset test;
+  Dataset *data = &p->data;
+  std::vector<int64_t> rows =
+      p->split.validation.empty() ? p->split.train : p->split.validation;
+  const char *what = p->split.validation.empty() ? "all" : "validation";
+  if (a.flags.count("test")) {
+    if (!a.has("dataset"))
+      throw Error("--test scores a named data set's test split (--dataset)");
+    test = loadNamed(a.values["dataset"], a.values["data-path"], true);
+    data = &test;
+    rows = allRows(test.rows);
+    what = "test";
+  }
+  session.checkData(*data);
+  TrainingPosition pos = restore(a, state, data);
+  Trainer trainer(session, stdout);
+  EvalResult r = trainer.evaluate(*data, rows);
+  std::printf("eval:  loss %.6g", r.loss);
+  if (auto acc = r.accuracy())
+    std::printf("  accuracy %.2f%% (%lld/%lld)", 100 * *acc,
+                static_cast<long long>(r.correct),
+                static_cast<long long>(r.counted));
+  std::printf("  (%s split, %lld samples; checkpoint after epoch %lld)\n", what,
+              static_cast<long long>(rows.size()),
+              static_cast<long long>(pos.epochs));
+  return 0;
+}
+
+int predictCommand(const kiln_model &model, int argc, char **argv) {
+  Args a = parseArgs(argc, argv, withData({"checkpoint", "output"}),
+                     {"help", "test"});
+  if (a.flags.count("help")) {
+    std::printf(kPredictHelp, argv[0], kDataHelp);
+    return 0;
+  }
+  if (!model.predict)
+    throw Error(std::string("model '") + model.name + "' has no outputs");
+  if (!a.has("val-split"))
+    a.values["val-split"] = "0"; // every sample
+  std::optional<Prepared> p = prepareData(model, a, /*fit=*/false, 0);
+  if (!p)
+    throw Error(std::string("model '") + model.name + "' has no inputs");
+  Dataset test;
+  Dataset *data = &p->data;
+  std::vector<int64_t> rows = allRows(data->rows);
+  if (a.flags.count("test")) {
+    if (!a.has("dataset"))
+      throw Error("--test predicts a named data set's test split (--dataset)");
+    test = loadNamed(a.values["dataset"], a.values["data-path"], true);
+    data = &test;
+    rows = allRows(test.rows);
+  }
+  ModelState state(model);
+  Session session(state);
+  session.checkFeatures(*data);
+  restore(a, state, data);
+  Executor &ex = session.executor(*model.predict);
+
+  FILE *out = stdout;
+  std::string path = a.values["output"];
+  if (!path.empty() && !(out = std::fopen(path.c_str(), "w")))
+    throw Error(path + ": cannot write: " + std::strerror(errno));
+  const kiln_function &fn = *model.predict;
+  constexpr int64_t kChunk = 1024;
+  bool header = true;
+  for (size_t start = 0; start < rows.size(); start += kChunk) {
+    int64_t n = std::min<int64_t>(kChunk, rows.size() - start);
+    session.feed(*data, rows.data() + start, n, /*labels=*/false);
+    ex.run(n);
+    for (int64_t i = 0; i < n; ++i) {
+      std::string line;
+      for (int r = 0; r < fn.num_results; ++r) {
+        const kiln_binding &b = fn.results[r];
+        Tensor &t = ex.result(r);
+        int64_t width = t.dims().empty() ? 1 : t.size() / t.dims()[0];
+        bool classify = !std::strcmp(b.metric, "accuracy");
+        bool binary = !std::strcmp(b.metric, "binary_accuracy");
+        if (header && i == 0) {
+          for (int64_t c = 0; c < width; ++c)
+            std::fprintf(out, "%s%s_%lld", r || c ? "," : "", b.name,
+                         static_cast<long long>(c));
+          if (classify || binary)
+            std::fprintf(out, ",%s_class", b.name);
+          if (r + 1 == fn.num_results)
+            std::fprintf(out, "\n");
+        }
+        int64_t best = 0;
+        char buf[32];
+        for (int64_t c = 0; c < width; ++c) {
+          double v = t.get(i * width + c);
+          if (v > t.get(i * width + best))
+            best = c;
+          std::snprintf(buf, sizeof buf, "%s%.7g", r || c ? "," : "", v);
+          line += buf;
+        }
+        if (classify)
+          line += "," + std::to_string(best);
+        if (binary)
+          line += t.get(i * width) > 0.5 ? ",1" : ",0";
+      }
+      header = false;
+      std::fprintf(out, "%s\n", line.c_str());
+    }
+  }
+  if (out != stdout && std::fclose(out) != 0)
+    throw Error(path + ": write failed");
+  if (out != stdout)
+    std::fprintf(stderr, "predict: %lld rows to %s\n",
+                 static_cast<long long>(rows.size()), path.c_str());
   return 0;
 }
 
@@ -512,6 +715,10 @@ int runCli(const kiln_model &model, int argc, char **argv) {
       return analyse(model, argc, argv, /*check=*/true);
     if (cmd == "info")
       return info(model, argc, argv);
+    if (cmd == "eval")
+      return evalCommand(model, argc, argv);
+    if (cmd == "predict")
+      return predictCommand(model, argc, argv);
     throw Error("unknown command '" + cmd + "' (try: " + argv[0] + " help)");
   } catch (const Error &e) {
     std::fflush(stdout);

@@ -56,6 +56,11 @@ struct CsvOptions {
   int targets = 1;    // the last `targets` columns are the targets
 };
 
+/// A NumPy .npy array (gzip'd or not): samples × columns (or a 1-d
+/// column), f4/f8/integer/bool, little-endian, C order; the last `targets`
+/// columns are the targets.
+Dataset loadNpy(const std::string &path, int targets);
+
 /// A plain CSV/TSV file (gzip'd or not).
 Dataset loadCsv(const std::string &path, const CsvOptions &opts);
 

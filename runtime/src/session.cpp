@@ -158,18 +158,10 @@ Session::Session(ModelState &s) : state(s) {
 }
 
 void Session::checkData(const Dataset &data) const {
+  checkFeatures(data);
   const kiln_model &d = state.desc;
   if (state.featureInput < 0)
     return;
-  const kiln_input &in = d.inputs[state.featureInput];
-  if (in.rank != 2 || in.dims[0] != KILN_BATCH_DIM)
-    throw Error(std::string("feature input '") + in.name + "' has shape " +
-                Tensor::format({in.dims, in.dims + in.rank}) +
-                "; this runtime feeds [batch, features] tables");
-  if (in.dims[1] != data.features)
-    throw Error(std::string("model input '") + in.name + "' expects " +
-                std::to_string(in.dims[1]) + " features per sample, but " +
-                data.source + " has " + std::to_string(data.features));
   if (state.labelInput >= 0) {
     const kiln_input &lab = d.inputs[state.labelInput];
     // A label is [batch, targets], or [batch] for one target per sample.
@@ -184,7 +176,22 @@ void Session::checkData(const Dataset &data) const {
   }
 }
 
-void Session::feed(const Dataset &data, const int64_t *rows, int64_t n) {
+void Session::checkFeatures(const Dataset &data) const {
+  if (state.featureInput < 0)
+    return;
+  const kiln_input &in = state.desc.inputs[state.featureInput];
+  if (in.rank != 2 || in.dims[0] != KILN_BATCH_DIM)
+    throw Error(std::string("feature input '") + in.name + "' has shape " +
+                Tensor::format({in.dims, in.dims + in.rank}) +
+                "; this runtime feeds [batch, features] tables");
+  if (in.dims[1] != data.features)
+    throw Error(std::string("model input '") + in.name + "' expects " +
+                std::to_string(in.dims[1]) + " features per sample, but " +
+                data.source + " has " + std::to_string(data.features));
+}
+
+void Session::feed(const Dataset &data, const int64_t *rows, int64_t n,
+                   bool labels) {
   if (state.featureInput >= 0) {
     x.reshape({n, data.features});
     // The gather is memory-bound: split it over the kernels' threads.
@@ -197,7 +204,7 @@ void Session::feed(const Dataset &data, const int64_t *rows, int64_t n) {
     else
       gather(0, n);
   }
-  if (state.labelInput < 0)
+  if (state.labelInput < 0 || !labels)
     return;
   const kiln_input &lab = state.desc.inputs[state.labelInput];
   y.reshape(lab.rank == 1 ? std::vector<int64_t>{n}

@@ -51,8 +51,12 @@ public:
 
   /// Checks the data fits the model's inputs (features and targets).
   void checkData(const Dataset &data) const;
-  /// Copies `n` rows of `data` into the input tensors.
-  void feed(const Dataset &data, const int64_t *rows, int64_t n);
+  /// Checks the features only (predict needs no labels).
+  void checkFeatures(const Dataset &data) const;
+  /// Copies `n` rows of `data` into the input tensors (the labels too
+  /// unless `labels` is false).
+  void feed(const Dataset &data, const int64_t *rows, int64_t n,
+            bool labels = true);
   /// The executor of `fn`, its arguments bound to the state and the inputs.
   Executor &executor(const kiln_function &fn);
   /// Index of the result of `fn` with this kind (and name), or -1.

@@ -152,13 +152,18 @@ void Trainer::fit(const Dataset &data, const Split &split,
     }
   };
   MetricsLog metrics(opts.metricsPath, haveVal, /*append=*/start.epochs > 0);
+  const int64_t startEpochs = start.epochs;
+  int64_t trained = opts.epochs - startEpochs;
   std::vector<EpochRecord> history;
   double loss = 0;
   EvalResult score;
   if (opts.profile)
     train_->setProfile(&profile_);
   auto started = std::chrono::steady_clock::now();
-  for (int64_t e = start.epochs + 1; e <= opts.epochs; ++e) {
+  // A resumed run that had already stopped early trains no further.
+  bool stopped = opts.patience > 0 && start.bestEpoch > 0 &&
+                 startEpochs - start.bestEpoch >= opts.patience;
+  for (int64_t e = start.epochs + 1; e <= opts.epochs && !stopped; ++e) {
     auto t0 = std::chrono::steady_clock::now();
     loss = epoch(data, split.train, e - 1);
     double secs =
@@ -166,7 +171,8 @@ void Trainer::fit(const Dataset &data, const Split &split,
             .count();
     double rate = secs > 0 ? split.train.size() / secs : 0.0;
     bool report = !opts.quiet && (e % every == 0 || e == 1 || e == opts.epochs);
-    bool recorded = !opts.metricsPath.empty() || !opts.plotPath.empty();
+    bool recorded = !opts.metricsPath.empty() || !opts.plotPath.empty() ||
+                    opts.patience > 0;
     if (report || recorded || e == opts.epochs)
       score = evaluate(data, scored);
     double lr = state.hasHyper("lr") ? state.hyper("lr") : 0;
@@ -191,24 +197,55 @@ void Trainer::fit(const Dataset &data, const Split &split,
       std::fprintf(log_, "  (%.0f samples/s)\n", rate);
       std::fflush(log_);
     }
+    bool stop = false;
+    if (opts.patience > 0) {
+      if (start.bestEpoch == 0 || score.loss < start.bestLoss) {
+        start.bestLoss = score.loss;
+        start.bestEpoch = e;
+      } else if (e - start.bestEpoch >= opts.patience) {
+        stop = true;
+      }
+    }
     if (!opts.checkpointDir.empty()) {
-      TrainingPosition pos{state.steps, e, seed, opts.batchSize};
+      TrainingPosition pos{state.steps,    e,
+                           seed,           opts.batchSize,
+                           start.bestLoss, start.bestEpoch,
+                           data.scale,     data.shift};
       saveCheckpoint(opts.checkpointDir, state, pos);
+    }
+    if (stop) {
+      std::fprintf(log_,
+                   "early stopping after epoch %lld: val_loss has not "
+                   "improved for %lld epochs (best %.6g at epoch %lld)\n",
+                   static_cast<long long>(e),
+                   static_cast<long long>(opts.patience), start.bestLoss,
+                   static_cast<long long>(start.bestEpoch));
+      trained = e - (startEpochs);
+      break;
     }
   }
   double total =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
           .count();
-  if (start.epochs >= opts.epochs) {
+  if (stopped) {
     score = evaluate(data, scored);
+    trained = 0;
+    std::fprintf(log_,
+                 "the checkpoint's run stopped early after epoch %lld (best "
+                 "val_loss at epoch %lld); nothing to train\n",
+                 static_cast<long long>(startEpochs),
+                 static_cast<long long>(start.bestEpoch));
+  } else if (startEpochs >= opts.epochs) {
+    score = evaluate(data, scored);
+    trained = 0;
     std::fprintf(log_,
                  "the checkpoint has %lld epochs already; nothing to "
                  "train (raise --epochs)\n",
-                 static_cast<long long>(start.epochs));
+                 static_cast<long long>(startEpochs));
   }
   line("final:", loss, score, true);
   std::fprintf(log_, "  (%lld epochs in %.3f s)\n",
-               static_cast<long long>(opts.epochs - start.epochs), total);
+               static_cast<long long>(std::max<int64_t>(trained, 0)), total);
   if (!opts.plotPath.empty())
     writePlot(opts.plotPath, history, haveVal);
   if (opts.profile && !profile_.empty()) {

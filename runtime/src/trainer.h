@@ -29,11 +29,16 @@ struct TrainOptions {
   std::string checkpointDir; // save after every epoch when set
   std::string metricsPath;   // CSV, one row per epoch
   std::string plotPath;      // SVG of the loss and accuracy curves
+  /// Early stopping: stop when the validation loss has not improved for
+  /// this many epochs (0: off).
+  int64_t patience = 0;
 };
 
 /// Where a run starts: 0 epochs, or a checkpoint's position.
 struct RunStart {
   int64_t epochs = 0;
+  double bestLoss = 0;   // early stopping's best validation loss so far
+  int64_t bestEpoch = 0; // 0: none yet
 };
 
 struct EvalResult {

@@ -57,7 +57,8 @@ TEST(Checkpoint, RoundTripsParametersStateAndPosition) {
   a.params[1].data()[4] = 0.25f;
   a.steps = 42;
   std::string dir = freshDir("roundtrip");
-  saveCheckpoint(dir, a, {42, 3, 7, 16}); // creates the directory
+  // Creates the directory.
+  saveCheckpoint(dir, a, {42, 3, 7, 16, 0.25, 2, {0.5f, 2}, {-1, 3}});
   ModelState b(desc);
   b.initialize(8);
   TrainingPosition pos = loadCheckpoint(dir, b);
@@ -65,6 +66,10 @@ TEST(Checkpoint, RoundTripsParametersStateAndPosition) {
   EXPECT_EQ(pos.epochs, 3);
   EXPECT_EQ(pos.seed, 7u);
   EXPECT_EQ(pos.batchSize, 16);
+  EXPECT_EQ(pos.bestLoss, 0.25);
+  EXPECT_EQ(pos.bestEpoch, 2);
+  EXPECT_EQ(pos.scale, (std::vector<float>{0.5f, 2}));
+  EXPECT_EQ(pos.shift, (std::vector<float>{-1, 3}));
   EXPECT_EQ(b.steps, 42);
   for (int i = 0; i < 2; ++i)
     EXPECT_EQ(std::memcmp(a.params[i].data(), b.params[i].data(),

@@ -228,3 +228,66 @@ TEST(Dataset, GatherMapsRowsLikeFeature) {
   EXPECT_EQ(std::vector<float>(out.begin(), out.begin() + 3),
             (std::vector<float>{4, 5, 6}));
 }
+
+namespace {
+/// A version-1 .npy file: magic, header padded to 64 bytes, data.
+std::string npy(const std::string &descr, const std::string &shape,
+                const std::string &data, bool fortran = false) {
+  std::string header = "{'descr': '" + descr +
+                       "', 'fortran_order': " + (fortran ? "True" : "False") +
+                       ", 'shape': (" + shape + "), }";
+  while ((10 + header.size() + 1) % 64)
+    header += ' ';
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += char(header.size() & 0xff);
+  out += char(header.size() >> 8);
+  return out + header + data;
+}
+template <typename T> std::string raw(std::initializer_list<T> v) {
+  return std::string(reinterpret_cast<const char *>(std::data(v)),
+                     v.size() * sizeof(T));
+}
+} // namespace
+
+TEST(Npy, FloatAndByteArrays) {
+  Dataset d = loadNpy(
+      writeTemp("a.npy", npy("<f4", "2, 3", raw<float>({1, 2, 3, 4, 5, 6}))),
+      1);
+  EXPECT_EQ(d.rows, 2);
+  EXPECT_EQ(d.features, 2);
+  EXPECT_EQ(d.x, (std::vector<float>{1, 2, 4, 5}));
+  EXPECT_EQ(d.y, (std::vector<float>{3, 6}));
+  Dataset b = loadNpy(
+      writeTemp("b.npy.gz",
+                npy("|u1", "3, 2", raw<uint8_t>({0, 9, 255, 1, 7, 7})), true),
+      0);
+  EXPECT_EQ(b.features, 2);
+  EXPECT_EQ(b.x, (std::vector<float>{0, 9, 255, 1, 7, 7}));
+  Dataset c = loadNpy(
+      writeTemp("c.npy", npy("<f8", "2, 2", raw<double>({0.5, -1, 2, 3}))), 1);
+  EXPECT_EQ(c.x, (std::vector<float>{0.5f, 2}));
+}
+
+TEST(Npy, BadFilesAreExplained) {
+  auto err = [](const std::string &name, const std::string &content,
+                int targets = 1) {
+    return errorOf([&] { loadNpy(writeTemp(name, content), targets); });
+  };
+  EXPECT_THAT(err("m.npy", "hello world"), HasSubstr("not a NumPy .npy file"));
+  EXPECT_THAT(err("t.npy", npy("<f4", "2, 3", raw<float>({1, 2, 3}))),
+              HasSubstr("2x3 of '<f4' need 24 bytes of data, the file has 12 "
+                        "(truncated or corrupt)"));
+  EXPECT_THAT(err("f.npy", npy("<f4", "1, 2", raw<float>({1, 2}), true)),
+              HasSubstr("Fortran-ordered"));
+  EXPECT_THAT(err("s.npy", npy("<c8", "1, 1", std::string(8, 0))),
+              HasSubstr("unsupported dtype '<c8'"));
+  EXPECT_THAT(err("r.npy", npy("<f4", "1, 2, 2", raw<float>({1, 2, 3, 4}))),
+              HasSubstr("expected a 1-d or 2-d array"));
+  EXPECT_THAT(err("n.npy", npy("<f4", "1, 2", raw<float>({1, NAN}))),
+              HasSubstr("row 0, column 1 is nan"));
+  EXPECT_THAT(err("o.npy", npy("<f4", "2,", raw<float>({1, 2}))),
+              HasSubstr("has 1 columns; 1 target column(s) leave no features"));
+}

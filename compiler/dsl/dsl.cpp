@@ -826,29 +826,48 @@ Tensor dense(Model &m, const std::string &name, Tensor x, int64_t units,
   return At(matmul(x, w, {}, loc), loc) + b;
 }
 
+/// The model's "step" hyperparameter (the runtime's 1-based step count,
+/// which Adam's bias correction also reads), declared on first use: the
+/// seed of dropout masks and noise draws, new every step.
+static Value stepHyper(ModelImpl *impl, Location where) {
+  for (auto h : impl->model.getBodyBlock().getOps<nn::HyperOp>())
+    if (h.getName() == "step")
+      return h.getResult();
+  OpBuilder &b = impl->builder;
+  return b.create<nn::HyperOp>(where, impl->tensorType({}),
+                               b.getStringAttr("step"), b.getF64FloatAttr(1));
+}
+
+/// How many ops of this kind the model has: the next one's salt.
+template <typename OpTy> static int64_t nextSalt(ModelImpl *impl) {
+  auto ops = impl->model.getBodyBlock().getOps<OpTy>();
+  return std::distance(ops.begin(), ops.end());
+}
+
 Tensor dropout(Model &m, Tensor x, double rate, Loc loc) {
   ModelImpl *impl = modelOf({x}, loc);
   if (!impl)
     return Tensor();
   if (rate == 0)
     return x;
-  // The mask changes every step: the step count (the hyperparameter Adam's
-  // bias correction also reads) seeds it; each dropout gets its own salt.
-  Value step;
-  int64_t salt = 0;
-  for (Operation &op : impl->model.getBodyBlock()) {
-    if (auto h = dyn_cast<nn::HyperOp>(op); h && h.getName() == "step")
-      step = h.getResult();
-    salt += isa<nn::DropoutOp>(op);
-  }
-  OpBuilder &b = impl->builder;
   Location where = impl->loc(loc);
-  if (!step)
-    step = b.create<nn::HyperOp>(where, impl->tensorType({}),
-                                 b.getStringAttr("step"), b.getF64FloatAttr(1));
-  return impl->finish(b.create<nn::DropoutOp>(where, valueOf(x), step,
-                                              b.getF64FloatAttr(rate),
-                                              b.getI64IntegerAttr(salt)));
+  OpBuilder &b = impl->builder;
+  Value step = stepHyper(impl, where);
+  return impl->finish(b.create<nn::DropoutOp>(
+      where, valueOf(x), step, b.getF64FloatAttr(rate),
+      b.getI64IntegerAttr(nextSalt<nn::DropoutOp>(impl))));
+}
+
+Tensor gaussian_noise(Model &m, Tensor x, double stddev, Loc loc) {
+  ModelImpl *impl = modelOf({x}, loc);
+  if (!impl)
+    return Tensor();
+  Location where = impl->loc(loc);
+  OpBuilder &b = impl->builder;
+  Value step = stepHyper(impl, where);
+  return impl->finish(b.create<nn::GaussianNoiseOp>(
+      where, valueOf(x), step, b.getF64FloatAttr(stddev),
+      b.getI64IntegerAttr(nextSalt<nn::GaussianNoiseOp>(impl))));
 }
 
 /// Σ f(w) over the parameters named *suffix, or an error at `loc`.

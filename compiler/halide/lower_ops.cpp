@@ -630,6 +630,23 @@ struct Lowering {
         .Case([&](ReluOp) {
           return pointwise([&] { return H::max(operand(0), 0.0f); });
         })
+        .Case([&](GaussianNoiseOp g) {
+          float sd = static_cast<float>(g.getStddev().convertToDouble());
+          auto salt = static_cast<uint32_t>(g.getSalt());
+          return pointwise([&] {
+            H::Expr seed = H::cast<uint32_t>(H::cast<int32_t>(operand(1)));
+            Index coords;
+            for (const H::Expr &i : idx)
+              coords.push_back(H::cast<uint32_t>(i));
+            H::Expr z = gaussianDraw<H::Expr, H::Expr>(
+                seed, H::Expr(salt), coords,
+                [](H::Expr v) { return H::cast<float>(v); },
+                [](H::Expr v) { return H::sqrt(v); },
+                [](H::Expr v) { return H::log(v); },
+                [](H::Expr v) { return H::cos(v); });
+            return operand(0) + sd * z;
+          });
+        })
         .Case([&](DropoutOp d) {
           double rate = d.getRate().convertToDouble();
           uint32_t threshold = dropoutThreshold(rate);

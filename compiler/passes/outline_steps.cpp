@@ -3,8 +3,8 @@
 // Each function is the backward slice of some of the model's sinks: its
 // arguments are the declarations the slice reads (parameters first, then
 // hyperparameters, then inputs) and its results the sinks' values. The
-// attributes on both say what the runtime binds them to. Dropout is the
-// identity in eval_step and predict.
+// attributes on both say what the runtime binds them to. Dropout and noise
+// injection are the identity in eval_step and predict.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/model_utils.h"
@@ -55,8 +55,8 @@ int declRank(Operation *op) {
   return isa<ParamOp>(op) ? 0 : isa<StateOp>(op) ? 1 : isa<HyperOp>(op) ? 2 : 3;
 }
 
-/// `training`: false for eval_step and predict, where dropout is the
-/// identity (inverted dropout needs no rescaling at evaluation).
+/// `training`: false for eval_step and predict, where dropout and noise
+/// injection are the identity (inverted dropout needs no rescaling).
 func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
                      ArrayRef<Result> results, bool training) {
   // Backward slice of the results within the model block.
@@ -68,7 +68,7 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
     Operation *def = work.pop_back_val().getDefiningOp();
     if (!def || !slice.insert(def).second)
       continue;
-    if (!training && isa<DropoutOp>(def))
+    if (!training && isa<DropoutOp, GaussianNoiseOp>(def))
       work.push_back(def->getOperand(0)); // the identity: no seed needed
     else
       llvm::append_range(work, def->getOperands());
@@ -98,7 +98,7 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
   }
   OpBuilder b = OpBuilder::atBlockEnd(entry);
   for (Operation *op : body) {
-    if (!training && isa<DropoutOp>(op))
+    if (!training && isa<DropoutOp, GaussianNoiseOp>(op))
       map.map(op->getResult(0), map.lookupOrDefault(op->getOperand(0)));
     else
       b.clone(*op, map);

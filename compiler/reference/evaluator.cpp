@@ -294,6 +294,20 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
           return (h >> 8) >= threshold ? bcast(in(0), out, idx) * scale : 0.0;
         });
       })
+      .Case([&](GaussianNoiseOp g) {
+        double sd = g.getStddev().convertToDouble();
+        auto seed = static_cast<uint32_t>(static_cast<int32_t>(in(1).data[0]));
+        auto salt = static_cast<uint32_t>(g.getSalt());
+        return pointwise(op, out, dt, [&](const Index &idx) {
+          std::vector<uint32_t> coords(idx.begin(), idx.end());
+          double z = nn::gaussianDraw<uint32_t, double>(
+              seed, salt, coords, [](uint32_t v) { return double(v); },
+              [](double v) { return std::sqrt(v); },
+              [](double v) { return std::log(v); },
+              [](double v) { return std::cos(v); });
+          return bcast(in(0), out, idx) + sd * z;
+        });
+      })
       .Case([&](SelectOp) {
         return pointwise(op, out, dt, [&](const Index &idx) {
           return bcast(in(0), out, idx) != 0 ? bcast(in(1), out, idx)

@@ -396,6 +396,25 @@ LogicalResult DropoutOp::buildJVP(OpBuilder &b, ValueRange tangents,
   return success();
 }
 
+// Additive noise: the derivative in x is the identity, none in the seed.
+bool GaussianNoiseOp::isDifferentiableOperand(unsigned index) {
+  return index == 0;
+}
+LogicalResult GaussianNoiseOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                        ArrayRef<bool> needed,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(2, Value());
+  if (needed[0])
+    operandGrads[0] = resultGrads[0];
+  return success();
+}
+LogicalResult
+GaussianNoiseOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                          SmallVectorImpl<Value> &resultTangents) {
+  resultTangents.assign(1, tangents[0]);
+  return success();
+}
+
 bool SelectOp::isDifferentiableOperand(unsigned index) { return index != 0; }
 LogicalResult SelectOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                  ArrayRef<bool> needed,

@@ -1,4 +1,5 @@
-//===- dropout_mask.h - the keep/drop decision of nn.dropout ----*- C++ -*-===//
+//===- dropout_mask.h - nn.dropout's mask and nn.gaussian_noise's draws -*- C++
+//-*-===//
 //
 // One integer hash, written once for both back ends: instantiated with
 // uint32_t by the reference evaluator and with Halide::Expr (UInt(32)) by
@@ -37,6 +38,21 @@ U dropoutHash(U seed, U salt, const Coords &coords) {
 /// steps of 2^-24, are at least `rate`: (h >> 8) ≥ this threshold.
 inline uint32_t dropoutThreshold(double rate) {
   return static_cast<uint32_t>(std::ceil(rate * 16777216.0));
+}
+
+/// A standard normal draw per element for nn.gaussian_noise: Box–Muller
+/// on two 24-bit uniforms from hashes with salts 2s and 2s + 1 (u1 in
+/// (0, 1], so the log is finite). `F` is float or Halide::Expr; `toFloat`
+/// converts the 24-bit integers.
+template <typename U, typename F, typename Coords, typename ToFloat,
+          typename Sqrt, typename Log, typename Cos>
+F gaussianDraw(U seed, U salt, const Coords &coords, ToFloat toFloat,
+               Sqrt sqrtFn, Log logFn, Cos cosFn) {
+  U h1 = dropoutHash<U>(seed, salt * U(2u), coords);
+  U h2 = dropoutHash<U>(seed, salt * U(2u) + U(1u), coords);
+  F u1 = (toFloat(h1 >> U(8u)) + F(1.0f)) * F(1.0f / 16777216.0f);
+  F u2 = toFloat(h2 >> U(8u)) * F(1.0f / 16777216.0f);
+  return sqrtFn(F(-2.0f) * logFn(u1)) * cosFn(F(6.2831853f) * u2);
 }
 
 } // namespace kiln::nn

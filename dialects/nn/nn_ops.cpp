@@ -1,6 +1,8 @@
 //===- nn_ops.cpp - nn ops: verifiers, shape inference, folders -----------===//
 #include "dialects/nn/nn_dialect.h"
+
 #include "dialects/nn/shape.h"
+#include <cmath>
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
@@ -407,6 +409,17 @@ LogicalResult DropoutOp::verify() {
     return emitOpError() << "dropout rate must be in [0, 1), got " << rate;
   if (cast<RankedTensorType>(getSeed().getType()).getRank() != 0)
     return emitOpError() << "dropout seed must be a scalar tensor<f32>, got "
+                         << getSeed().getType();
+  return success();
+}
+
+LogicalResult GaussianNoiseOp::verify() {
+  double sd = getStddev().convertToDouble();
+  if (!(sd >= 0) || !std::isfinite(sd))
+    return emitOpError() << "noise stddev must be finite and at least 0, got "
+                         << sd;
+  if (cast<RankedTensorType>(getSeed().getType()).getRank() != 0)
+    return emitOpError() << "noise seed must be a scalar tensor<f32>, got "
                          << getSeed().getType();
   return success();
 }

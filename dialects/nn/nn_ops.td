@@ -294,6 +294,27 @@ def NN_DropoutOp : NN_ComputeOp<"dropout", [
   let hasVerifier = 1;
 }
 
+def NN_GaussianNoiseOp : NN_ComputeOp<"gaussian_noise", [
+    AllTypesMatch<["input", "result"]>,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+                              ["isDifferentiableOperand"]>]> {
+  let summary = "noise injection: x + stddev · N(0, 1)";
+  let description = [{
+    Adds Gaussian noise to each element in training (Box–Muller from two
+    hashes of (`seed`, `salt`, coordinates), like nn.dropout's mask: a new
+    draw every step, nothing stored). The derivative is the identity. In
+    eval_step and predict --kiln-outline-steps replaces it with its input.
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$seed,
+                       F64Attr:$stddev, I64Attr:$salt);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $seed `stddev` `=` $stddev `salt` `=` $salt attr-dict `:`
+    type($input) `,` type($seed)
+  }];
+  let hasVerifier = 1;
+}
+
 class NN_AxisOp<string mnemonic, string what>
     : NN_ComputeOp<mnemonic, [SameOperandsAndResultType,
         DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {

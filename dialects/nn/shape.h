@@ -25,7 +25,8 @@ broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b,
 
 /// True when `from` broadcasts to `to` (each dim of `from`, right-aligned,
 /// is 1 or equal to the matching dim of `to`).
-bool isBroadcastableTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
+bool isBroadcastableTo(llvm::ArrayRef<int64_t> from,
+                       llvm::ArrayRef<int64_t> to);
 
 /// The dims of `big` that a sum down to `small` reduces, in `big`'s indexing.
 /// Requires isBroadcastableTo(small, big).
@@ -36,7 +37,8 @@ llvm::SmallVector<int64_t> broadcastAxes(llvm::ArrayRef<int64_t> small,
 /// shape; emits through `emitError` on failure.
 mlir::FailureOr<llvm::SmallVector<int64_t>>
 reducedShape(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> axes,
-             bool keepdims, llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
+             bool keepdims,
+             llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 
 } // namespace kiln::nn
 

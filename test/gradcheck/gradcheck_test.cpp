@@ -531,6 +531,16 @@ std::vector<Case> cases() {
                                                b.getI64IntegerAttr(3));
                   }});
 
+  // gaussian_noise: x + σ·z with z fixed by the seed; the identity in x.
+  cs.push_back({"nn.gaussian_noise",
+                "stddev 0.5 on ?x4",
+                {F({-1, 4}), Operand{{}, DType::F32, 1, 50, false}},
+                [](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                  return b.create<GaussianNoiseOp>(loc, v[0], v[1],
+                                                   b.getF64FloatAttr(0.5),
+                                                   b.getI64IntegerAttr(1));
+                }});
+
   // Unary ops, each on a batch shape and a random one.
   struct Un {
     std::string name;
@@ -1059,4 +1069,30 @@ TEST(DropoutMask, KeepsOneMinusRateAndChangesEveryStep) {
     differ += (dropoutHash<uint32_t>(7, salt, at) >> 8) >= threshold;
   EXPECT_GT(differ, 20);
   EXPECT_LT(differ, 64);
+}
+
+// The noise draws: mean 0, variance 1, a new draw for another seed.
+TEST(GaussianDraw, StandardNormal) {
+  double sum = 0, sq = 0, cross = 0;
+  int64_t n = 0, beyond3 = 0;
+  auto draw = [](uint32_t seed, uint32_t r, uint32_t c) {
+    std::vector<uint32_t> at = {r, c};
+    return gaussianDraw<uint32_t, double>(
+        seed, 2, at, [](uint32_t v) { return double(v); },
+        [](double v) { return std::sqrt(v); },
+        [](double v) { return std::log(v); },
+        [](double v) { return std::cos(v); });
+  };
+  for (uint32_t r = 0; r < 200; ++r)
+    for (uint32_t c = 0; c < 500; ++c, ++n) {
+      double z = draw(7, r, c);
+      sum += z;
+      sq += z * z;
+      cross += z * draw(8, r, c);
+      beyond3 += std::fabs(z) > 3;
+    }
+  EXPECT_NEAR(sum / n, 0, 0.01);   // sd of the mean: 0.003
+  EXPECT_NEAR(sq / n, 1, 0.02);    // sd of the variance: 0.0045
+  EXPECT_NEAR(cross / n, 0, 0.01); // another step: uncorrelated
+  EXPECT_NEAR(double(beyond3) / n, 0.0027, 0.001);
 }

@@ -90,3 +90,26 @@ nn.model @dropout {
   %n = nn.sub %w, %s : (tensor<3x1xf32>, tensor<3x1xf32>) -> tensor<3x1xf32>
   nn.update %w, %n : tensor<3x1xf32>
 }
+
+// -----
+
+// Noise injection, like dropout, only in training.
+// CHECK-LABEL: nn.model @noise
+// CHECK:       func.func @train_step
+// CHECK:         nn.gaussian_noise
+// CHECK:       func.func @eval_step(%{{.*}}: tensor<3x1xf32> {nn.param = "w"}, %[[EX:.*]]: tensor<?x3xf32> {nn.input = "x"}, %{{.*}}: tensor<?x1xf32> {nn.input = "y", nn.label})
+// CHECK-NOT:     nn.gaussian_noise
+// CHECK:         nn.matmul %[[EX]]
+nn.model @noise {
+  %x = nn.input "x" : tensor<?x3xf32>
+  %y = nn.input "y" label : tensor<?x1xf32>
+  %w = nn.param "w" init <zeros> : tensor<3x1xf32>
+  %step = nn.hyper "step" default 1.0 : tensor<f32>
+  %d = nn.gaussian_noise %x, %step stddev = 0.1 salt = 0 : tensor<?x3xf32>, tensor<f32>
+  %p = nn.matmul %d, %w : (tensor<?x3xf32>, tensor<3x1xf32>) -> tensor<?x1xf32>
+  %l = nn.mse %p, %y : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<f32>
+  nn.loss %l : tensor<f32>
+  %g = nn.matmul %d, %p transpose_lhs : (tensor<?x3xf32>, tensor<?x1xf32>) -> tensor<3x1xf32>
+  %n = nn.sub %w, %g : (tensor<3x1xf32>, tensor<3x1xf32>) -> tensor<3x1xf32>
+  nn.update %w, %n : tensor<3x1xf32>
+}

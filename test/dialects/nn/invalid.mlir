@@ -553,3 +553,12 @@ nn.model @m {
   // expected-error @+1 {{dropout seed must be a scalar tensor<f32>, got 'tensor<?x4xf32>'}}
   %d = nn.dropout %x, %x rate = 0.5 salt = 0 : tensor<?x4xf32>, tensor<?x4xf32>
 }
+
+// -----
+
+nn.model @m {
+  %x = nn.input "x" : tensor<?x4xf32>
+  %s = nn.hyper "step" default 1.0 : tensor<f32>
+  // expected-error @+1 {{noise stddev must be finite and at least 0, got -1}}
+  %d = nn.gaussian_noise %x, %s stddev = -1.0 salt = 0 : tensor<?x4xf32>, tensor<f32>
+}

@@ -166,3 +166,12 @@ nn.model @dropout {
   %d = nn.dropout %x, %s rate = 0.25 salt = 2 : tensor<?x4xf32>, tensor<f32>
   nn.output "y" %d : tensor<?x4xf32>
 }
+
+// CHECK-LABEL: nn.model @noise
+// CHECK:       nn.gaussian_noise %{{.*}}, %{{.*}} stddev = 1.000000e-01 salt = 0 : tensor<?x4xf32>, tensor<f32>
+nn.model @noise {
+  %x = nn.input "x" : tensor<?x4xf32>
+  %s = nn.hyper "step" default 1.0 : tensor<f32>
+  %d = nn.gaussian_noise %x, %s stddev = 0.1 salt = 0 : tensor<?x4xf32>, tensor<f32>
+  nn.output "y" %d : tensor<?x4xf32>
+}

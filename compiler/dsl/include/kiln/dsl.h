@@ -318,6 +318,10 @@ KILN_API Tensor softmax_cross_entropy(Tensor logits, Tensor labels,
 /// A new mask every step (a hash of the step and the element).
 KILN_API Tensor dropout(Model &m, Tensor x, double rate,
                         Loc loc = Loc::current());
+/// Gaussian noise injection: x + N(0, stddev²) per element in train_step (a
+/// new draw every step), the identity in evaluation and predict.
+KILN_API Tensor gaussian_noise(Model &m, Tensor x, double stddev,
+                               Loc loc = Loc::current());
 /// L2 penalty (λ/2) Σ‖w‖² over the parameters whose names end in `suffix`
 /// (".w": every dense layer's weights, not the biases); add it to the loss.
 KILN_API Tensor l2_penalty(Model &m, double lambda,

@@ -120,7 +120,9 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
   os << "static const kiln_function " << p << " = {" << quote(p) << ", "
      << f.tensors.size() << ", " << p << "_tensors, " << f.numSlots << ", "
      << f.args.size() << ", " << p << "_args, " << f.results.size() << ", " << p
-     << "_results, " << f.calls.size() << ", " << p << "_calls};\n\n";
+     << "_results, " << f.calls.size() << ", " << p << "_calls, "
+     << llvm::format("%.17g", f.flopsFixed) << ", "
+     << llvm::format("%.17g", f.flopsPerSample) << "};\n\n";
 }
 
 } // namespace

@@ -160,6 +160,46 @@ std::optional<BindKind> resultKind(DictionaryAttr attrs, std::string &name,
 
 } // namespace
 
+/// {fixed, per sample} floating-point operations of one nn op: a matmul
+/// 2·M·N·K, anything else one per element of its largest operand or
+/// result. A dynamic (batch) dim makes the count per sample.
+std::pair<double, double> opFlops(Operation *op) {
+  auto count = [](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    double n = 1;
+    bool dynamic = false;
+    for (int64_t d : t.getShape()) {
+      if (ShapedType::isDynamic(d))
+        dynamic = true;
+      else
+        n *= d;
+    }
+    return std::pair{n, dynamic};
+  };
+  if (auto mm = dyn_cast<MatmulOp>(op)) {
+    auto lhs = cast<RankedTensorType>(mm.getLhs().getType()).getShape();
+    int64_t k = mm.getTransposeLhs() ? lhs[0] : lhs[1];
+    auto [n, dynamic] = count(mm.getResult());
+    bool dynamicK = ShapedType::isDynamic(k);
+    double flops = 2 * n * (dynamicK ? 1 : k);
+    return dynamic || dynamicK ? std::pair{0.0, flops} : std::pair{flops, 0.0};
+  }
+  std::pair<double, double> most{0, 0};
+  auto consider = [&](Value v) {
+    auto [n, dynamic] = count(v);
+    std::pair<double, double> c =
+        dynamic ? std::pair{0.0, n} : std::pair{n, 0.0};
+    if (c.second > most.second ||
+        (c.second == most.second && c.first > most.first))
+      most = c;
+  };
+  for (Value v : op->getOperands())
+    consider(v);
+  for (Value v : op->getResults())
+    consider(v);
+  return most;
+}
+
 FailureOr<ModelPlan> planModel(ModuleOp module) {
   ModelPlan plan;
   auto models = llvm::to_vector(module.getOps<ModelOp>());
@@ -315,6 +355,13 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
             fp.tensors[tensorOf(kernelOp.getResult(r))].slot = slot;
             fp.numSlots = std::max<int>(fp.numSlots, slot + 1);
           }
+      for (Operation &inner : kernelOp.getBodyBlock().without_terminator()) {
+        if (isa<ConstantOp>(inner))
+          continue;
+        auto [fixed, perSample] = opFlops(&inner);
+        fp.flopsFixed += fixed;
+        fp.flopsPerSample += perSample;
+      }
       CallPlan call;
       call.kernel = it->second;
       for (Value v : kernelOp.getInputs())

@@ -58,6 +58,9 @@ struct CallPlan {
 
 struct FunctionPlan {
   std::string name;
+  /// Floating-point operations of one call: flopsFixed + flopsPerSample ·
+  /// batch (a matmul counts 2·M·N·K, any other op one per element).
+  double flopsFixed = 0, flopsPerSample = 0;
   std::vector<TensorPlan> tensors;
   int numSlots = 0;
   std::vector<BindingPlan> args, results;

@@ -686,12 +686,26 @@ int info(const kiln_model &m, int argc, char **argv) {
   if (m.dataset)
     std::printf("data:      %s (%lld samples, compiled in)\n", m.dataset->name,
                 static_cast<long long>(m.dataset->rows));
-  std::printf("functions (%d kernels):\n", m.num_kernels);
+  std::printf("functions (%d kernels; FLOPs per call at batch 128):\n",
+              m.num_kernels);
+  auto scaled = [](double v) {
+    char buf[32];
+    const char *units[] = {"", "k", "M", "G", "T"};
+    int u = 0;
+    while (v >= 1000 && u < 4) {
+      v /= 1000;
+      ++u;
+    }
+    std::snprintf(buf, sizeof buf, "%.3g %sFLOP", v, units[u]);
+    return std::string(buf);
+  };
   for (const kiln_function *f :
        {m.train_step, m.eval_step, m.predict, m.gradient, m.jvp})
     if (f)
-      std::printf("  %-12s %d kernel calls, %d tensors\n", f->name,
-                  f->num_calls, f->num_tensors);
+      std::printf("  %-12s %2d kernel calls, %3d tensors, %s (%s per sample)\n",
+                  f->name, f->num_calls, f->num_tensors,
+                  scaled(f->flops_fixed + 128 * f->flops_per_sample).c_str(),
+                  scaled(f->flops_per_sample).c_str());
   return 0;
 }
 

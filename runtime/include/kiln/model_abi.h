@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 6
+#define KILN_ABI_VERSION 7
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
@@ -82,6 +82,9 @@ typedef struct kiln_function {
   const kiln_binding *results;
   int32_t num_calls;
   const kiln_call *calls;
+  /* Floating-point operations of one call: fixed + per_sample * batch
+   * (matmuls 2·M·N·K, other ops one per element). */
+  double flops_fixed, flops_per_sample;
 } kiln_function;
 
 /* Same numbering as the nn dialect's InitKind. */

@@ -32,9 +32,11 @@ const char *kDataHelp =
   --target-columns N    number of target columns in --data (default 1)
   --header yes|no|auto  whether --data starts with a header (default auto)
   --delimiter C         ',' ';' 'tab' or 'space' (default: detected)
-  --normalize zscore|minmax|none
-                        feature scaling fitted on the training split
-                        (default zscore; none for the model's own data)
+  --normalize zscore|minmax[:LO,HI]|zscore-channels:C|none
+                        feature scaling fitted on the training split: per
+                        feature, to [0, 1] (or [LO, HI]), or per channel of
+                        C-channel images stored plane by plane (default
+                        zscore; none for the model's own data)
   --subset N            use only the first N samples of the data (quick runs)
   --val-split F         fraction held out for validation (default 0.2; 0 for
                         the model's own data)
@@ -277,16 +279,11 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a,
     if (a.has("normalize"))
       throw Error("--normalize applies to training; eval and predict use "
                   "the checkpoint's normalisation");
-  } else if (normalize == "zscore" || normalize == "minmax") {
-    Normalizer n;
-    n.kind = normalize == "zscore" ? Normalizer::Kind::ZScore
-                                   : Normalizer::Kind::MinMax;
+  } else if (normalize != "none") {
+    Normalizer n = Normalizer::parse(normalize);
     n.fit(p.data, p.split.train);
     n.apply(p.data);
     p.normalizer = n;
-  } else if (normalize != "none") {
-    throw Error("--normalize must be zscore, minmax or none, got '" +
-                normalize + "'");
   }
   return p;
 }

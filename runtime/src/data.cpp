@@ -599,6 +599,45 @@ void Dataset::normalize(const std::vector<float> &sub,
   }
 }
 
+Normalizer Normalizer::parse(const std::string &spec) {
+  Normalizer n;
+  auto number = [&](const std::string &text) {
+    char *end = nullptr;
+    double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end || !std::isfinite(v))
+      throw Error("--normalize '" + spec + "': '" + text + "' is not a number");
+    return v;
+  };
+  if (spec == "zscore")
+    return n;
+  if (spec == "minmax" || spec.rfind("minmax:", 0) == 0) {
+    n.kind = Kind::MinMax;
+    if (spec.size() > 6) {
+      std::string range = spec.substr(7);
+      size_t comma = range.find(',');
+      if (comma == std::string::npos)
+        throw Error("--normalize '" + spec + "': expected minmax:LO,HI");
+      n.low = number(range.substr(0, comma));
+      n.high = number(range.substr(comma + 1));
+      if (!(n.high > n.low))
+        throw Error("--normalize '" + spec + "': HI must exceed LO");
+    }
+    return n;
+  }
+  if (spec.rfind("zscore-channels:", 0) == 0) {
+    double c = number(spec.substr(16));
+    if (c < 1 || c != std::floor(c))
+      throw Error("--normalize '" + spec +
+                  "': channels must be a positive "
+                  "integer");
+    n.channels = static_cast<int64_t>(c);
+    return n;
+  }
+  throw Error("--normalize must be zscore, minmax, minmax:LO,HI, "
+              "zscore-channels:C or none, got '" +
+              spec + "'");
+}
+
 void Normalizer::fit(const Dataset &data, const std::vector<int64_t> &rows) {
   int64_t d = data.features;
   offset.assign(d, 0);
@@ -611,27 +650,38 @@ void Normalizer::fit(const Dataset &data, const std::vector<int64_t> &rows) {
         lo[c] = std::min(lo[c], v);
         hi[c] = std::max(hi[c], v);
       }
+    // (v - lo)/(hi - lo)·(high - low) + low = (v - offset)·factor.
+    double span = high - low;
     for (int64_t c = 0; c < d && !rows.empty(); ++c) {
-      offset[c] = lo[c];
-      if (hi[c] - lo[c] > 1e-12f)
-        factor[c] = 1 / (hi[c] - lo[c]);
+      double f = hi[c] - lo[c] > 1e-12f ? span / (hi[c] - lo[c]) : 1.0;
+      factor[c] = static_cast<float>(f);
+      offset[c] = static_cast<float>(lo[c] - low / f);
     }
     return;
   }
-  std::vector<double> sum(d, 0), sq(d, 0);
+  // Per feature, or pooled over each channel's plane of features.
+  int64_t groups = channels > 0 ? channels : d;
+  if (d % groups)
+    throw Error(data.source + ": " + std::to_string(d) +
+                " features do not split into " + std::to_string(groups) +
+                " channels");
+  int64_t per = d / groups;
+  std::vector<double> sum(groups, 0), sq(groups, 0);
   for (int64_t r : rows)
     for (int64_t c = 0; c < d; ++c) {
       double v = data.feature(r, c);
-      sum[c] += v;
-      sq[c] += v * v;
+      sum[c / per] += v;
+      sq[c / per] += v * v;
     }
-  double n = std::max<size_t>(rows.size(), 1);
-  for (int64_t c = 0; c < d; ++c) {
-    double m = sum[c] / n;
-    double var = std::max(sq[c] / n - m * m, 0.0);
-    offset[c] = static_cast<float>(m);
-    if (var > 1e-12)
-      factor[c] = static_cast<float>(1.0 / std::sqrt(var));
+  double n = std::max<double>(rows.size() * per, 1);
+  for (int64_t g = 0; g < groups; ++g) {
+    double m = sum[g] / n;
+    double var = std::max(sq[g] / n - m * m, 0.0);
+    for (int64_t c = g * per; c < (g + 1) * per; ++c) {
+      offset[c] = static_cast<float>(m);
+      if (var > 1e-12)
+        factor[c] = static_cast<float>(1.0 / std::sqrt(var));
+    }
   }
 }
 

@@ -83,7 +83,14 @@ Split splitRows(int64_t rows, double validationFraction, uint64_t seed);
 struct Normalizer {
   enum class Kind { ZScore, MinMax };
   Kind kind = Kind::ZScore;
+  double low = 0, high = 1; // min-max's target range
+  /// > 0: statistics per channel, pooled over its features, for images
+  /// stored channel by channel (C planes of H·W features).
+  int64_t channels = 0;
   std::vector<float> offset, factor; // v ↦ (v - offset)·factor
+  /// "zscore", "minmax", "minmax:LO,HI" or "zscore-channels:C"; throws
+  /// for anything else.
+  static Normalizer parse(const std::string &spec);
   void fit(const Dataset &data, const std::vector<int64_t> &rows);
   void apply(Dataset &data) const { data.normalize(offset, factor); }
 };

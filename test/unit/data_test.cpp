@@ -291,3 +291,33 @@ TEST(Npy, BadFilesAreExplained) {
   EXPECT_THAT(err("o.npy", npy("<f4", "2,", raw<float>({1, 2}))),
               HasSubstr("has 1 columns; 1 target column(s) leave no features"));
 }
+
+TEST(Normalizer, MinMaxToARangeAndPerChannelZScore) {
+  Dataset d;
+  d.rows = 2;
+  d.features = 4; // two channels of two "pixels"
+  d.x = {0, 2, 10, 10, 4, 6, 30, 30};
+  Normalizer m = Normalizer::parse("minmax:-1,1");
+  m.fit(d, {0, 1});
+  Dataset a = d;
+  m.apply(a);
+  EXPECT_FLOAT_EQ(a.feature(0, 0), -1);
+  EXPECT_FLOAT_EQ(a.feature(1, 0), 1);
+  EXPECT_FLOAT_EQ(a.feature(1, 1), 1);
+  Normalizer c = Normalizer::parse("zscore-channels:2");
+  c.fit(d, {0, 1});
+  c.apply(d);
+  // Channel 0 pools {0, 2, 4, 6}: mean 3, sd √5; channel 1 {10, 10, 30, 30}.
+  EXPECT_NEAR(d.feature(0, 0), -3 / std::sqrt(5.0), 1e-6);
+  EXPECT_NEAR(d.feature(1, 1), 3 / std::sqrt(5.0), 1e-6);
+  EXPECT_NEAR(d.feature(0, 2), -1, 1e-6);
+  EXPECT_NEAR(d.feature(1, 3), 1, 1e-6);
+  EXPECT_THAT(errorOf([] { Normalizer::parse("l2"); }),
+              HasSubstr("--normalize must be zscore, minmax, minmax:LO,HI, "
+                        "zscore-channels:C or none, got 'l2'"));
+  EXPECT_THAT(errorOf([] { Normalizer::parse("minmax:1,-1"); }),
+              HasSubstr("HI must exceed LO"));
+  Normalizer three = Normalizer::parse("zscore-channels:3");
+  EXPECT_THAT(errorOf([&] { three.fit(d, {0}); }),
+              HasSubstr("4 features do not split into 3 channels"));
+}

@@ -164,8 +164,10 @@ echo "bench: matmul, kiln vs OpenBLAS sgemm"
     echo "| $m | ${acc[$m]}% / ${acc[$m-torch]}% | ${rss[$m]} MiB / ${rss[$m-torch]} MiB | ${ctime[$m]} s, ${ctime[$m-nofusion]} s (peak RSS ${crss[$m]} MiB) |"
   done
   echo
-  echo "Peak RSS includes the training set, held as fp32 (188 MB) by both;"
-  echo "PyTorch's also includes the Python interpreter and libtorch."
+  echo "Peak RSS includes the training set: kiln keeps the pixels as bytes"
+  echo "(47 MB) and normalises each batch as it gathers it, PyTorch holds"
+  echo "fp32 (188 MB); PyTorch's also includes the Python interpreter and"
+  echo "libtorch."
   echo
   echo "## Matmul: kiln's kernel vs OpenBLAS sgemm"
   echo

@@ -486,14 +486,15 @@ int evalCommand(const kiln_model &model, int argc, char **argv) {
   Dataset *data = &p->data;
   std::vector<int64_t> rows =
       p->split.validation.empty() ? p->split.train : p->split.validation;
-  const char *what = p->split.validation.empty() ? "all" : "validation";
+  const char *what =
+      p->split.validation.empty() ? "all data" : "validation split";
   if (a.flags.count("test")) {
     if (!a.has("dataset"))
       throw Error("--test scores a named data set's test split (--dataset)");
     test = loadNamed(a.values["dataset"], a.values["data-path"], true);
     data = &test;
     rows = allRows(test.rows);
-    what = "test";
+    what = "test split";
   }
   session.checkData(*data);
   TrainingPosition pos = restore(a, state, data);
@@ -504,7 +505,7 @@ int evalCommand(const kiln_model &model, int argc, char **argv) {
     std::printf("  accuracy %.2f%% (%lld/%lld)", 100 * *acc,
                 static_cast<long long>(r.correct),
                 static_cast<long long>(r.counted));
-  std::printf("  (%s split, %lld samples; checkpoint after epoch %lld)\n", what,
+  std::printf("  (%s, %lld samples; checkpoint after epoch %lld)\n", what,
               static_cast<long long>(rows.size()),
               static_cast<long long>(pos.epochs));
   return 0;

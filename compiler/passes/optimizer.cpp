@@ -4,9 +4,11 @@
 // nn.update; the gradients stay for the gradient function. Hyperparameters
 // the runtime changes (the learning rate, the step count) are nn.hyper
 // values read at every step, so a schedule or a --lr flag needs no
-// recompile. Optimizer state (velocities, moments) is nn.state: zero at
-// first, updated in the same step. The rules are ../shared/CATALOG.md's:
-// sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw.
+// recompile; so are the other hyperparameters (momentum, betas, eps, ρ,
+// weight decay), which the model binary's flags override. Optimizer state
+// (velocities, moments) is nn.state: zero at first, updated in the same step.
+// The rules are ../shared/CATALOG.md's: sgd, momentum, nesterov, adagrad,
+// rmsprop, adam, adamw.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/passes.h"
@@ -54,6 +56,12 @@ struct UpdateBuilder {
     return b.create<HyperOp>(loc, scalarType(), b.getStringAttr(name),
                              b.getF64FloatAttr(value));
   }
+  /// A hyperparameter's complement 1 − x as a hyper of its own, "1-x":
+  /// the runtime sets both from a flag, the complement in double precision
+  /// (1 − 0.999f in float would be off by 1e-5 relative).
+  Value complement(StringRef name, double value) {
+    return hyper(("1-" + name).str(), 1 - value);
+  }
   Value state(ParamOp p, StringRef suffix) {
     return b.create<StateOp>(p.getLoc(), p.getType(),
                              b.getStringAttr(p.getName() + "." + suffix));
@@ -81,7 +89,7 @@ LogicalResult momentum(UpdateBuilder &u, ArrayRef<GradientOp> grads,
                        bool nesterov) {
   OpBuilder &b = u.b;
   Value lr = u.hyper("lr", u.get("lr", kDefaultLearningRate));
-  Value beta = u.constant(u.get("momentum", 0.9));
+  Value beta = u.hyper("momentum", u.get("momentum", 0.9));
   for (GradientOp g : grads) {
     auto p = g.getParam().getDefiningOp<ParamOp>();
     Location at = g.getLoc();
@@ -104,9 +112,10 @@ LogicalResult squareScaled(UpdateBuilder &u, ArrayRef<GradientOp> grads,
                            bool rmsprop) {
   OpBuilder &b = u.b;
   Value lr = u.hyper("lr", u.get("lr", rmsprop ? 1e-3 : kDefaultLearningRate));
-  Value eps = u.constant(u.get("eps", 1e-8));
+  Value eps = u.hyper("eps", u.get("eps", 1e-8));
   double rhoValue = u.get("rho", 0.9);
-  Value rho = u.constant(rhoValue), rest = u.constant(1 - rhoValue);
+  Value rho = rmsprop ? u.hyper("rho", rhoValue) : Value();
+  Value rest = rmsprop ? u.complement("rho", rhoValue) : Value();
   for (GradientOp g : grads) {
     auto p = g.getParam().getDefiningOp<ParamOp>();
     Location at = g.getLoc();
@@ -137,10 +146,11 @@ LogicalResult adam(UpdateBuilder &u, ArrayRef<GradientOp> grads,
   double beta1 = u.get("beta1", 0.9), beta2 = u.get("beta2", 0.999);
   Value lr = u.hyper("lr", u.get("lr", 1e-3));
   Value t = u.hyper("step", 1);
-  Value b1 = u.constant(beta1), b2 = u.constant(beta2);
-  Value c1 = u.constant(1 - beta1), c2 = u.constant(1 - beta2);
-  Value eps = u.constant(u.get("eps", 1e-8)), one = u.constant(1);
-  Value decay = decoupled ? u.constant(u.get("weight_decay", 1e-2)) : Value();
+  Value b1 = u.hyper("beta1", beta1), b2 = u.hyper("beta2", beta2);
+  Value c1 = u.complement("beta1", beta1), c2 = u.complement("beta2", beta2);
+  Value eps = u.hyper("eps", u.get("eps", 1e-8)), one = u.constant(1);
+  Value decay = decoupled ? u.hyper("weight_decay", u.get("weight_decay", 1e-2))
+                          : Value();
   // The bias corrections depend on the step only: one scalar each.
   Location loc = u.loc;
   Value corr1 = b.create<SubOp>(loc, one, b.create<PowOp>(loc, b1, t));

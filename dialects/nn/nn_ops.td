@@ -92,9 +92,12 @@ def NN_HyperOp : NN_Op<"hyper", [HasParent<"ModelOp">]> {
   let summary = "a hyperparameter the runtime sets at every step";
   let description = [{
     A scalar the compiled step reads at run time, so a new value needs no
-    recompile: `lr` (the learning rate; `default` is the model's) and
-    `step` (the 1-based number of the step being taken, set by the runtime
-    for Adam's bias correction).
+    recompile: `lr` (the learning rate; `default` is the model's, the
+    runtime's schedule changes it), `step` (the 1-based number of the step
+    being taken: Adam's bias correction, the seed of dropout and noise),
+    and the optimizer's other hyperparameters (`momentum`, `beta1`,
+    `beta2`, `eps`, `rho`, `weight_decay`, and `1-x` for a complement the
+    runtime sets with `x`).
   }];
   let arguments = (ins StrAttr:$name, F64Attr:$default_value);
   let results = (outs NN_Scalar:$result);

@@ -57,6 +57,9 @@ training:
   --batch-size N        samples per step (default 32; the last batch of an
                         epoch may be smaller)
   --lr X                initial learning rate (default: the model's)
+  --momentum X, --beta1 X, --beta2 X, --eps X, --rho X, --weight-decay X
+                        override the optimizer's other hyperparameters
+                        (those it has; see info)
   --lr-schedule S       constant, step:FACTOR,EVERY_EPOCHS,
                         exponential:RATE,STEPS (lr·RATE^(t/STEPS)),
                         inverse_time:RATE,STEPS (lr/(1+RATE·t/STEPS)) or
@@ -298,7 +301,8 @@ int train(const kiln_model &model, int argc, char **argv) {
       parseArgs(argc, argv,
                 withData({"write-split", "epochs", "batch-size", "lr",
                           "log-every", "lr-schedule", "progress", "metrics",
-                          "plot", "checkpoint", "early-stopping"}),
+                          "plot", "checkpoint", "early-stopping", "momentum",
+                          "beta1", "beta2", "eps", "rho", "weight-decay"}),
                 {"quiet", "help", "profile", "resume", "test"});
   if (a.flags.count("help")) {
     std::printf(kTrainHelp, argv[0], kDataHelp);
@@ -328,6 +332,30 @@ int train(const kiln_model &model, int argc, char **argv) {
     if (!(*lr > 0))
       throw Error("--lr must be positive");
     state.setHyper("lr", *lr);
+  }
+  // The optimizer's hyperparameters are runtime scalars too; a complement
+  // 1 − x the rule reads is set with x, in double precision.
+  for (const char *flag :
+       {"momentum", "beta1", "beta2", "eps", "rho", "weight-decay"}) {
+    std::optional<double> v = toDouble(a, flag);
+    if (!v)
+      continue;
+    std::string name = flag;
+    if (name == "weight-decay")
+      name = "weight_decay";
+    if (!state.hasHyper(name))
+      throw Error(std::string("--") + flag + ": optimizer '" + model.optimizer +
+                  "' of model '" + model.name + "' has no " + name);
+    bool unit = name != "eps" && name != "weight_decay";
+    bool ok = unit ? *v >= 0 && *v < 1 : name == "eps" ? *v > 0 : *v >= 0;
+    if (!ok)
+      throw Error(std::string("--") + flag + " must be " +
+                  (unit            ? "in [0, 1)"
+                   : name == "eps" ? "above 0"
+                                   : "at least 0"));
+    state.setHyper(name, *v);
+    if (state.hasHyper("1-" + name))
+      state.setHyper("1-" + name, 1 - *v);
   }
   TrainOptions opts;
   opts.epochs = toInt(a, "epochs", 10, 1);

@@ -172,6 +172,17 @@ protected:
     return module_->lookupSymbol<func::FuncOp>("train_step");
   }
 
+  /// The model's default for hyperparameter `name` (what the runtime feeds
+  /// unless a flag overrides it).
+  double hyperDefault(const std::string &name) {
+    for (auto model : module_->getOps<kiln::nn::ModelOp>())
+      for (auto h : model.getBodyBlock().getOps<kiln::nn::HyperOp>())
+        if (h.getName() == name)
+          return h.getDefaultValue().convertToDouble();
+    ADD_FAILURE() << "no hyperparameter " << name;
+    return NAN;
+  }
+
   /// Runs kSteps steps of `fn` and compares each with the rule.
   void check(func::FuncOp fn, const Case &c,
              const std::function<FailureOr<std::vector<Tensor>>(
@@ -199,6 +210,8 @@ protected:
           args.push_back(tensor({kLr}, {}));
         else if (h == "step")
           args.push_back(tensor({double(t)}, {}));
+        else if (!h.empty())
+          args.push_back(tensor({hyperDefault(h)}, {})); // β, ε, ...
         else if (named("nn.input") == "g")
           args.push_back(tensor(kGrads[t - 1], {3}));
         else

@@ -57,7 +57,7 @@ nn.model @input_gradient {
 // CHECK:       %[[W:.*]] = nn.param "w"
 // CHECK:       %[[G:.*]] = nn.param "gw"
 // CHECK:       %[[LR:.*]] = nn.hyper "lr" default 5.000000e-01
-// CHECK:       %[[BETA:.*]] = nn.constant dense<7.500000e-01>
+// CHECK:       %[[BETA:.*]] = nn.hyper "momentum" default 7.500000e-01
 // CHECK:       %[[LG:.*]] = nn.mul %[[LR]], %[[G]]
 // CHECK:       %[[V:.*]] = nn.state "w.velocity" : tensor<2xf32>
 // CHECK:       %[[BV:.*]] = nn.mul %[[BETA]], %[[V]]
@@ -94,9 +94,11 @@ nn.model @momentum attributes {optimizer = {kind = "momentum", lr = 0.5 : f64}} 
 // CHECK-LABEL: nn.model @rmsprop
 // CHECK:       %[[G:.*]] = nn.param "gw"
 // CHECK:       %[[LR:.*]] = nn.hyper "lr"
-// CHECK:       %[[EPS:.*]] = nn.constant dense<9.99999997E-7>
-// CHECK:       %[[RHO:.*]] = nn.constant dense<7.500000e-01>
-// CHECK:       %[[REST:.*]] = nn.constant dense<2.500000e-01>
+// The hyperparameters are runtime scalars (flags override them); 1 − ρ is
+// one of its own, which the runtime sets in double precision.
+// CHECK:       %[[EPS:.*]] = nn.hyper "eps" default 9.9999999999999995E-7
+// CHECK:       %[[RHO:.*]] = nn.hyper "rho" default 7.500000e-01
+// CHECK:       %[[REST:.*]] = nn.hyper "1-rho" default 2.500000e-01
 // CHECK:       %[[G2:.*]] = nn.mul %[[G]], %[[G]]
 // CHECK:       %[[S:.*]] = nn.state "w.rmsprop_s"
 // CHECK:       %[[A:.*]] = nn.mul %[[REST]], %[[G2]]
@@ -136,7 +138,7 @@ nn.model @adagrad attributes {optimizer = {kind = "adagrad"}} {
 // CHECK:       %[[W:.*]] = nn.param "w"
 // CHECK:       %[[LR:.*]] = nn.hyper "lr"
 // CHECK:       nn.hyper "step"
-// CHECK:       %[[LAMBDA:.*]] = nn.constant dense<2.500000e-01>
+// CHECK:       %[[LAMBDA:.*]] = nn.hyper "weight_decay" default 2.500000e-01
 // CHECK:       %[[DIR:.*]] = nn.div %{{.*}}, %{{.*}} : (tensor<2xf32>, tensor<2xf32>)
 // CHECK-NEXT:  %[[DECAY:.*]] = nn.mul %[[LAMBDA]], %[[W]]
 // CHECK-NEXT:  %[[SUM:.*]] = nn.add %[[DIR]], %[[DECAY]]

@@ -478,6 +478,10 @@ void Model::optimizer(const Optimizer &opt, Loc loc) {
     add(config, "eps", opt.eps);
   if (k == "adamw")
     add(config, "weight_decay", opt.weight_decay);
+  if (opt.clip_value != 0)
+    add(config, "clip_value", opt.clip_value);
+  if (opt.clip_norm != 0)
+    add(config, "clip_norm", opt.clip_norm);
   const Schedule &s = opt.schedule;
   if (s.kind != "constant") {
     SmallVector<NamedAttribute> sched = {

@@ -15,6 +15,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <numeric>
+
 using namespace mlir;
 using namespace kiln::nn;
 
@@ -62,6 +64,12 @@ struct UpdateBuilder {
   Value complement(StringRef name, double value) {
     return hyper(("1-" + name).str(), 1 - value);
   }
+  /// The gradient the rule uses: clipped, when the model asks for it.
+  llvm::DenseMap<Operation *, Value> clipped;
+  Value grad(GradientOp g) {
+    auto it = clipped.find(g);
+    return it != clipped.end() ? it->second : g.getGrad();
+  }
   Value state(ParamOp p, StringRef suffix) {
     return b.create<StateOp>(p.getLoc(), p.getType(),
                              b.getStringAttr(p.getName() + "." + suffix));
@@ -74,7 +82,7 @@ LogicalResult sgd(UpdateBuilder &u, ArrayRef<GradientOp> grads) {
   Value lr = u.hyper("lr", u.get("lr", kDefaultLearningRate));
   for (GradientOp g : grads) {
     Location loc = g.getLoc();
-    Value step = b.create<MulOp>(loc, lr, g.getGrad());
+    Value step = b.create<MulOp>(loc, lr, u.grad(g));
     Value updated = b.create<SubOp>(loc, g.getParam(), step);
     b.create<UpdateOp>(loc, g.getParam(), updated);
   }
@@ -93,7 +101,7 @@ LogicalResult momentum(UpdateBuilder &u, ArrayRef<GradientOp> grads,
   for (GradientOp g : grads) {
     auto p = g.getParam().getDefiningOp<ParamOp>();
     Location at = g.getLoc();
-    Value scaled = b.create<MulOp>(at, lr, g.getGrad());
+    Value scaled = b.create<MulOp>(at, lr, u.grad(g));
     Value v = u.state(p, "velocity");
     Value newV = b.create<AddOp>(at, b.create<MulOp>(at, beta, v), scaled);
     Value step = newV;
@@ -119,7 +127,7 @@ LogicalResult squareScaled(UpdateBuilder &u, ArrayRef<GradientOp> grads,
   for (GradientOp g : grads) {
     auto p = g.getParam().getDefiningOp<ParamOp>();
     Location at = g.getLoc();
-    Value grad = g.getGrad();
+    Value grad = u.grad(g);
     Value square = b.create<MulOp>(at, grad, grad);
     Value s = u.state(p, rmsprop ? "rmsprop_s" : "adagrad_s");
     Value newS = rmsprop ? b.create<AddOp>(at, b.create<MulOp>(at, rho, s),
@@ -158,7 +166,7 @@ LogicalResult adam(UpdateBuilder &u, ArrayRef<GradientOp> grads,
   for (GradientOp g : grads) {
     auto p = g.getParam().getDefiningOp<ParamOp>();
     Location at = g.getLoc();
-    Value grad = g.getGrad();
+    Value grad = u.grad(g);
     Value m = u.state(p, "adam_m"), v = u.state(p, "adam_v");
     Value decayedM = b.create<MulOp>(at, b1, m);
     Value newM = b.create<AddOp>(at, decayedM, b.create<MulOp>(at, c1, grad));
@@ -182,6 +190,41 @@ LogicalResult adam(UpdateBuilder &u, ArrayRef<GradientOp> grads,
   return success();
 }
 
+/// Gradient clipping, before any rule: by value, each element into
+/// [−c, c]; by global norm, every gradient scaled by c / max(‖g‖, c),
+/// ‖g‖ the norm of all parameters' gradients together (unchanged when
+/// within c).
+void clip(UpdateBuilder &u, ArrayRef<GradientOp> grads) {
+  OpBuilder &b = u.b;
+  Location loc = u.loc;
+  if (double c = u.get("clip_value", 0); c > 0) {
+    Value hi = u.constant(c), lo = u.constant(-c);
+    for (GradientOp g : grads) {
+      Value x = b.create<MaximumOp>(g.getLoc(), u.grad(g), lo);
+      u.clipped[g] = b.create<MinimumOp>(g.getLoc(), x, hi);
+    }
+  }
+  if (double c = u.get("clip_norm", 0); c > 0) {
+    Value total;
+    for (GradientOp g : grads) {
+      Value x = u.grad(g);
+      auto rank = cast<RankedTensorType>(x.getType()).getRank();
+      SmallVector<int64_t> axes(rank);
+      std::iota(axes.begin(), axes.end(), 0);
+      Value square = b.create<MulOp>(g.getLoc(), x, x);
+      Value sum = b.create<ReduceSumOp>(g.getLoc(), square,
+                                        b.getDenseI64ArrayAttr(axes), false);
+      total = total ? b.create<AddOp>(loc, total, sum).getResult() : sum;
+    }
+    Value norm = b.create<SqrtOp>(loc, total.getType(), total);
+    Value limit = u.constant(c);
+    Value scale =
+        b.create<DivOp>(loc, limit, b.create<MaximumOp>(loc, norm, limit));
+    for (GradientOp g : grads)
+      u.clipped[g] = b.create<MulOp>(g.getLoc(), u.grad(g), scale);
+  }
+}
+
 LogicalResult expand(ModelOp model) {
   // Only parameters are updated; gradients of inputs are for analysis.
   SmallVector<GradientOp> grads;
@@ -199,6 +242,7 @@ LogicalResult expand(ModelOp model) {
   if (config)
     if (auto k = config.getAs<StringAttr>("kind"))
       kind = k.getValue();
+  clip(u, grads);
   if (kind == "sgd")
     return sgd(u, grads);
   if (kind == "momentum" || kind == "nesterov")

@@ -132,13 +132,15 @@ verifyKinded(ModelOp op, DictionaryAttr dict, StringRef what,
 LogicalResult verifyOptimizer(ModelOp op, DictionaryAttr opt) {
   if (failed(verifyKinded(
           op, opt, "optimizer",
-          {{"sgd", {"lr"}},
-           {"momentum", {"lr", "momentum"}},
-           {"nesterov", {"lr", "momentum"}},
-           {"adagrad", {"lr", "eps"}},
-           {"rmsprop", {"lr", "rho", "eps"}},
-           {"adam", {"lr", "beta1", "beta2", "eps"}},
-           {"adamw", {"lr", "beta1", "beta2", "eps", "weight_decay"}}},
+          {{"sgd", {"lr", "clip_value", "clip_norm"}},
+           {"momentum", {"lr", "momentum", "clip_value", "clip_norm"}},
+           {"nesterov", {"lr", "momentum", "clip_value", "clip_norm"}},
+           {"adagrad", {"lr", "eps", "clip_value", "clip_norm"}},
+           {"rmsprop", {"lr", "rho", "eps", "clip_value", "clip_norm"}},
+           {"adam", {"lr", "beta1", "beta2", "eps", "clip_value", "clip_norm"}},
+           {"adamw",
+            {"lr", "beta1", "beta2", "eps", "weight_decay", "clip_value",
+             "clip_norm"}}},
           "schedule")))
     return failure();
   Attribute schedule = opt.get("schedule");

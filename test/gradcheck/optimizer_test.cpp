@@ -22,6 +22,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -62,6 +63,26 @@ std::vector<Case> cases() {
       {"sgd", "{kind = \"sgd\", lr = 0.05 : f64}",
        [=](State &s, const std::vector<double> &g, int) {
          each(s, [&](size_t i) { s["w"][i] -= kLr * g[i]; });
+       }},
+      {"sgd_clip_norm",
+       "{kind = \"sgd\", lr = 0.05 : f64, clip_norm = 1.2 : f64}",
+       [=](State &s, const std::vector<double> &g, int) {
+         double norm = 0;
+         for (double x : g)
+           norm += x * x;
+         double scale = 1.2 / std::max(std::sqrt(norm), 1.2);
+         each(s, [&](size_t i) { s["w"][i] -= kLr * g[i] * scale; });
+       }},
+      {"momentum_clip_value",
+       "{kind = \"momentum\", lr = 0.05 : f64, momentum = 0.8 : f64, "
+       "clip_value = 0.5 : f64}",
+       [=](State &s, const std::vector<double> &g, int) {
+         s["velocity"].resize(g.size());
+         each(s, [&](size_t i) {
+           double &v = s["velocity"][i];
+           v = 0.8 * v + kLr * std::clamp(g[i], -0.5, 0.5);
+           s["w"][i] -= v;
+         });
        }},
       {"momentum",
        "{kind = \"momentum\", lr = 0.05 : f64, momentum = 0.8 : f64}",

@@ -150,3 +150,48 @@ nn.model @adamw attributes {optimizer = {kind = "adamw", lr = 0.5 : f64, weight_
   %gw = nn.param "gw" init <zeros> : tensor<2xf32>
   nn.gradient %w, %gw : tensor<2xf32>
 }
+
+// -----
+
+// Clipping by global norm comes before the rule: one norm over every
+// parameter's gradient, each gradient scaled by c / max(‖g‖, c).
+// CHECK-LABEL: nn.model @clip_norm
+// CHECK:       %[[GW:.*]] = nn.param "gw"
+// CHECK:       %[[GB:.*]] = nn.param "gb"
+// CHECK:       %[[W2:.*]] = nn.mul %[[GW]], %[[GW]]
+// CHECK:       %[[SW:.*]] = nn.reduce_sum %[[W2]] axes = [0, 1]
+// CHECK:       %[[B2:.*]] = nn.mul %[[GB]], %[[GB]]
+// CHECK:       %[[SB:.*]] = nn.reduce_sum %[[B2]] axes = [0]
+// CHECK:       %[[TOTAL:.*]] = nn.add %[[SW]], %[[SB]]
+// CHECK:       %[[NORM:.*]] = nn.sqrt %[[TOTAL]]
+// CHECK:       %[[C:.*]] = nn.constant dense<5.000000e-01>
+// CHECK:       %[[MAX:.*]] = nn.maximum %[[NORM]], %[[C]]
+// CHECK:       %[[SCALE:.*]] = nn.div %[[C]], %[[MAX]]
+// CHECK:       %[[CW:.*]] = nn.mul %[[GW]], %[[SCALE]]
+// CHECK:       %[[CB:.*]] = nn.mul %[[GB]], %[[SCALE]]
+// CHECK:       nn.mul %{{.*}}, %[[CW]]
+// CHECK:       nn.mul %{{.*}}, %[[CB]]
+nn.model @clip_norm attributes {optimizer = {kind = "sgd", lr = 0.25 : f64, clip_norm = 0.5 : f64}} {
+  %w = nn.param "w" init <zeros> : tensor<2x1xf32>
+  %b = nn.param "b" init <zeros> : tensor<1xf32>
+  %gw = nn.param "gw" init <zeros> : tensor<2x1xf32>
+  %gb = nn.param "gb" init <zeros> : tensor<1xf32>
+  nn.gradient %w, %gw : tensor<2x1xf32>
+  nn.gradient %b, %gb : tensor<1xf32>
+}
+
+// -----
+
+// Clipping by value: each element into [−c, c].
+// CHECK-LABEL: nn.model @clip_value
+// CHECK:       %[[G:.*]] = nn.param "gw"
+// CHECK:       %[[HI:.*]] = nn.constant dense<2.000000e+00>
+// CHECK:       %[[LO:.*]] = nn.constant dense<-2.000000e+00>
+// CHECK:       %[[X:.*]] = nn.maximum %[[G]], %[[LO]]
+// CHECK:       %[[CG:.*]] = nn.minimum %[[X]], %[[HI]]
+// CHECK:       nn.mul %{{.*}}, %[[CG]]
+nn.model @clip_value attributes {optimizer = {kind = "sgd", clip_value = 2.0 : f64}} {
+  %w = nn.param "w" init <zeros> : tensor<2xf32>
+  %gw = nn.param "gw" init <zeros> : tensor<2xf32>
+  nn.gradient %w, %gw : tensor<2xf32>
+}

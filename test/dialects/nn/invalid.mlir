@@ -135,7 +135,7 @@ nn.model @m attributes {optimizer = {kind = "lbfgs"}} {
 
 // -----
 
-// expected-error @+1 {{optimizer 'sgd' has no hyperparameter 'momentum' (it takes: lr)}}
+// expected-error @+1 {{optimizer 'sgd' has no hyperparameter 'momentum' (it takes: lr, clip_value, clip_norm)}}
 nn.model @m attributes {optimizer = {kind = "sgd", momentum = 0.9 : f64}} {
 }
 
@@ -153,7 +153,7 @@ nn.model @m attributes {optimizer = {kind = "adamw", weight_decay = -0.1 : f64}}
 
 // -----
 
-// expected-error @+1 {{optimizer 'adam' has no hyperparameter 'weight_decay' (it takes: lr, beta1, beta2, eps)}}
+// expected-error @+1 {{optimizer 'adam' has no hyperparameter 'weight_decay' (it takes: lr, beta1, beta2, eps, clip_value, clip_norm)}}
 nn.model @m attributes {optimizer = {kind = "adam", weight_decay = 0.1 : f64}} {
 }
 
@@ -561,4 +561,10 @@ nn.model @m {
   %s = nn.hyper "step" default 1.0 : tensor<f32>
   // expected-error @+1 {{noise stddev must be finite and at least 0, got -1}}
   %d = nn.gaussian_noise %x, %s stddev = -1.0 salt = 0 : tensor<?x4xf32>, tensor<f32>
+}
+
+// -----
+
+// expected-error @+1 {{optimizer clip_norm must be a float above 0}}
+nn.model @m attributes {optimizer = {kind = "adam", clip_norm = 0.0 : f64}} {
 }

@@ -18,5 +18,5 @@ KILN_MODEL(toolkit_ops, m) {
   m.loss(binary_cross_entropy_with_logits(z, y) + 0.1 * At(mse(p, y)) +
          0.1 * At(mae(p, y)) + 0.1 * At(huber(z, y, 0.5)) +
          0.1 * At(hinge(z, pm)) + elastic_net(m, 1e-3, 1e-3));
-  m.optimizer(optim::nesterov(0.05));
+  m.optimizer(optim::nesterov(0.05).clip_by_norm(5.0));
 }

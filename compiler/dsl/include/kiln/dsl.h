@@ -114,10 +114,23 @@ struct Optimizer {
   double lr;
   double beta1 = 0, beta2 = 0, eps = 0;
   double momentum = 0, rho = 0, weight_decay = 0;
+  double clip_value = 0, clip_norm = 0; // 0: no clipping
   Schedule schedule;
   Optimizer with(Schedule s) const {
     Optimizer o = *this;
     o.schedule = s;
+    return o;
+  }
+  /// Clips every gradient element into [−c, c] before the update.
+  Optimizer clip_by_value(double c) const {
+    Optimizer o = *this;
+    o.clip_value = c;
+    return o;
+  }
+  /// Scales all gradients by c / max(‖g‖, c), ‖g‖ their global L2 norm.
+  Optimizer clip_by_norm(double c) const {
+    Optimizer o = *this;
+    o.clip_norm = c;
     return o;
   }
 };

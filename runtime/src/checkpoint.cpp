@@ -109,7 +109,7 @@ void saveCheckpoint(const std::string &dir, const ModelState &state,
     w.put<uint32_t>(t.dims().size());
     for (int64_t d : t.dims())
       w.put(d);
-    w.raw(const_cast<Tensor &>(t).data(), t.size() * sizeof(float));
+    w.raw(t.data(), t.size() * sizeof(float));
   }
   w.put<uint32_t>(crc32(0, reinterpret_cast<const Bytef *>(w.bytes.data()),
                         w.bytes.size()));

@@ -296,6 +296,13 @@ std::set<std::string> withData(std::set<std::string> extra) {
   return extra;
 }
 
+/// --test: the named data set's separate test split.
+Dataset testSplit(Args &a) {
+  if (!a.has("dataset"))
+    throw Error("--test takes a named data set's test split (--dataset)");
+  return loadNamed(a.values["dataset"], a.values["data-path"], /*test=*/true);
+}
+
 int train(const kiln_model &model, int argc, char **argv) {
   Args a =
       parseArgs(argc, argv,
@@ -402,9 +409,7 @@ int train(const kiln_model &model, int argc, char **argv) {
   }
   std::optional<Dataset> test;
   if (a.flags.count("test")) {
-    if (!a.has("dataset"))
-      throw Error("--test scores a named data set's test split (--dataset)");
-    test = loadNamed(a.values["dataset"], a.values["data-path"], true);
+    test = testSplit(a);
     session.checkData(*test);
     if (p->normalizer)
       p->normalizer->apply(*test);
@@ -517,9 +522,7 @@ int evalCommand(const kiln_model &model, int argc, char **argv) {
   const char *what =
       p->split.validation.empty() ? "all data" : "validation split";
   if (a.flags.count("test")) {
-    if (!a.has("dataset"))
-      throw Error("--test scores a named data set's test split (--dataset)");
-    test = loadNamed(a.values["dataset"], a.values["data-path"], true);
+    test = testSplit(a);
     data = &test;
     rows = allRows(test.rows);
     what = "test split";
@@ -557,9 +560,7 @@ int predictCommand(const kiln_model &model, int argc, char **argv) {
   Dataset *data = &p->data;
   std::vector<int64_t> rows = allRows(data->rows);
   if (a.flags.count("test")) {
-    if (!a.has("dataset"))
-      throw Error("--test predicts a named data set's test split (--dataset)");
-    test = loadNamed(a.values["dataset"], a.values["data-path"], true);
+    test = testSplit(a);
     data = &test;
     rows = allRows(test.rows);
   }

@@ -220,7 +220,7 @@ void Trainer::fit(const Dataset &data, const Split &split,
                    static_cast<long long>(e),
                    static_cast<long long>(opts.patience), start.bestLoss,
                    static_cast<long long>(start.bestEpoch));
-      trained = e - (startEpochs);
+      trained = e - startEpochs;
       break;
     }
   }

@@ -1,6 +1,7 @@
 # lit configuration for kiln's tests: .mlir files drive kiln-opt, .cpp DSL
 # files and .test scripts drive kiln and the model binaries it builds.
 import os
+import shutil
 import subprocess
 
 import lit.formats
@@ -40,6 +41,8 @@ if os.path.exists(os.path.join(sklearn_data, "breast_cancer.csv")):
     config.available_features.add("sklearn-data")
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
     config.available_features.add("fashion-mnist")
+if shutil.which("gnuplot"):
+    config.available_features.add("gnuplot")
 try:
     subprocess.check_call([config.python_executable, "-c", "import numpy"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -4,6 +4,7 @@
 #include "checkpoint.h"
 #include "data.h"
 #include "error.h"
+#include "metrics.h"
 #include "session.h"
 #include "thread_pool.h"
 #include "trainer.h"
@@ -73,7 +74,8 @@ output:
   --progress MODE       auto (a live bar on a terminal, epoch lines
                         otherwise), bar or lines (default auto)
   --metrics FILE        write a CSV row per epoch (loss, accuracy, lr, ...)
-  --plot FILE.svg       draw the loss and accuracy curves
+  --plot FILE.svg       draw the loss and accuracy curves (FILE.png: drawn
+                        by gnuplot, if installed)
   --checkpoint DIR      save parameters, optimizer state and position to
                         DIR/checkpoint.kiln after every epoch (atomically)
   --resume              continue from DIR's checkpoint, bit for bit as if
@@ -384,6 +386,8 @@ int train(const kiln_model &model, int argc, char **argv) {
   }
   opts.metricsPath = a.values["metrics"];
   opts.plotPath = a.values["plot"];
+  if (!opts.plotPath.empty())
+    checkPlotPath(opts.plotPath);
   opts.checkpointDir = a.values["checkpoint"];
   opts.patience = toInt(a, "early-stopping", 0, 1);
   if (opts.patience > 0 && p->split.validation.empty())

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <sys/stat.h>
 
@@ -140,8 +141,67 @@ void panel(FILE *f, double x0, double y0, const char *title,
 
 } // namespace
 
+namespace {
+
+bool endsWith(const std::string &s, const char *suffix) {
+  size_t n = std::strlen(suffix);
+  return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
+/// The same two panels as a PNG, drawn by gnuplot (when installed): the
+/// curves go to a data file beside the image, the script to gnuplot's
+/// standard input.
+void writePng(const std::string &path, const std::vector<EpochRecord> &h,
+              bool validation) {
+  checkPlotPath(path);
+  std::string data = path + ".dat";
+  FILE *f = std::fopen(data.c_str(), "w");
+  if (!f)
+    throw Error(data + ": cannot write: " + std::strerror(errno));
+  for (const EpochRecord &r : h)
+    std::fprintf(f, "%lld %.9g %.9g %.9g\n", static_cast<long long>(r.epoch),
+                 r.loss, r.valLoss.value_or(NAN),
+                 r.accuracy ? 100 * *r.accuracy : NAN);
+  std::fclose(f);
+  auto quoted = [](const std::string &p) {
+    std::string q = "'";
+    for (char c : p)
+      q += c == '\'' ? std::string("''") : std::string(1, c);
+    return q + "'";
+  };
+  std::string script =
+      "set terminal pngcairo size 1000,360\nset output " + quoted(path) +
+      "\nset multiplot layout 1,2\nset xlabel 'epoch'\nset title 'loss'\n"
+      "plot " +
+      quoted(data) + " using 1:2 with lines title 'training loss'" +
+      (validation ? ", '' using 1:3 with lines title 'validation loss'" : "") +
+      "\nset title 'accuracy (%)'\nplot " + quoted(data) +
+      " using 1:4 with lines title '" +
+      (validation ? "validation" : "training") +
+      " accuracy'\n"
+      "unset multiplot\n";
+  FILE *g = popen("gnuplot 2>&1", "w");
+  if (!g)
+    throw Error(path + ": cannot run gnuplot: " + std::strerror(errno));
+  std::fputs(script.c_str(), g);
+  if (pclose(g) != 0)
+    throw Error(path + ": gnuplot failed to draw the plot");
+  std::remove(data.c_str());
+}
+
+} // namespace
+
+void checkPlotPath(const std::string &path) {
+  if (endsWith(path, ".png") &&
+      std::system("command -v gnuplot >/dev/null 2>&1") != 0)
+    throw Error(path + ": a PNG plot needs gnuplot (apt-get install "
+                       "gnuplot-nox); --plot FILE.svg needs nothing");
+}
+
 void writePlot(const std::string &path, const std::vector<EpochRecord> &h,
                bool validation) {
+  if (endsWith(path, ".png"))
+    return writePng(path, h, validation);
   Series loss{"training loss", "#1f77b4", {}};
   Series val{"validation loss", "#ff7f0e", {}};
   Series acc{

@@ -38,8 +38,13 @@ private:
 void drawBar(FILE *out, int64_t epoch, int64_t epochs, size_t done,
              size_t total, double seconds, double loss);
 
-/// An SVG with two panels: loss (training, and validation when there is
-/// one) and accuracy against the epoch.
+/// Fails early (before training) when `path` cannot be drawn: a .png
+/// without gnuplot.
+void checkPlotPath(const std::string &path);
+
+/// Two panels, loss (training, and validation when there is one) and
+/// accuracy against the epoch: an SVG written here, or for a .png path a
+/// PNG drawn by gnuplot when it is installed.
 void writePlot(const std::string &path, const std::vector<EpochRecord> &h,
                bool validation);
 

@@ -101,6 +101,11 @@ void saveCheckpoint(const std::string &dir, const ModelState &state,
   w.put<uint32_t>(pos.scale.size());
   w.raw(pos.scale.data(), pos.scale.size() * sizeof(float));
   w.raw(pos.shift.data(), pos.shift.size() * sizeof(float));
+  w.put<uint32_t>(pos.hypers.size());
+  for (const auto &[name, value] : pos.hypers) {
+    w.str(name);
+    w.put(value);
+  }
   w.put<uint32_t>(state.desc.num_params);
   for (int i = 0; i < state.desc.num_params; ++i) {
     const kiln_param &p = state.desc.params[i];
@@ -197,6 +202,17 @@ TrainingPosition loadCheckpoint(const std::string &dir, ModelState &state) {
   pos.shift.resize(features);
   r.raw(pos.scale.data(), features * sizeof(float));
   r.raw(pos.shift.data(), features * sizeof(float));
+  uint32_t hypers = r.get<uint32_t>();
+  if (hypers > 1024)
+    throw Error(path + ": implausible hyperparameter count " +
+                std::to_string(hypers));
+  for (uint32_t i = 0; i < hypers; ++i) {
+    std::string name = r.str();
+    double value = r.get<double>();
+    if (!state.hasHyper(name))
+      throw Error(path + ": hyperparameter '" + name + "' is not the model's");
+    pos.hypers.emplace_back(name, value);
+  }
   uint32_t count = r.get<uint32_t>();
   if (count != static_cast<uint32_t>(state.desc.num_params))
     throw Error(path + ": " + std::to_string(count) +

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kiln::rt {
@@ -35,6 +36,10 @@ struct TrainingPosition {
   /// normalisation included, so eval and predict see what training saw;
   /// empty: the identity.
   std::vector<float> scale, shift;
+  /// The run's hyperparameters as set at its start (lr: the initial rate,
+  /// before the schedule), so a resume without the same flags is still the
+  /// same run; the step count is not among them (it is `steps`).
+  std::vector<std::pair<std::string, double>> hypers;
 };
 
 /// The checkpoint file of a directory.

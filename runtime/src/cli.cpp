@@ -410,6 +410,14 @@ int train(const kiln_model &model, int argc, char **argv) {
     start.epochs = pos.epochs;
     start.bestLoss = pos.bestLoss;
     start.bestEpoch = pos.bestEpoch;
+    // The run's hyperparameters, unless a flag sets them anew (x's flag
+    // also sets its complement 1-x).
+    for (const auto &[name, value] : pos.hypers) {
+      std::string base = name.rfind("1-", 0) == 0 ? name.substr(2) : name;
+      std::string flag = base == "weight_decay" ? "weight-decay" : base;
+      if (!a.has(flag))
+        state.setHyper(name, value);
+    }
   }
   std::optional<Dataset> test;
   if (a.flags.count("test")) {

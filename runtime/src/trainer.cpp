@@ -211,6 +211,12 @@ void Trainer::fit(const Dataset &data, const Split &split,
                            seed,           opts.batchSize,
                            start.bestLoss, start.bestEpoch,
                            data.scale,     data.shift};
+      for (int i = 0; i < state.desc.num_hypers; ++i) {
+        std::string name = state.desc.hypers[i].name;
+        if (name != "step")
+          pos.hypers.emplace_back(name,
+                                  name == "lr" ? lr0_ : state.hyper(name));
+      }
       saveCheckpoint(opts.checkpointDir, state, pos);
     }
     if (stop) {

@@ -24,8 +24,12 @@ const kiln_param kWider[] = {
     {"w.adam_m", KILN_STATE, 2, {2, 4}, KILN_INIT_ZEROS, {0, 0}, "m.cpp:1:1"},
 };
 
+const kiln_hyper kHypers[] = {{"lr", 0.5}};
+
 kiln_model modelWith(const char *name, const kiln_param *params) {
   kiln_model m{};
+  m.num_hypers = 1;
+  m.hypers = kHypers;
   m.abi_version = KILN_ABI_VERSION;
   m.name = name;
   m.num_params = 2;
@@ -58,7 +62,8 @@ TEST(Checkpoint, RoundTripsParametersStateAndPosition) {
   a.steps = 42;
   std::string dir = freshDir("roundtrip");
   // Creates the directory.
-  saveCheckpoint(dir, a, {42, 3, 7, 16, 0.25, 2, {0.5f, 2}, {-1, 3}});
+  saveCheckpoint(dir, a,
+                 {42, 3, 7, 16, 0.25, 2, {0.5f, 2}, {-1, 3}, {{"lr", 0.125}}});
   ModelState b(desc);
   b.initialize(8);
   TrainingPosition pos = loadCheckpoint(dir, b);
@@ -70,6 +75,9 @@ TEST(Checkpoint, RoundTripsParametersStateAndPosition) {
   EXPECT_EQ(pos.bestEpoch, 2);
   EXPECT_EQ(pos.scale, (std::vector<float>{0.5f, 2}));
   EXPECT_EQ(pos.shift, (std::vector<float>{-1, 3}));
+  ASSERT_EQ(pos.hypers.size(), 1u);
+  EXPECT_EQ(pos.hypers[0].first, "lr");
+  EXPECT_EQ(pos.hypers[0].second, 0.125);
   EXPECT_EQ(b.steps, 42);
   for (int i = 0; i < 2; ++i)
     EXPECT_EQ(std::memcmp(a.params[i].data(), b.params[i].data(),

@@ -298,6 +298,23 @@ std::set<std::string> withData(std::set<std::string> extra) {
   return extra;
 }
 
+/// Every row index of a data set of `n` rows.
+std::vector<int64_t> allRows(int64_t n) {
+  std::vector<int64_t> rows(n);
+  for (int64_t i = 0; i < n; ++i)
+    rows[i] = i;
+  return rows;
+}
+
+/// "HEAD  loss L  accuracy A% (c/n)", without a newline.
+void printScore(const char *head, const EvalResult &r) {
+  std::printf("%s  loss %.6g", head, r.loss);
+  if (auto acc = r.accuracy())
+    std::printf("  accuracy %.2f%% (%lld/%lld)", 100 * *acc,
+                static_cast<long long>(r.correct),
+                static_cast<long long>(r.counted));
+}
+
 /// --test: the named data set's separate test split.
 Dataset testSplit(Args &a) {
   if (!a.has("dataset"))
@@ -446,15 +463,7 @@ int train(const kiln_model &model, int argc, char **argv) {
   }
   trainer.fit(p->data, p->split, opts, seed, start);
   if (test) {
-    std::vector<int64_t> rows(test->rows);
-    for (int64_t i = 0; i < test->rows; ++i)
-      rows[i] = i;
-    EvalResult r = trainer.evaluate(*test, rows);
-    std::printf("test:  loss %.6g", r.loss);
-    if (auto acc = r.accuracy())
-      std::printf("  accuracy %.2f%% (%lld/%lld)", 100 * *acc,
-                  static_cast<long long>(r.correct),
-                  static_cast<long long>(r.counted));
+    printScore("test:", trainer.evaluate(*test, allRows(test->rows)));
     std::printf("  (%lld samples of %s's test split)\n",
                 static_cast<long long>(test->rows),
                 a.values["dataset"].c_str());
@@ -505,15 +514,6 @@ TrainingPosition restore(Args &a, ModelState &state, Dataset *data) {
   return pos;
 }
 
-/// The rows to score: the test split's (all), else the validation split,
-/// else all training rows.
-std::vector<int64_t> allRows(int64_t n) {
-  std::vector<int64_t> rows(n);
-  for (int64_t i = 0; i < n; ++i)
-    rows[i] = i;
-  return rows;
-}
-
 int evalCommand(const kiln_model &model, int argc, char **argv) {
   Args a = parseArgs(argc, argv, withData({"checkpoint"}), {"help", "test"});
   if (a.flags.count("help")) {
@@ -542,12 +542,7 @@ int evalCommand(const kiln_model &model, int argc, char **argv) {
   session.checkData(*data);
   TrainingPosition pos = restore(a, state, data);
   Trainer trainer(session, stdout);
-  EvalResult r = trainer.evaluate(*data, rows);
-  std::printf("eval:  loss %.6g", r.loss);
-  if (auto acc = r.accuracy())
-    std::printf("  accuracy %.2f%% (%lld/%lld)", 100 * *acc,
-                static_cast<long long>(r.correct),
-                static_cast<long long>(r.counted));
+  printScore("eval:", trainer.evaluate(*data, rows));
   std::printf("  (%s, %lld samples; checkpoint after epoch %lld)\n", what,
               static_cast<long long>(rows.size()),
               static_cast<long long>(pos.epochs));

@@ -59,6 +59,21 @@ std::vector<Case> cases() {
     for (size_t i = 0; i < s["w"].size(); ++i)
       f(i);
   };
+  // Adam with β1 0.8, β2 0.9, ε 1e-6; AdamW's decoupled decay λ on top.
+  auto adamRule = [=](double decay) -> Rule {
+    return [=](State &s, const std::vector<double> &g, int t) {
+      s["adam_m"].resize(g.size());
+      s["adam_v"].resize(g.size());
+      each(s, [&](size_t i) {
+        double &m = s["adam_m"][i], &v = s["adam_v"][i];
+        m = 0.8 * m + 0.2 * g[i];
+        v = 0.9 * v + 0.1 * g[i] * g[i];
+        double mh = m / (1 - std::pow(0.8, t)), vh = v / (1 - std::pow(0.9, t));
+        double &w = s["w"][i];
+        w -= kLr * (mh / (std::sqrt(vh) + 1e-6) + decay * w);
+      });
+    };
+  };
   return {
       {"sgd", "{kind = \"sgd\", lr = 0.05 : f64}",
        [=](State &s, const std::vector<double> &g, int) {
@@ -127,34 +142,11 @@ std::vector<Case> cases() {
       {"adam",
        "{kind = \"adam\", lr = 0.05 : f64, beta1 = 0.8 : f64, beta2 = 0.9 : "
        "f64, eps = 1.0e-6 : f64}",
-       [=](State &s, const std::vector<double> &g, int t) {
-         s["adam_m"].resize(g.size());
-         s["adam_v"].resize(g.size());
-         each(s, [&](size_t i) {
-           double &m = s["adam_m"][i], &v = s["adam_v"][i];
-           m = 0.8 * m + 0.2 * g[i];
-           v = 0.9 * v + 0.1 * g[i] * g[i];
-           double mh = m / (1 - std::pow(0.8, t)),
-                  vh = v / (1 - std::pow(0.9, t));
-           s["w"][i] -= kLr * mh / (std::sqrt(vh) + 1e-6);
-         });
-       }},
+       adamRule(0)},
       {"adamw",
        "{kind = \"adamw\", lr = 0.05 : f64, beta1 = 0.8 : f64, beta2 = 0.9 : "
        "f64, eps = 1.0e-6 : f64, weight_decay = 0.3 : f64}",
-       [=](State &s, const std::vector<double> &g, int t) {
-         s["adam_m"].resize(g.size());
-         s["adam_v"].resize(g.size());
-         each(s, [&](size_t i) {
-           double &m = s["adam_m"][i], &v = s["adam_v"][i];
-           m = 0.8 * m + 0.2 * g[i];
-           v = 0.9 * v + 0.1 * g[i] * g[i];
-           double mh = m / (1 - std::pow(0.8, t)),
-                  vh = v / (1 - std::pow(0.9, t));
-           double &w = s["w"][i];
-           w -= kLr * (mh / (std::sqrt(vh) + 1e-6) + 0.3 * w);
-         });
-       }},
+       adamRule(0.3)},
   };
 }
 

@@ -848,30 +848,29 @@ template <typename OpTy> static int64_t nextSalt(ModelImpl *impl) {
   return std::distance(ops.begin(), ops.end());
 }
 
-Tensor dropout(Model &m, Tensor x, double rate, Loc loc) {
+/// A training-only random op (dropout, noise): x, the step as its seed,
+/// its float attribute and the next salt of its kind.
+template <typename OpTy>
+static Tensor randomOp(Tensor x, double value, const Loc &loc) {
   ModelImpl *impl = modelOf({x}, loc);
   if (!impl)
     return Tensor();
-  if (rate == 0)
-    return x;
   Location where = impl->loc(loc);
   OpBuilder &b = impl->builder;
   Value step = stepHyper(impl, where);
-  return impl->finish(b.create<nn::DropoutOp>(
-      where, valueOf(x), step, b.getF64FloatAttr(rate),
-      b.getI64IntegerAttr(nextSalt<nn::DropoutOp>(impl))));
+  return impl->finish(
+      b.create<OpTy>(where, valueOf(x), step, b.getF64FloatAttr(value),
+                     b.getI64IntegerAttr(nextSalt<OpTy>(impl))));
+}
+
+Tensor dropout(Model &m, Tensor x, double rate, Loc loc) {
+  if (rate == 0 && x.valid())
+    return x;
+  return randomOp<nn::DropoutOp>(x, rate, loc);
 }
 
 Tensor gaussian_noise(Model &m, Tensor x, double stddev, Loc loc) {
-  ModelImpl *impl = modelOf({x}, loc);
-  if (!impl)
-    return Tensor();
-  Location where = impl->loc(loc);
-  OpBuilder &b = impl->builder;
-  Value step = stepHyper(impl, where);
-  return impl->finish(b.create<nn::GaussianNoiseOp>(
-      where, valueOf(x), step, b.getF64FloatAttr(stddev),
-      b.getI64IntegerAttr(nextSalt<nn::GaussianNoiseOp>(impl))));
+  return randomOp<nn::GaussianNoiseOp>(x, stddev, loc);
 }
 
 /// Σ f(w) over the parameters named *suffix, or an error at `loc`.

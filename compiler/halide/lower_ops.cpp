@@ -210,6 +210,18 @@ struct Lowering {
     return in[i].at(broadcastIndex(shapeOf(op->getOperand(i)), result, idx));
   }
 
+  /// The hash inputs of dropout and noise: the seed operand (#1, the step
+  /// count) and the element's coordinates, as UInt(32).
+  H::Expr randomSeed() {
+    return H::cast<uint32_t>(H::cast<int32_t>(operand(1)));
+  }
+  Index randomCoords() {
+    Index coords;
+    for (const H::Expr &i : idx)
+      coords.push_back(H::cast<uint32_t>(i));
+    return coords;
+  }
+
   template <typename F> H::Func pointwise(F f) {
     begin();
     out(vars) = f();
@@ -634,12 +646,8 @@ struct Lowering {
           float sd = static_cast<float>(g.getStddev().convertToDouble());
           auto salt = static_cast<uint32_t>(g.getSalt());
           return pointwise([&] {
-            H::Expr seed = H::cast<uint32_t>(H::cast<int32_t>(operand(1)));
-            Index coords;
-            for (const H::Expr &i : idx)
-              coords.push_back(H::cast<uint32_t>(i));
             H::Expr z = gaussianDraw<H::Expr, H::Expr>(
-                seed, H::Expr(salt), coords,
+                randomSeed(), H::Expr(salt), randomCoords(),
                 [](H::Expr v) { return H::cast<float>(v); },
                 [](H::Expr v) { return H::sqrt(v); },
                 [](H::Expr v) { return H::log(v); },
@@ -653,11 +661,8 @@ struct Lowering {
           float scale = 1.0f / (1.0f - static_cast<float>(rate));
           auto salt = static_cast<uint32_t>(d.getSalt());
           return pointwise([&] {
-            H::Expr seed = H::cast<uint32_t>(H::cast<int32_t>(operand(1)));
-            Index coords;
-            for (const H::Expr &i : idx)
-              coords.push_back(H::cast<uint32_t>(i));
-            H::Expr h = dropoutHash<H::Expr>(seed, H::Expr(salt), coords);
+            H::Expr h = dropoutHash<H::Expr>(randomSeed(), H::Expr(salt),
+                                             randomCoords());
             return H::select((h >> H::Expr(8u)) >= H::Expr(threshold),
                              operand(0) * scale, 0.0f);
           });

@@ -26,6 +26,7 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%helpers", os.path.join(config.test_source_root, "helpers")))
 config.substitutions.append(("%examples", os.path.join(config.kiln_src_root, "examples")))
 config.substitutions.append(("%bench", os.path.join(config.kiln_src_root, "bench")))
+config.substitutions.append(("%scripts", os.path.join(config.kiln_src_root, "scripts")))
 # Golden Halide output must not depend on the CPU running the tests.
 config.substitutions.append(("%pinned_target", "x86-64-linux-avx2-fma-f16c-sse41"))
 

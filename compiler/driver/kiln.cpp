@@ -252,6 +252,7 @@ bool Build::runGenerator(const std::string &nnFile) {
                                   "-I" + tc.includeDir};
   for (const std::string &d : defines)
     cmd.push_back("-D" + d);
+  llvm::append_range(cmd, tc.sanitizeFlags);
   cmd.insert(cmd.end(), {inputFile, "-o", gen, "-L" + tc.libDir, "-lkiln_dsl",
                          "-Wl,-rpath," + tc.libDir});
   int rc = kiln::runTool(cmd, verbose, error);
@@ -287,6 +288,7 @@ bool Build::link(const kiln::hl::BackendResult &objects,
                                   tableFile};
   for (const std::string &o : objects.objects)
     cmd.push_back(o);
+  llvm::append_range(cmd, tc.sanitizeFlags);
   cmd.insert(cmd.end(), {pathJoin(tc.libDir, "libkiln_runtime.a"), "-lz",
                          "-lpthread", "-ldl", "-lm", "-o", outputFile});
   std::string error;

@@ -2,6 +2,7 @@
 #include "compiler/driver/toolchain.h"
 #include "compiler/driver/config.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -25,6 +26,10 @@ std::optional<Toolchain> Toolchain::find(const char *argv0,
   tc.libDir = std::string(lib);
   const char *cxx = std::getenv("KILN_CXX");
   tc.cxx = cxx && *cxx ? cxx : KILN_CONFIGURED_CXX;
+  llvm::SmallVector<llvm::StringRef> flags;
+  llvm::StringRef(KILN_SANITIZE_FLAGS).split(flags, ' ', -1, false);
+  for (llvm::StringRef f : flags)
+    tc.sanitizeFlags.push_back(f.str());
 
   llvm::SmallString<256> header(inc);
   llvm::sys::path::append(header, "kiln", "dsl.h");

@@ -17,6 +17,9 @@ struct Toolchain {
   std::string includeDir; // kiln/dsl.h, kiln/model_abi.h
   std::string libDir;     // libkiln_dsl.so, libkiln_runtime.a
   std::string cxx;        // host C++ compiler ($KILN_CXX, else configured)
+  // This build's sanitizer flags: the generator and the model binary need
+  // them to link against a sanitized libkiln_dsl / libkiln_runtime.
+  std::vector<std::string> sanitizeFlags;
 
   /// Locates the toolchain from argv[0]; on failure sets `error`.
   static std::optional<Toolchain> find(const char *argv0, std::string &error);

@@ -26,14 +26,21 @@ namespace kiln::hl {
 
 std::optional<std::string> resolveTarget(const std::string &target,
                                          std::string &error) {
-  if (target == "host")
-    return hostTarget().to_string();
-  if (!H::Target::validate_target_string(target)) {
+  H::Target t;
+  if (target == "host") {
+    t = hostTarget();
+  } else if (!H::Target::validate_target_string(target)) {
     error = "invalid Halide target '" + target +
             "' (expected 'host' or e.g. x86-64-linux-avx2-fma-f16c-sse41)";
     return std::nullopt;
+  } else {
+    t = H::Target(target);
   }
-  return H::Target(target).to_string();
+#ifdef KILN_SANITIZE_ADDRESS
+  // A sanitized kiln instruments the kernels too (scripts/sanitize.sh).
+  t = t.with_feature(H::Target::ASAN);
+#endif
+  return t.to_string();
 }
 
 namespace {

@@ -16,7 +16,8 @@ namespace kiln::rt {
 namespace {
 
 constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'C', 'K', 'P', 'T'};
-constexpr uint32_t kVersion = 1;
+// 2: the position within an epoch (batches, lossSum); 1 is read as 0 of it.
+constexpr uint32_t kVersion = 2;
 
 /// Little-endian-as-stored binary writer into a string.
 struct Writer {
@@ -98,6 +99,8 @@ void saveCheckpoint(const std::string &dir, const ModelState &state,
   w.put(pos.batchSize);
   w.put(pos.bestLoss);
   w.put(pos.bestEpoch);
+  w.put(pos.batches);
+  w.put(pos.lossSum);
   w.put<uint32_t>(pos.scale.size());
   w.raw(pos.scale.data(), pos.scale.size() * sizeof(float));
   w.raw(pos.shift.data(), pos.shift.size() * sizeof(float));
@@ -180,9 +183,10 @@ TrainingPosition loadCheckpoint(const std::string &dir, ModelState &state) {
   bytes.resize(bytes.size() - 4);
   Reader r{bytes, path};
   r.at = sizeof kMagic;
-  if (uint32_t v = r.get<uint32_t>(); v != kVersion)
-    throw Error(path + ": checkpoint format " + std::to_string(v) +
-                ", this runtime reads " + std::to_string(kVersion));
+  uint32_t version = r.get<uint32_t>();
+  if (version < 1 || version > kVersion)
+    throw Error(path + ": checkpoint format " + std::to_string(version) +
+                ", this runtime reads 1 to " + std::to_string(kVersion));
   std::string model = r.str();
   if (model != state.desc.name)
     throw Error(path + ": a checkpoint of model '" + model + "', not '" +
@@ -194,6 +198,15 @@ TrainingPosition loadCheckpoint(const std::string &dir, ModelState &state) {
   pos.batchSize = r.get<int64_t>();
   pos.bestLoss = r.get<double>();
   pos.bestEpoch = r.get<int64_t>();
+  if (version >= 2) {
+    pos.batches = r.get<int64_t>();
+    pos.lossSum = r.get<double>();
+  }
+  if (pos.steps < 0 || pos.epochs < 0 || pos.batchSize < 1 || pos.batches < 0)
+    throw Error(path + ": implausible training position (step " +
+                std::to_string(pos.steps) + ", epoch " +
+                std::to_string(pos.epochs) + ", batch size " +
+                std::to_string(pos.batchSize) + ")");
   uint32_t features = r.get<uint32_t>();
   if (features > (1u << 26))
     throw Error(path + ": implausible feature count " +

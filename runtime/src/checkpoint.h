@@ -1,8 +1,8 @@
 //===- checkpoint.h - training state saved and restored ---------*- C++ -*-===//
 //
 // A checkpoint is one file, DIR/checkpoint.kiln: the model's name, the
-// training position (steps, completed epochs, seed, batch size, early
-// stopping's best epoch), the feature normalisation, every
+// training position (steps, completed epochs, batches into the next one,
+// seed, batch size, early stopping's best epoch), the feature normalisation, every
 // parameter and optimizer-state tensor by name and shape, and a CRC-32 of
 // all of it. The random state needs no bytes of its own: every draw is a
 // function of (seed, stream), and the streams are the epoch (shuffling) and
@@ -40,6 +40,11 @@ struct TrainingPosition {
   /// before the schedule), so a resume without the same flags is still the
   /// same run; the step count is not among them (it is `steps`).
   std::vector<std::pair<std::string, double>> hypers;
+  /// A checkpoint taken inside epoch `epochs + 1` (--checkpoint-every, an
+  /// interrupt): the batches of it already trained and their summed
+  /// sample-weighted loss; 0 at an epoch's end.
+  int64_t batches = 0;
+  double lossSum = 0;
 };
 
 /// The checkpoint file of a directory.

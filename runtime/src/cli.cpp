@@ -78,8 +78,11 @@ output:
                         by gnuplot, if installed)
   --checkpoint DIR      save parameters, optimizer state and position to
                         DIR/checkpoint.kiln after every epoch (atomically)
+  --checkpoint-every N  also save every N steps inside an epoch
   --resume              continue from DIR's checkpoint, bit for bit as if
                         never stopped (same data options, seed and batch)
+                        (SIGINT/SIGTERM stop between two steps and save a
+                        checkpoint first; exit status 130/143)
   --log-every N         print every N epochs (default: about 20 lines)
   --quiet               print only the final line
   --profile             time every kernel of train_step and print the
@@ -327,7 +330,7 @@ int train(const kiln_model &model, int argc, char **argv) {
       parseArgs(argc, argv,
                 withData({"write-split", "epochs", "batch-size", "lr",
                           "log-every", "lr-schedule", "progress", "metrics",
-                          "plot", "checkpoint", "early-stopping", "momentum",
+                          "plot", "checkpoint", "checkpoint-every", "early-stopping", "momentum",
                           "beta1", "beta2", "eps", "rho", "weight-decay"}),
                 {"quiet", "help", "profile", "resume", "test"});
   if (a.flags.count("help")) {
@@ -406,6 +409,9 @@ int train(const kiln_model &model, int argc, char **argv) {
   if (!opts.plotPath.empty())
     checkPlotPath(opts.plotPath);
   opts.checkpointDir = a.values["checkpoint"];
+  opts.checkpointEvery = toInt(a, "checkpoint-every", 0, 1);
+  if (opts.checkpointEvery > 0 && opts.checkpointDir.empty())
+    throw Error("--checkpoint-every needs --checkpoint DIR");
   opts.patience = toInt(a, "early-stopping", 0, 1);
   if (opts.patience > 0 && p->split.validation.empty())
     throw Error("--early-stopping watches the validation loss: hold out a "
@@ -425,6 +431,8 @@ int train(const kiln_model &model, int argc, char **argv) {
                   ": trained with --batch-size " +
                   std::to_string(pos.batchSize) + "; resume with the same");
     start.epochs = pos.epochs;
+    start.batches = pos.batches;
+    start.lossSum = pos.lossSum;
     start.bestLoss = pos.bestLoss;
     start.bestEpoch = pos.bestEpoch;
     // The run's hyperparameters, unless a flag sets them anew (x's flag
@@ -455,12 +463,20 @@ int train(const kiln_model &model, int argc, char **argv) {
       std::printf("learning rate: %s from %g\n",
                   opts.schedule.describe().c_str(),
                   state.hasHyper("lr") ? state.hyper("lr") : 0.0);
-    if (start.epochs > 0)
+    if (start.batches > 0)
+      std::printf("resuming in epoch %lld after batch %lld (step %lld) from "
+                  "%s\n",
+                  static_cast<long long>(start.epochs + 1),
+                  static_cast<long long>(start.batches),
+                  static_cast<long long>(state.steps),
+                  checkpointPath(opts.checkpointDir).c_str());
+    else if (start.epochs > 0)
       std::printf("resuming after epoch %lld (step %lld) from %s\n",
                   static_cast<long long>(start.epochs),
                   static_cast<long long>(state.steps),
                   checkpointPath(opts.checkpointDir).c_str());
   }
+  std::fflush(stdout); // the header reaches a log file before training
   trainer.fit(p->data, p->split, opts, seed, start);
   if (test) {
     printScore("test:", trainer.evaluate(*test, allRows(test->rows)));
@@ -770,6 +786,10 @@ int runCli(const kiln_model &model, int argc, char **argv) {
     if (cmd == "predict")
       return predictCommand(model, argc, argv);
     throw Error("unknown command '" + cmd + "' (try: " + argv[0] + " help)");
+  } catch (const Interrupted &i) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s\n", i.message.c_str());
+    return 128 + i.signal;
   } catch (const Error &e) {
     std::fflush(stdout);
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -286,6 +286,7 @@ Dataset loadIdx(const std::string &imagesPath, const std::string &labelsPath) {
                 std::to_string(labels.size() - 8) + " bytes");
   Dataset ds;
   ds.source = imagesPath;
+  ds.labelFile = labelsPath;
   ds.rows = count;
   ds.features = h * w;
   ds.targets = 1;

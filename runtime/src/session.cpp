@@ -173,6 +173,45 @@ void Session::checkData(const Dataset &data) const {
                   Tensor::format({lab.dims, lab.dims + lab.rank}) + " but " +
                   data.source + " has " + std::to_string(data.targets) +
                   " target(s) per sample");
+    if (lab.dtype == KILN_I32)
+      checkClasses(data);
+  }
+}
+
+void Session::checkClasses(const Dataset &data) const {
+  const kiln_model &d = state.desc;
+  const char *label = d.inputs[state.labelInput].name;
+  // The class count: the last dim of an output scored by accuracy.
+  int64_t classes = 0;
+  std::string output;
+  if (const kiln_function *fn = d.eval_step)
+    for (int r = 0; r < fn->num_results; ++r) {
+      const kiln_binding &b = fn->results[r];
+      const kiln_tensor &t = fn->tensors[b.tensor];
+      if (b.kind == KILN_BIND_OUTPUT && !std::strcmp(b.metric, "accuracy") &&
+          t.rank >= 1 && t.dims[t.rank - 1] > 0) {
+        classes = t.dims[t.rank - 1];
+        output = b.name;
+      }
+    }
+  // Integer labels are class indices: refuse anything else, naming the
+  // first bad sample, before a step one-hot encodes it into nonsense.
+  for (int64_t i = 0; i < static_cast<int64_t>(data.y.size()); ++i) {
+    float v = data.y[i];
+    if (v == std::floor(v) && v >= 0 && (classes == 0 || v < classes))
+      continue;
+    std::string why =
+        classes > 0 ? "model '" + std::string(d.name) + "' has " +
+                          std::to_string(classes) + " classes (0 to " +
+                          std::to_string(classes - 1) + ", its output '" +
+                          output + "')"
+                    : "model label '" + std::string(label) +
+                          "' takes class indices (0, 1, 2, ...)";
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", v);
+    throw Error((data.labelFile.empty() ? data.source : data.labelFile) +
+                ": sample " + std::to_string(i / data.targets) +
+                " (counting from 0) has label " + value + ", but " + why);
   }
 }
 

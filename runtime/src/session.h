@@ -53,6 +53,8 @@ public:
   void checkData(const Dataset &data) const;
   /// Checks the features only (predict needs no labels).
   void checkFeatures(const Dataset &data) const;
+  /// Checks integer labels are class indices the model has.
+  void checkClasses(const Dataset &data) const;
   /// Copies `n` rows of `data` into the input tensors (the labels too
   /// unless `labels` is false).
   void feed(const Dataset &data, const int64_t *rows, int64_t n,

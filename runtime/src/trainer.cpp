@@ -7,11 +7,41 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <string>
 #include <unistd.h>
 
 namespace kiln::rt {
+
+namespace {
+/// The signal that asked training to stop (SIGINT, SIGTERM), or 0. The
+/// loop looks at it between steps, so a stop never splits an update.
+volatile std::sig_atomic_t gStopSignal = 0;
+extern "C" void onStopSignal(int sig) { gStopSignal = sig; }
+
+/// Catches SIGINT and SIGTERM while it lives. SA_RESETHAND: a second
+/// Ctrl-C kills at once, should the step itself hang.
+class StopSignals {
+public:
+  StopSignals() {
+    gStopSignal = 0;
+    struct sigaction sa = {};
+    sa.sa_handler = onStopSignal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &oldInt_);
+    sigaction(SIGTERM, &sa, &oldTerm_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &oldInt_, nullptr);
+    sigaction(SIGTERM, &oldTerm_, nullptr);
+  }
+
+private:
+  struct sigaction oldInt_, oldTerm_;
+};
+} // namespace
 
 Trainer::Trainer(Session &session, FILE *log) : session_(session), log_(log) {
   const kiln_model &d = session.state.desc;
@@ -30,21 +60,21 @@ Trainer::Trainer(Session &session, FILE *log) : session_(session), log_(log) {
 }
 
 double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
-                      int64_t index) {
+                      int64_t index, int64_t first, double lossSum) {
   const TrainOptions &opts = *opts_;
   int64_t batch = opts.batchSize;
   // The shuffle is a function of (seed, epoch): a resumed run replays it.
   Rng rng(seed_ * 1000003 + index + 1, /*stream=*/2);
   for (int64_t i = static_cast<int64_t>(rows.size()) - 1; i > 0; --i)
     std::swap(rows[i], rows[rng.below(i + 1)]);
-  double total = 0;
+  double total = lossSum;
   ModelState &state = session_.state;
   std::vector<Tensor> &params = state.params;
   bool counted = state.hasHyper("step"), scheduled = state.hasHyper("lr");
   int64_t totalSteps = stepsPerEpoch_ * opts.epochs;
   auto t0 = std::chrono::steady_clock::now();
   double lastDraw = 0;
-  for (size_t start = 0; start < rows.size(); start += batch) {
+  for (size_t start = first * batch; start < rows.size(); start += batch) {
     int64_t n = std::min<int64_t>(batch, rows.size() - start);
     session_.feed(data, rows.data() + start, n);
     if (counted)
@@ -57,8 +87,14 @@ double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
     double loss = trainLoss_ >= 0 ? train_->result(trainLoss_).data()[0] : 0;
     if (!std::isfinite(loss))
       throw Error("the training loss became " + std::to_string(loss) +
-                  " at step " + std::to_string(state.steps) +
-                  " (try a smaller --lr)");
+                  " at step " + std::to_string(state.steps) + " (epoch " +
+                  std::to_string(index + 1) + ", batch " +
+                  std::to_string(start / batch + 1) +
+                  "; try a smaller --lr)" +
+                  (opts.checkpointDir.empty()
+                       ? std::string()
+                       : "; " + checkpointPath(opts.checkpointDir) +
+                             " keeps the last good state"));
     total += loss * n;
     // The new parameters become the state; their old storage becomes the
     // step's output buffer for the next step (no copy, no allocation).
@@ -67,6 +103,18 @@ double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
       if (&updated != &params[p])
         std::swap(updated, params[p]);
     }
+    // A stop at an epoch's last batch waits for the epoch's own bookkeeping
+    // and checkpoint (fit).
+    int64_t batchesDone = start / batch + 1;
+    bool last = start + n >= rows.size();
+    if (gStopSignal && !last) {
+      if (!opts.checkpointDir.empty())
+        checkpoint(data, index, batchesDone, total);
+      stopNow(index + 1, batchesDone);
+    }
+    if (opts.checkpointEvery > 0 && !last && !opts.checkpointDir.empty() &&
+        state.steps % opts.checkpointEvery == 0)
+      checkpoint(data, index, batchesDone, total);
     if (bar_) {
       double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
@@ -80,6 +128,53 @@ double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
     }
   }
   return rows.empty() ? 0 : total / rows.size();
+}
+
+void Trainer::checkpoint(const Dataset &data, int64_t epochs,
+                         int64_t batches, double lossSum) {
+  ModelState &state = session_.state;
+  // The last good state stays on disk: parameters gone to NaN/Inf are not
+  // saved over it.
+  for (int p = 0; p < state.desc.num_params; ++p) {
+    const Tensor &t = state.params[p];
+    for (int64_t i = 0; i < t.size(); ++i)
+      if (!std::isfinite(t.data()[i]))
+        throw Error(std::string("'") + state.desc.params[p].name +
+                    "' holds " + std::to_string(t.data()[i]) +
+                    " after step " + std::to_string(state.steps) +
+                    " (try a smaller --lr); " +
+                    checkpointPath(opts_->checkpointDir) +
+                    " keeps the last good state");
+  }
+  TrainingPosition pos{state.steps,     epochs,          seed_,
+                       opts_->batchSize, best_.bestLoss, best_.bestEpoch,
+                       data.scale,       data.shift};
+  pos.batches = batches;
+  pos.lossSum = lossSum;
+  for (int i = 0; i < state.desc.num_hypers; ++i) {
+    std::string name = state.desc.hypers[i].name;
+    if (name != "step")
+      pos.hypers.emplace_back(name, name == "lr" ? lr0_ : state.hyper(name));
+  }
+  saveCheckpoint(opts_->checkpointDir, state, pos);
+}
+
+void Trainer::stopNow(int64_t epoch, int64_t batch) {
+  if (bar_)
+    std::fprintf(log_, "\r\033[K");
+  int sig = gStopSignal;
+  std::string what = std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                     ": stopped after step " +
+                     std::to_string(session_.state.steps) + " (epoch " +
+                     std::to_string(epoch) + ", batch " +
+                     std::to_string(batch) + "/" +
+                     std::to_string(stepsPerEpoch_) + "); ";
+  if (opts_->checkpointDir.empty())
+    what += "nothing saved (train with --checkpoint DIR to keep the state)";
+  else
+    what += "saved " + checkpointPath(opts_->checkpointDir) +
+            " (continue with --resume)";
+  throw Interrupted{sig, what};
 }
 
 EvalResult Trainer::evaluate(const Dataset &data,
@@ -151,7 +246,10 @@ void Trainer::fit(const Dataset &data, const Split &split,
                      static_cast<long long>(score.counted));
     }
   };
-  MetricsLog metrics(opts.metricsPath, haveVal, /*append=*/start.epochs > 0);
+  best_ = start;
+  StopSignals signals;
+  MetricsLog metrics(opts.metricsPath, haveVal,
+                     /*append=*/start.epochs > 0 || start.batches > 0);
   const int64_t startEpochs = start.epochs;
   int64_t trained = opts.epochs - startEpochs;
   std::vector<EpochRecord> history;
@@ -161,11 +259,13 @@ void Trainer::fit(const Dataset &data, const Split &split,
     train_->setProfile(&profile_);
   auto started = std::chrono::steady_clock::now();
   // A resumed run that had already stopped early trains no further.
-  bool stopped = opts.patience > 0 && start.bestEpoch > 0 &&
-                 startEpochs - start.bestEpoch >= opts.patience;
+  bool stopped = opts.patience > 0 && best_.bestEpoch > 0 &&
+                 startEpochs - best_.bestEpoch >= opts.patience;
   for (int64_t e = start.epochs + 1; e <= opts.epochs && !stopped; ++e) {
     auto t0 = std::chrono::steady_clock::now();
-    loss = epoch(data, split.train, e - 1);
+    bool resumed = e == startEpochs + 1;
+    loss = epoch(data, split.train, e - 1, resumed ? start.batches : 0,
+                 resumed ? start.lossSum : 0);
     double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
@@ -199,33 +299,24 @@ void Trainer::fit(const Dataset &data, const Split &split,
     }
     bool stop = false;
     if (opts.patience > 0) {
-      if (start.bestEpoch == 0 || score.loss < start.bestLoss) {
-        start.bestLoss = score.loss;
-        start.bestEpoch = e;
-      } else if (e - start.bestEpoch >= opts.patience) {
+      if (best_.bestEpoch == 0 || score.loss < best_.bestLoss) {
+        best_.bestLoss = score.loss;
+        best_.bestEpoch = e;
+      } else if (e - best_.bestEpoch >= opts.patience) {
         stop = true;
       }
     }
-    if (!opts.checkpointDir.empty()) {
-      TrainingPosition pos{state.steps,    e,
-                           seed,           opts.batchSize,
-                           start.bestLoss, start.bestEpoch,
-                           data.scale,     data.shift};
-      for (int i = 0; i < state.desc.num_hypers; ++i) {
-        std::string name = state.desc.hypers[i].name;
-        if (name != "step")
-          pos.hypers.emplace_back(name,
-                                  name == "lr" ? lr0_ : state.hyper(name));
-      }
-      saveCheckpoint(opts.checkpointDir, state, pos);
-    }
+    if (!opts.checkpointDir.empty())
+      checkpoint(data, e, 0, 0);
+    if (gStopSignal && !stop && e < opts.epochs)
+      stopNow(e, stepsPerEpoch_);
     if (stop) {
       std::fprintf(log_,
                    "early stopping after epoch %lld: val_loss has not "
                    "improved for %lld epochs (best %.6g at epoch %lld)\n",
                    static_cast<long long>(e),
-                   static_cast<long long>(opts.patience), start.bestLoss,
-                   static_cast<long long>(start.bestEpoch));
+                   static_cast<long long>(opts.patience), best_.bestLoss,
+                   static_cast<long long>(best_.bestEpoch));
       trained = e - startEpochs;
       break;
     }
@@ -240,7 +331,7 @@ void Trainer::fit(const Dataset &data, const Split &split,
                  "the checkpoint's run stopped early after epoch %lld (best "
                  "val_loss at epoch %lld); nothing to train\n",
                  static_cast<long long>(startEpochs),
-                 static_cast<long long>(start.bestEpoch));
+                 static_cast<long long>(best_.bestEpoch));
   } else if (startEpochs >= opts.epochs) {
     score = evaluate(data, scored);
     trained = 0;

@@ -63,7 +63,8 @@ TEST(Checkpoint, RoundTripsParametersStateAndPosition) {
   std::string dir = freshDir("roundtrip");
   // Creates the directory.
   saveCheckpoint(dir, a,
-                 {42, 3, 7, 16, 0.25, 2, {0.5f, 2}, {-1, 3}, {{"lr", 0.125}}});
+                 {42, 3, 7, 16, 0.25, 2, {0.5f, 2}, {-1, 3}, {{"lr", 0.125}},
+                  5, 1.75});
   ModelState b(desc);
   b.initialize(8);
   TrainingPosition pos = loadCheckpoint(dir, b);
@@ -78,6 +79,8 @@ TEST(Checkpoint, RoundTripsParametersStateAndPosition) {
   ASSERT_EQ(pos.hypers.size(), 1u);
   EXPECT_EQ(pos.hypers[0].first, "lr");
   EXPECT_EQ(pos.hypers[0].second, 0.125);
+  EXPECT_EQ(pos.batches, 5);
+  EXPECT_EQ(pos.lossSum, 1.75);
   EXPECT_EQ(b.steps, 42);
   for (int i = 0; i < 2; ++i)
     EXPECT_EQ(std::memcmp(a.params[i].data(), b.params[i].data(),

@@ -23,6 +23,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -62,7 +63,7 @@ struct ModelImpl {
     return true;
   }
 
-  explicit ModelImpl(const std::string &name) {
+  ModelImpl(const std::string &name, const Loc &at) {
     // Users see their own lines; a dump of the generic op would be noise.
     ctx.printOpOnDiagnostic(false);
     ctx.getOrLoadDialect<nn::NNDialect>();
@@ -75,7 +76,8 @@ struct ModelImpl {
     });
     module = ModuleOp::create(UnknownLoc::get(&ctx));
     builder.setInsertionPointToEnd(module->getBody());
-    model = builder.create<nn::ModelOp>(UnknownLoc::get(&ctx), name);
+    // At KILN_MODEL: model-wide errors (no loss, ...) point there.
+    model = builder.create<nn::ModelOp>(loc(at), name);
     builder.setInsertionPointToEnd(&model.getBodyBlock());
   }
 
@@ -332,7 +334,8 @@ Optimizer adamw(double lr, double weightDecay, double beta1, double beta2,
 // Model
 //===----------------------------------------------------------------------===//
 
-Model::Model(const std::string &name) : impl_(new ModelImpl(name)) {}
+Model::Model(const std::string &name, Loc loc)
+    : impl_(new ModelImpl(name, loc)) {}
 Model::~Model() { delete impl_; }
 
 static Tensor declareInput(ModelImpl *m, const std::string &name,
@@ -478,9 +481,9 @@ void Model::optimizer(const Optimizer &opt, Loc loc) {
     add(config, "eps", opt.eps);
   if (k == "adamw")
     add(config, "weight_decay", opt.weight_decay);
-  if (opt.clip_value != 0)
+  if (!std::isnan(opt.clip_value))
     add(config, "clip_value", opt.clip_value);
-  if (opt.clip_norm != 0)
+  if (!std::isnan(opt.clip_norm))
     add(config, "clip_norm", opt.clip_norm);
   const Schedule &s = opt.schedule;
   if (s.kind != "constant") {
@@ -498,9 +501,14 @@ void Model::optimizer(const Optimizer &opt, Loc loc) {
     }
     config.push_back(b.getNamedAttr("schedule", b.getDictionaryAttr(sched)));
   }
-  impl_->model.setOptimizerAttr(b.getDictionaryAttr(config));
-  if (failed(verify(impl_->model.getOperation(), /*verifyRecursively=*/false)))
-    impl_->model.removeOptimizerAttr();
+  // The model op verifies the optimizer: let its errors point at this call.
+  nn::ModelOp model = impl_->model;
+  Location modelLoc = model.getLoc();
+  model.setOptimizerAttr(b.getDictionaryAttr(config));
+  model->setLoc(where);
+  if (failed(verify(model.getOperation(), /*verifyRecursively=*/false)))
+    model.removeOptimizerAttr();
+  model->setLoc(modelLoc);
 }
 
 //===----------------------------------------------------------------------===//
@@ -918,7 +926,7 @@ Tensor elastic_net(Model &m, double l1, double l2, const std::string &suffix,
 namespace detail {
 
 int generator_main(int argc, char **argv, const char *name,
-                   void (*build)(Model &)) {
+                   void (*build)(Model &), Loc loc) {
   std::string output = "-";
   for (int i = 1; i < argc; ++i) {
     if ((!std::strcmp(argv[i], "--output") || !std::strcmp(argv[i], "-o")) &&
@@ -937,7 +945,7 @@ int generator_main(int argc, char **argv, const char *name,
       return 1;
     }
   }
-  Model model(name);
+  Model model(name, loc);
   build(model);
   ModelImpl *m = model.impl();
   if (m->errors)

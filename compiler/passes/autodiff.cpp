@@ -43,13 +43,23 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
   llvm::DenseSet<Value> varied, useful;
   for (Operation *d : *wrt)
     varied.insert(d->getResult(0));
+  // Where derivatives stop: ops reached by a varied value whose result is
+  // not differentiable (argmax's index), and (below) ops whose derivative
+  // for a varied operand is zero (sign). Named when a parameter ends up
+  // with no gradient at all.
+  SmallVector<std::pair<Operation *, bool>> stops; // op, integer result
   for (Operation *op : forward) {
     if (llvm::none_of(op->getOperands(),
                       [&](Value x) { return varied.contains(x); }))
       continue;
+    bool any = false;
     for (Value r : op->getResults())
-      if (kiln::isDifferentiableValue(r))
+      if (kiln::isDifferentiableValue(r)) {
         varied.insert(r);
+        any = true;
+      }
+    if (!any && op->getNumResults() > 0)
+      stops.emplace_back(op, true);
   }
   useful.insert(loss->getValue());
   for (Operation *op : llvm::reverse(forward))
@@ -98,9 +108,11 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
     SmallVector<Value> operandGrads;
     if (failed(diff.buildVJP(b, resultGrads, needed, operandGrads)))
       return failure();
-    for (auto [x, g] : llvm::zip(op->getOperands(), operandGrads))
+    for (auto [x, g, need] : llvm::zip(op->getOperands(), operandGrads, needed))
       if (g)
         accumulate(x, g, op->getLoc());
+      else if (need)
+        stops.emplace_back(op, false);
   }
 
   for (Operation *d : *wrt) {
@@ -109,9 +121,33 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
     if (!g && !useful.contains(v))
       return d->emitError()
              << "'" << kiln::declName(d) << "' does not affect the loss";
+    if (!g && wrtNames.empty() && isa<ParamOp>(d)) {
+      // Training a parameter whose gradient is always zero is a mistake in
+      // the model: name the op where its derivative stops.
+      InFlightDiagnostic diag =
+          d->emitError() << "parameter '" << kiln::declName(d)
+                         << "' gets no gradient: the loss depends on it only "
+                            "through operations without a derivative, so "
+                            "training would never change it";
+      llvm::DenseSet<Value> reach{v};
+      for (Operation *op : forward)
+        if (llvm::any_of(op->getOperands(),
+                         [&](Value x) { return reach.contains(x); }))
+          reach.insert(op->result_begin(), op->result_end());
+      for (auto [op, integer] : stops)
+        if (llvm::any_of(op->getOperands(),
+                         [&](Value x) { return reach.contains(x); })) {
+          diag.attachNote(op->getLoc())
+              << "'" << op->getName() << "' "
+              << (integer ? "has an integer result (no derivative)"
+                          : "has a zero derivative here");
+          break;
+        }
+      return diag;
+    }
     if (!g) {
       // Connected to the loss only through zero derivatives (sign, counts):
-      // the gradient is zero, not missing.
+      // the gradient is zero, not missing (a derivative asked for).
       auto type = cast<RankedTensorType>(v.getType());
       auto scalar = RankedTensorType::get({}, b.getF32Type());
       g = type.hasStaticShape()

@@ -237,7 +237,8 @@ LogicalResult expand(ModelOp model) {
                                 "before --kiln-optimizer)";
   OpBuilder b = OpBuilder::atBlockEnd(&model.getBodyBlock());
   DictionaryAttr config = model.getOptimizerAttr();
-  UpdateBuilder u{b, config, model.getLoc(), model};
+  UpdateBuilder u{b, config, model.getLoc(), model,
+                  llvm::DenseMap<Operation *, Value>()};
   StringRef kind = "sgd";
   if (config)
     if (auto k = config.getAs<StringAttr>("kind"))

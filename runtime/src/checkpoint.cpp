@@ -40,7 +40,8 @@ struct Reader {
   void raw(void *p, size_t n) {
     if (n > bytes.size() - at)
       throw Error(what + ": truncated checkpoint");
-    std::memcpy(p, bytes.data() + at, n);
+    if (n) // (an empty vector's data() may be null)
+      std::memcpy(p, bytes.data() + at, n);
     at += n;
   }
   template <typename T> T get() {

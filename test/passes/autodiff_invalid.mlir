@@ -41,3 +41,31 @@ nn.model @m {
   nn.loss %l : tensor<f32>
 }
 
+
+// -----
+
+// A trained parameter the loss reaches only through an integer result (or
+// a zero derivative) would never change: an error with a note at the op
+// where its derivative stops.
+nn.model @m {
+  %x = nn.input "x" : tensor<?x3xf32>
+  // expected-error @+1 {{parameter 'w' gets no gradient: the loss depends on it only through operations without a derivative, so training would never change it}}
+  %w = nn.param "w" init <zeros> : tensor<3x4xf32>
+  %z = nn.matmul %x, %w : (tensor<?x3xf32>, tensor<3x4xf32>) -> tensor<?x4xf32>
+  // expected-note @+1 {{'nn.argmax' has an integer result (no derivative)}}
+  %i = nn.argmax %z axis = 1 : tensor<?x4xf32> -> tensor<?xi32>
+  %f = nn.to_f32 %i : tensor<?xi32> -> tensor<?xf32>
+  %l = nn.reduce_mean %f axes = [0] : tensor<?xf32> -> tensor<f32>
+  nn.loss %l : tensor<f32>
+}
+
+// -----
+
+nn.model @m {
+  // expected-error @+1 {{parameter 'w' gets no gradient}}
+  %w = nn.param "w" init <ones> : tensor<3xf32>
+  // expected-note @+1 {{'nn.sign' has a zero derivative here}}
+  %s = nn.sign %w : tensor<3xf32>
+  %l = nn.reduce_sum %s axes = [0] : tensor<3xf32> -> tensor<f32>
+  nn.loss %l : tensor<f32>
+}

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <source_location>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -114,7 +115,9 @@ struct Optimizer {
   double lr;
   double beta1 = 0, beta2 = 0, eps = 0;
   double momentum = 0, rho = 0, weight_decay = 0;
-  double clip_value = 0, clip_norm = 0; // 0: no clipping
+  // Not set: no clipping (so clip_by_norm(0) reaches the verifier).
+  double clip_value = std::numeric_limits<double>::quiet_NaN(),
+         clip_norm = std::numeric_limits<double>::quiet_NaN();
   Schedule schedule;
   Optimizer with(Schedule s) const {
     Optimizer o = *this;
@@ -169,7 +172,7 @@ using Rows = std::vector<std::vector<double>>;
 
 class KILN_API Model {
 public:
-  explicit Model(const std::string &name);
+  explicit Model(const std::string &name, Loc loc = Loc::current());
   ~Model();
   Model(const Model &) = delete;
   Model &operator=(const Model &) = delete;
@@ -358,7 +361,7 @@ KILN_API Tensor dense(Model &m, const std::string &name, Tensor x,
 namespace detail {
 /// The generator's main: builds the model and writes its nn IR.
 KILN_API int generator_main(int argc, char **argv, const char *name,
-                            void (*build)(Model &));
+                            void (*build)(Model &), Loc loc = Loc::current());
 } // namespace detail
 
 } // namespace kiln

@@ -1,0 +1,15 @@
+// DSL diagnostic: elementwise operands that do not broadcast.
+// RUN: %kiln build %s -o %t.model 2> %t.err; test $? -eq 1
+// RUN: FileCheck %s < %t.err
+// RUN: not test -e %t.model
+#include <kiln/dsl.h>
+
+using namespace kiln;
+
+KILN_MODEL(broadcast, m) {
+  Tensor x = m.input("x", {batch, 3});
+  Tensor b = m.param("b", {4});
+  // CHECK: {{.*}}broadcast.cpp:[[# @LINE + 1]]:{{[0-9]+}}: error: add operands have incompatible shapes ?x3 and 4 (dimension 1 of the broadcast result: 3 vs 4)
+  Tensor s = x + b;
+  m.loss(mean(s));
+}

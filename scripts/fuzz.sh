@@ -9,23 +9,33 @@
 # is replayed. A crash, a sanitizer report, a leak or a timeout fails the run;
 # its input lands in the build dir's crashes/TARGET/.
 #
-# usage: scripts/fuzz.sh [--seconds N] [--no-setup] [TARGET...]
-#   --seconds N   fuzzing time per target (default 60; CI uses 10)
+# usage: scripts/fuzz.sh [--seconds N | --runs N] [--seed S] [--no-setup] [TARGET...]
+#   --seconds N   fuzzing time per target (default 60)
+#   --runs N      a fixed number of inputs per target instead (CI: with
+#                 --seed, the same inputs on every machine)
+#   --seed S      libFuzzer's seed (default: random)
 #   --no-setup    do not install packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=60 setup=1 targets=()
+seconds=60 runs="" seed=0 setup=1 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds=$2; shift ;;
+    --runs) runs=$2; shift ;;
+    --seed) seed=$2; shift ;;
     --no-setup) setup=0 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option '$1'" >&2; exit 2 ;;
     *) targets+=("$1") ;;
   esac
   shift
 done
-[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --seconds takes a positive integer" >&2; exit 2; }
+for n in "$seconds" ${runs:+"$runs"}; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: '$n' is not a positive integer" >&2; exit 2; }
+done
+[[ "$seed" =~ ^[0-9]+$ ]] || { echo "fuzz.sh: --seed takes an integer" >&2; exit 2; }
+budget=(-max_total_time="$seconds")
+[ -n "$runs" ] && budget=(-runs="$runs")
 all=(mlir idx csv npy checkpoint)
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 for t in "${targets[@]}"; do
@@ -58,8 +68,8 @@ for t in "${targets[@]}"; do
     "$bin" -runs=0 "$regressions"/* > "$build/$t.replay.log" 2>&1 ||
       { tail -40 "$build/$t.replay.log"; failed=1; continue; }
   fi
-  echo "fuzz $t: ${seconds}s"
-  if "$bin" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2560 \
+  echo "fuzz $t: ${runs:+$runs inputs}${runs:-${seconds}s}"
+  if "$bin" "${budget[@]}" -seed="$seed" -timeout=20 -rss_limit_mb=2560 \
       -print_final_stats=1 -artifact_prefix="$crashes/" \
       "$corpus" "$seeds/$t" > "$build/$t.log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/$t.log")

@@ -12,8 +12,9 @@ pkgs=(
   llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
   # Halide 14 with its autoscheduler plugins
   libhalide14-0-dev
-  # tests (gnuplot: the model binary's --plot FILE.png)
-  libgtest-dev python3 python3-numpy gnuplot-nox
+  # tests (gnuplot: the model binary's --plot FILE.png; clang and its
+  # compiler-rt: the libFuzzer targets of scripts/fuzz.sh)
+  libgtest-dev python3 python3-numpy gnuplot-nox clang libclang-rt-14-dev
   # real data sets: Fashion-MNIST (IDX) and scikit-learn's bundled CSVs
   dataset-fashion-mnist python3-sklearn
 )

@@ -54,7 +54,7 @@ nn.model @m {
   %z = nn.matmul %x, %w : (tensor<?x3xf32>, tensor<3x4xf32>) -> tensor<?x4xf32>
   // expected-note @+1 {{'nn.argmax' has an integer result (no derivative)}}
   %i = nn.argmax %z axis = 1 : tensor<?x4xf32> -> tensor<?xi32>
-  %f = nn.to_f32 %i : tensor<?xi32> -> tensor<?xf32>
+  %f = nn.cast %i : tensor<?xi32> -> tensor<?xf32>
   %l = nn.reduce_mean %f axes = [0] : tensor<?xf32> -> tensor<f32>
   nn.loss %l : tensor<f32>
 }

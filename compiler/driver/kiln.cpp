@@ -12,6 +12,7 @@
 #include "compiler/halide/emit_table.h"
 #include "compiler/halide/plan.h"
 #include "compiler/passes/passes.h"
+#include "compiler/precheck/forward_refs.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 
@@ -366,8 +367,17 @@ int Build::run() {
       return failure(); // not handled: print it
     return success(!errorLocs.insert(d.getLocation()).second);
   });
+  auto buffer = llvm::MemoryBuffer::getFile(nnFile);
+  if (!buffer) {
+    llvm::errs() << "error: cannot read " << nnFile << ": "
+                 << buffer.getError().message() << "\n";
+    return 1;
+  }
+  unsigned id = sourceMgr.AddNewSourceBuffer(std::move(*buffer), SMLoc());
+  if (!kiln::checkNoForwardReferences(sourceMgr, id, /*split=*/false))
+    return 1;
   OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(nnFile, sourceMgr, &context);
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
   if (!module)
     return 1;
 

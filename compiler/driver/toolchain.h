@@ -27,8 +27,7 @@ struct Toolchain {
 
 /// Runs `argv` and waits; returns its exit code (-1 if it could not start or
 /// died from a signal, with `error` set). With `verbose`, echoes the command.
-int runTool(llvm::ArrayRef<std::string> argv, bool verbose,
-            std::string &error);
+int runTool(llvm::ArrayRef<std::string> argv, bool verbose, std::string &error);
 
 } // namespace kiln
 

@@ -919,7 +919,8 @@ LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
     return success();
   Value dy = resultGrads[0];
   Value p = b.create<ExpOp>(getLoc(), getResult());
-  Value total = g.reduceSum(dy, {static_cast<int64_t>(getAxis())}, /*keepdims=*/true);
+  Value total =
+      g.reduceSum(dy, {static_cast<int64_t>(getAxis())}, /*keepdims=*/true);
   operandGrads[0] = g.sub(dy, g.mul(p, total));
   return success();
 }
@@ -931,7 +932,8 @@ LogicalResult LogSoftmaxOp::buildJVP(OpBuilder &b, ValueRange tangents,
     return success();
   Value p = b.create<ExpOp>(getLoc(), getResult());
   Value weighted = g.mul(p, tangents[0]);
-  Value total = g.reduceSum(weighted, {static_cast<int64_t>(getAxis())}, /*keepdims=*/true);
+  Value total = g.reduceSum(weighted, {static_cast<int64_t>(getAxis())},
+                            /*keepdims=*/true);
   resultTangents[0] = g.sub(tangents[0], total);
   return success();
 }

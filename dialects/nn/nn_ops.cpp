@@ -771,7 +771,8 @@ LogicalResult ArgmaxOp::inferReturnTypes(MLIRContext *ctx,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &types) {
   auto shape = reducedShape(
-      shapeOf(adaptor.getInput()), {static_cast<int64_t>(adaptor.getAxis())}, adaptor.getKeepdims(),
+      shapeOf(adaptor.getInput()), {static_cast<int64_t>(adaptor.getAxis())},
+      adaptor.getKeepdims(),
       [&] { return loc ? mlir::emitError(*loc) : InFlightDiagnostic(); });
   if (failed(shape))
     return failure();

@@ -2,8 +2,8 @@
 //
 // A checkpoint is one file, DIR/checkpoint.kiln: the model's name, the
 // training position (steps, completed epochs, batches into the next one,
-// seed, batch size, early stopping's best epoch), the feature normalisation, every
-// parameter and optimizer-state tensor by name and shape, and a CRC-32 of
+// seed, batch size, early stopping's best epoch), the feature normalisation,
+// every parameter and optimizer-state tensor by name and shape, and a CRC-32 of
 // all of it. The random state needs no bytes of its own: every draw is a
 // function of (seed, stream), and the streams are the epoch (shuffling) and
 // the parameter (initialisation), so (seed, epochs) restores it exactly.

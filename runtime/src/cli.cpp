@@ -326,13 +326,13 @@ Dataset testSplit(Args &a) {
 }
 
 int train(const kiln_model &model, int argc, char **argv) {
-  Args a =
-      parseArgs(argc, argv,
-                withData({"write-split", "epochs", "batch-size", "lr",
-                          "log-every", "lr-schedule", "progress", "metrics",
-                          "plot", "checkpoint", "checkpoint-every", "early-stopping", "momentum",
-                          "beta1", "beta2", "eps", "rho", "weight-decay"}),
-                {"quiet", "help", "profile", "resume", "test"});
+  Args a = parseArgs(
+      argc, argv,
+      withData({"write-split", "epochs", "batch-size", "lr", "log-every",
+                "lr-schedule", "progress", "metrics", "plot", "checkpoint",
+                "checkpoint-every", "early-stopping", "momentum", "beta1",
+                "beta2", "eps", "rho", "weight-decay"}),
+      {"quiet", "help", "profile", "resume", "test"});
   if (a.flags.count("help")) {
     std::printf(kTrainHelp, argv[0], kDataHelp);
     return 0;

@@ -14,7 +14,7 @@ namespace kiln::rt {
 /// and seen through a per-feature affine map raw·scale + shift, which
 /// normalisation composes into instead of rewriting the table.
 struct Dataset {
-  std::string source; // file or data set name, for messages
+  std::string source;    // file or data set name, for messages
   std::string labelFile; // where the labels come from, when not `source`
   int64_t rows = 0, features = 0, targets = 0;
   std::vector<float> x;            // raw features, when stored as floats

@@ -200,13 +200,13 @@ void Session::checkClasses(const Dataset &data) const {
     float v = data.y[i];
     if (v == std::floor(v) && v >= 0 && (classes == 0 || v < classes))
       continue;
-    std::string why =
-        classes > 0 ? "model '" + std::string(d.name) + "' has " +
-                          std::to_string(classes) + " classes (0 to " +
-                          std::to_string(classes - 1) + ", its output '" +
-                          output + "')"
-                    : "model label '" + std::string(label) +
-                          "' takes class indices (0, 1, 2, ...)";
+    std::string why = classes > 0
+                          ? "model '" + std::string(d.name) + "' has " +
+                                std::to_string(classes) + " classes (0 to " +
+                                std::to_string(classes - 1) + ", its output '" +
+                                output + "')"
+                          : "model label '" + std::string(label) +
+                                "' takes class indices (0, 1, 2, ...)";
     char value[32];
     std::snprintf(value, sizeof value, "%g", v);
     throw Error((data.labelFile.empty() ? data.source : data.labelFile) +

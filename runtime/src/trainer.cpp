@@ -89,8 +89,7 @@ double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
       throw Error("the training loss became " + std::to_string(loss) +
                   " at step " + std::to_string(state.steps) + " (epoch " +
                   std::to_string(index + 1) + ", batch " +
-                  std::to_string(start / batch + 1) +
-                  "; try a smaller --lr)" +
+                  std::to_string(start / batch + 1) + "; try a smaller --lr)" +
                   (opts.checkpointDir.empty()
                        ? std::string()
                        : "; " + checkpointPath(opts.checkpointDir) +
@@ -130,8 +129,8 @@ double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
   return rows.empty() ? 0 : total / rows.size();
 }
 
-void Trainer::checkpoint(const Dataset &data, int64_t epochs,
-                         int64_t batches, double lossSum) {
+void Trainer::checkpoint(const Dataset &data, int64_t epochs, int64_t batches,
+                         double lossSum) {
   ModelState &state = session_.state;
   // The last good state stays on disk: parameters gone to NaN/Inf are not
   // saved over it.
@@ -139,14 +138,13 @@ void Trainer::checkpoint(const Dataset &data, int64_t epochs,
     const Tensor &t = state.params[p];
     for (int64_t i = 0; i < t.size(); ++i)
       if (!std::isfinite(t.data()[i]))
-        throw Error(std::string("'") + state.desc.params[p].name +
-                    "' holds " + std::to_string(t.data()[i]) +
-                    " after step " + std::to_string(state.steps) +
-                    " (try a smaller --lr); " +
+        throw Error(std::string("'") + state.desc.params[p].name + "' holds " +
+                    std::to_string(t.data()[i]) + " after step " +
+                    std::to_string(state.steps) + " (try a smaller --lr); " +
                     checkpointPath(opts_->checkpointDir) +
                     " keeps the last good state");
   }
-  TrainingPosition pos{state.steps,     epochs,          seed_,
+  TrainingPosition pos{state.steps,      epochs,         seed_,
                        opts_->batchSize, best_.bestLoss, best_.bestEpoch,
                        data.scale,       data.shift};
   pos.batches = batches;
@@ -163,12 +161,11 @@ void Trainer::stopNow(int64_t epoch, int64_t batch) {
   if (bar_)
     std::fprintf(log_, "\r\033[K");
   int sig = gStopSignal;
-  std::string what = std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
-                     ": stopped after step " +
-                     std::to_string(session_.state.steps) + " (epoch " +
-                     std::to_string(epoch) + ", batch " +
-                     std::to_string(batch) + "/" +
-                     std::to_string(stepsPerEpoch_) + "); ";
+  std::string what =
+      std::string(sig == SIGINT ? "SIGINT" : "SIGTERM") +
+      ": stopped after step " + std::to_string(session_.state.steps) +
+      " (epoch " + std::to_string(epoch) + ", batch " + std::to_string(batch) +
+      "/" + std::to_string(stepsPerEpoch_) + "); ";
   if (opts_->checkpointDir.empty())
     what += "nothing saved (train with --checkpoint DIR to keep the state)";
   else

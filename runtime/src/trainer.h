@@ -26,10 +26,10 @@ struct TrainOptions {
   bool profile = false; // time every kernel of train_step
   Progress progress = Progress::Auto;
   LrSchedule schedule;
-  std::string checkpointDir; // save after every epoch when set
+  std::string checkpointDir;   // save after every epoch when set
   int64_t checkpointEvery = 0; // and every this many steps (0: epochs only)
-  std::string metricsPath;   // CSV, one row per epoch
-  std::string plotPath;      // SVG of the loss and accuracy curves
+  std::string metricsPath;     // CSV, one row per epoch
+  std::string plotPath;        // SVG of the loss and accuracy curves
   /// Early stopping: stop when the validation loss has not improved for
   /// this many epochs (0: off).
   int64_t patience = 0;

@@ -1,4 +1,4 @@
-// DSL diagnostic: elementwise operands that do not broadcast.
+// DSL diagnostic: elementwise operands that do not broadcast; notes at both.
 // RUN: %kiln build %s -o %t.model 2> %t.err; test $? -eq 1
 // RUN: FileCheck %s < %t.err
 // RUN: not test -e %t.model
@@ -9,7 +9,9 @@ using namespace kiln;
 KILN_MODEL(broadcast, m) {
   Tensor x = m.input("x", {batch, 3});
   Tensor b = m.param("b", {4});
-  // CHECK: {{.*}}broadcast.cpp:[[# @LINE + 1]]:{{[0-9]+}}: error: add operands have incompatible shapes ?x3 and 4 (dimension 1 of the broadcast result: 3 vs 4)
+  // CHECK: {{.*}}broadcast.cpp:[[# @LINE + 3]]:{{[0-9]+}}: error: add operands have incompatible shapes ?x3 and 4 (dimension 1 of the broadcast result: 3 vs 4)
+  // CHECK: {{.*}}broadcast.cpp:[[# @LINE - 3]]:{{[0-9]+}}: note: lhs (?x3) is defined here
+  // CHECK: {{.*}}broadcast.cpp:[[# @LINE - 3]]:{{[0-9]+}}: note: rhs (4) is defined here
   Tensor s = x + b;
   m.loss(mean(s));
 }

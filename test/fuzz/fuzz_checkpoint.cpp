@@ -40,8 +40,11 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
     rt::ModelState state(desc);
     state.initialize(1);
     state.steps = 12;
-    rt::TrainingPosition pos{12, 3, 1, 16, 0.5, 2, {0.5f, 2}, {-1, 3},
-                             {{"lr", 0.125}, {"beta1", 0.9}}, 4, 1.5};
+    rt::TrainingPosition pos{
+        12,        3,       1,
+        16,        0.5,     2,
+        {0.5f, 2}, {-1, 3}, {{"lr", 0.125}, {"beta1", 0.9}},
+        4,         1.5};
     rt::saveCheckpoint(dir, state, pos);
     std::exit(0);
   }

@@ -23,8 +23,8 @@
 #define KILN_DSL_H
 
 #include <cstdint>
-#include <source_location>
 #include <limits>
+#include <source_location>
 #include <string>
 #include <vector>
 

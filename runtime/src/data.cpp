@@ -363,6 +363,8 @@ Dataset loadNpy(const std::string &path, int targets) {
               shape + ")");
   int64_t rows = dims[0], cols = dims.size() == 2 ? dims[1] : 1;
   size_t width;
+  if (descr.size() < 2)
+    throw bad("bad dtype '" + descr + "' in the header");
   bool little = descr[0] == '<' || descr[0] == '|' || descr[0] == '=';
   std::string kind = descr.substr(1);
   if (!little)
@@ -376,9 +378,16 @@ Dataset loadNpy(const std::string &path, int targets) {
   else
     throw bad("unsupported dtype '" + descr +
               "' (f4, f8, i1/u1, i4/u4, i8/u8, bool)");
-  if (bytes.size() - at != static_cast<size_t>(rows * cols) * width)
+  // (A shape too large to hold in memory cannot match the file's size:
+  // refuse it before its byte count overflows.)
+  uint64_t need = 0;
+  bool huge = __builtin_mul_overflow(static_cast<uint64_t>(rows),
+                                     static_cast<uint64_t>(cols), &need) ||
+              __builtin_mul_overflow(need, static_cast<uint64_t>(width), &need);
+  if (huge || bytes.size() - at != need)
     throw bad(std::to_string(rows) + "x" + std::to_string(cols) + " of '" +
-              descr + "' need " + std::to_string(rows * cols * width) +
+              descr + "' need " +
+              (huge ? std::string("more than 2^64") : std::to_string(need)) +
               " bytes of data, the file has " +
               std::to_string(bytes.size() - at) + " (truncated or corrupt)");
   if (targets < 0 || targets >= cols)

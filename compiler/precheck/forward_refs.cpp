@@ -59,10 +59,53 @@ struct Scanner {
 
 std::optional<size_t> findForwardReference(llvm::StringRef text) {
   Scanner s{text};
-  llvm::StringSet<> defined;
-  // Open parentheses: whether each holds arguments (follows @f or ^bb).
-  llvm::SmallVector<bool> parens;
-  bool lastWasSymbol = false; // the previous token was @name or ^name
+  // Names in scope: one set per open region, as MLIR's parser scopes them
+  // (a region's definitions and arguments end with it). Braces of an
+  // attribute dictionary open no scope (nullopt); a region misread as a
+  // dictionary only makes the check less strict, never wrong.
+  llvm::SmallVector<std::optional<llvm::StringSet<>>> scopes(1);
+  llvm::StringSet<> pendingArgs; // a function's arguments, for its region
+  auto defined = [&](llvm::StringRef name) {
+    for (auto &scope : scopes)
+      if (scope && scope->contains(name))
+        return true;
+    return false;
+  };
+  auto define = [&](llvm::StringRef name) {
+    for (auto it = scopes.rbegin(); it != scopes.rend(); ++it)
+      if (*it) {
+        (*it)->insert(name);
+        return;
+      }
+  };
+  // Whether the `{` at i opens a region: what follows is an op, a value or
+  // a block, not `key = value`, `key,` or `}`.
+  auto opensRegion = [&](size_t i) {
+    size_t j = s.skipSpace(i + 1);
+    while (j + 1 < text.size() && text[j] == '/' && text[j + 1] == '/') {
+      j = text.find('\n', j);
+      if (j == llvm::StringRef::npos)
+        return false;
+      j = s.skipSpace(j);
+    }
+    if (j >= text.size() || text[j] == '}')
+      return false;
+    if (text[j] == '%' || text[j] == '^' || text[j] == '"')
+      return true;
+    size_t k = j;
+    while (k < text.size() && isIdChar(text[k]))
+      ++k;
+    if (k == j)
+      return false;
+    k = s.skipSpace(k);
+    return !(k < text.size() &&
+             (text[k] == '=' || text[k] == ',' || text[k] == '}'));
+  };
+  // Open parentheses: whether each holds arguments, and whose (@f: the
+  // function's region; ^bb: the current one).
+  enum class Args { None, Function, Block };
+  llvm::SmallVector<Args> parens;
+  Args lastSymbol = Args::None; // the previous token was @name or ^name
   size_t i = 0;
   while (i < text.size()) {
     char c = text[i];
@@ -77,20 +120,27 @@ std::optional<size_t> findForwardReference(llvm::StringRef text) {
         if (text[i] == '\\')
           ++i;
       ++i;
-      lastWasSymbol = false;
+      lastSymbol = Args::None;
       continue;
     }
     if (c == '@' || c == '^') {
       size_t j = i + 1;
       while (j < text.size() && isIdChar(text[j]))
         ++j;
-      lastWasSymbol = j > i + 1;
+      lastSymbol = j == i + 1 ? Args::None
+                   : c == '@' ? Args::Function
+                              : Args::Block;
       i = j;
       continue;
     }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    Args symbol = lastSymbol;
+    lastSymbol = Args::None;
     if (c == '(') {
-      parens.push_back(lastWasSymbol);
-      lastWasSymbol = false;
+      parens.push_back(symbol);
       ++i;
       continue;
     }
@@ -98,14 +148,26 @@ std::optional<size_t> findForwardReference(llvm::StringRef text) {
       if (!parens.empty())
         parens.pop_back();
       ++i;
-      lastWasSymbol = false;
       continue;
     }
-    if (std::isspace(static_cast<unsigned char>(c))) {
+    if (c == '{') {
+      if (opensRegion(i)) {
+        scopes.emplace_back(llvm::StringSet<>());
+        for (auto &arg : pendingArgs)
+          scopes.back()->insert(arg.getKey());
+        pendingArgs.clear();
+      } else {
+        scopes.emplace_back(std::nullopt);
+      }
       ++i;
       continue;
     }
-    lastWasSymbol = false;
+    if (c == '}') {
+      if (scopes.size() > 1)
+        scopes.pop_back();
+      ++i;
+      continue;
+    }
     if (c != '%') {
       ++i;
       continue;
@@ -117,14 +179,16 @@ std::optional<size_t> findForwardReference(llvm::StringRef text) {
     }
     llvm::StringRef name = text.slice(i + 1, end);
     size_t after = s.skipSpace(end);
-    bool argument = !parens.empty() && parens.back() && after < text.size() &&
+    Args argOf = parens.empty() ? Args::None : parens.back();
+    bool argument = argOf != Args::None && after < text.size() &&
                     text[after] == ':' &&
                     (after + 1 >= text.size() || text[after + 1] != ':');
-    if (argument || s.startsResultList(end)) {
-      defined.insert(name);
-    } else if (!defined.contains(name)) {
+    if (argument && argOf == Args::Function)
+      pendingArgs.insert(name);
+    else if (argument || s.startsResultList(end))
+      define(name);
+    else if (!defined(name))
       return i;
-    }
     i = end;
   }
   return std::nullopt;

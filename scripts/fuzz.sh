@@ -68,7 +68,7 @@ for t in "${targets[@]}"; do
     "$bin" -runs=0 "$regressions"/* > "$build/$t.replay.log" 2>&1 ||
       { tail -40 "$build/$t.replay.log"; failed=1; continue; }
   fi
-  echo "fuzz $t: ${runs:+$runs inputs}${runs:-${seconds}s}"
+  if [ -n "$runs" ]; then echo "fuzz $t: $runs inputs"; else echo "fuzz $t: ${seconds}s"; fi
   if "$bin" "${budget[@]}" -seed="$seed" -timeout=20 -rss_limit_mb=2560 \
       -print_final_stats=1 -artifact_prefix="$crashes/" \
       "$corpus" "$seeds/$t" > "$build/$t.log" 2>&1; then

@@ -27,6 +27,11 @@ config.substitutions.append(("%helpers", os.path.join(config.test_source_root, "
 config.substitutions.append(("%examples", os.path.join(config.kiln_src_root, "examples")))
 config.substitutions.append(("%bench", os.path.join(config.kiln_src_root, "bench")))
 config.substitutions.append(("%scripts", os.path.join(config.kiln_src_root, "scripts")))
+# valgrind checks, where valgrind is installed and the build is not
+# sanitized (valgrind cannot run ASan binaries).
+import shutil
+if shutil.which("valgrind") and not getattr(config, "kiln_sanitize", ""):
+    config.available_features.add("valgrind")
 # Golden Halide output must not depend on the CPU running the tests.
 config.substitutions.append(("%pinned_target", "x86-64-linux-avx2-fma-f16c-sse41"))
 

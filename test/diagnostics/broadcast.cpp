@@ -1,7 +1,9 @@
 // DSL diagnostic: elementwise operands that do not broadcast; notes at both.
+// The poisoned result causes no follow-on errors.
 // RUN: %kiln build %s -o %t.model 2> %t.err; test $? -eq 1
 // RUN: FileCheck %s < %t.err
 // RUN: not test -e %t.model
+// RUN: test "$(grep -c 'error:' %t.err)" -eq 1
 #include <kiln/dsl.h>
 
 using namespace kiln;
@@ -13,5 +15,6 @@ KILN_MODEL(broadcast, m) {
   // CHECK: {{.*}}broadcast.cpp:[[# @LINE - 3]]:{{[0-9]+}}: note: lhs (?x3) is defined here
   // CHECK: {{.*}}broadcast.cpp:[[# @LINE - 3]]:{{[0-9]+}}: note: rhs (4) is defined here
   Tensor s = x + b;
-  m.loss(mean(s));
+  Tensor z = sigmoid(s) * 2.0;
+  m.loss(mean(z));
 }

@@ -2,6 +2,7 @@
 // RUN: %kiln build %s -o %t.model 2> %t.err; test $? -eq 1
 // RUN: FileCheck %s < %t.err
 // RUN: not test -e %t.model
+// RUN: test "$(grep -c 'error:' %t.err)" -eq 1
 #include <kiln/dsl.h>
 
 using namespace kiln;

@@ -59,6 +59,11 @@ for ((i = 1; i <= kills; ++i)); do
     wait "$pid" || { cat "$work/run.out"; exit 1; }
     state="finished before the kill"
   fi
+  # A killed write leaves at most its temporary file beside the checkpoint.
+  if [ "$(ls "$work/killed" 2>/dev/null | wc -l)" -gt 2 ]; then
+    echo "kill test: FAILED, stale files after kill $i: $(ls "$work/killed")" >&2
+    exit 1
+  fi
   pos=$(sed -n 's/^resuming \(.*\) from .*/\1/p' "$work/run.out")
   echo "kill $i/$kills after ${delay}s: $state (started ${pos:-from scratch})"
   [ "$state" = killed ] || break

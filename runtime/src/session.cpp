@@ -255,11 +255,7 @@ void Session::feed(const Dataset &data, const int64_t *rows, int64_t n,
         y.data()[i * data.targets + t] = v;
         continue;
       }
-      // Integer labels are class indices: refuse anything else.
-      if (v != std::floor(v) || v < 0)
-        throw Error(data.source + ": sample " + std::to_string(rows[i]) +
-                    " has label " + std::to_string(v) + ", but model label '" +
-                    lab.name + "' takes class indices (0, 1, 2, ...)");
+      // (checkClasses made sure this is a class index.)
       y.i32()[i * data.targets + t] = static_cast<int32_t>(v);
     }
 }

@@ -56,7 +56,8 @@ public:
   /// Checks integer labels are class indices the model has.
   void checkClasses(const Dataset &data) const;
   /// Copies `n` rows of `data` into the input tensors (the labels too
-  /// unless `labels` is false).
+  /// unless `labels` is false); `data` has passed checkData (or
+  /// checkFeatures, without labels).
   void feed(const Dataset &data, const int64_t *rows, int64_t n,
             bool labels = true);
   /// The executor of `fn`, its arguments bound to the state and the inputs.

@@ -920,6 +920,244 @@ Tensor elastic_net(Model &m, double l1, double l2, const std::string &suffix,
 }
 
 //===----------------------------------------------------------------------===//
+// Convolutional layers
+//===----------------------------------------------------------------------===//
+
+/// [top, bottom, left, right] for `pad` of an input of `size` [H, W]
+/// under `window` (dilated extent), or an error at `where`.
+static std::optional<SmallVector<int64_t>>
+resolvePadding(const Padding &pad, ArrayRef<int64_t> size,
+               ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
+               ArrayRef<int64_t> dilation, const char *what,
+               Location where) {
+  switch (pad.kind) {
+  case Padding::Kind::valid:
+    return SmallVector<int64_t>{0, 0, 0, 0};
+  case Padding::Kind::same: {
+    // TensorFlow's rule: output ⌈S / s⌉, the odd row or column at the end.
+    SmallVector<int64_t> out;
+    for (int d = 0; d < 2; ++d) {
+      int64_t s = std::max<int64_t>(strides[d], 1);
+      int64_t o = (size[d] + s - 1) / s;
+      int64_t extent = dilation[d] * (window[d] - 1) + 1;
+      int64_t total = std::max<int64_t>((o - 1) * s + extent - size[d], 0);
+      out.push_back(total / 2);
+      out.push_back(total - total / 2);
+    }
+    return out;
+  }
+  case Padding::Kind::explicit_: {
+    const Shape &v = pad.values;
+    if (v.size() == 1)
+      return SmallVector<int64_t>{v[0], v[0], v[0], v[0]};
+    if (v.size() == 2)
+      return SmallVector<int64_t>{v[0], v[0], v[1], v[1]};
+    if (v.size() == 4)
+      return SmallVector<int64_t>(v.begin(), v.end());
+    emitError(where) << what
+                     << " padding takes 1, 2 or 4 values ({p}, {ph, pw} or "
+                        "{top, bottom, left, right}), got "
+                     << v.size();
+    return std::nullopt;
+  }
+  }
+  return std::nullopt;
+}
+
+/// Two values (height, width) for a window, stride or dilation, or an
+/// error at `where`.
+static bool checkPair(const Shape &v, const char *what, const char *field,
+                      Location where) {
+  if (v.size() == 2)
+    return true;
+  emitError(where) << what << " " << field
+                   << " takes 2 values (height, width), got " << v.size();
+  return false;
+}
+
+/// Spatial [H, W] of an NHWC tensor, or an error naming the rank.
+static bool checkNHWC(Tensor x, const char *what, Location where) {
+  if (x.rank() == 4)
+    return true;
+  emitError(where) << what
+                   << " needs a rank-4 input [batch, height, width, "
+                      "channels], got rank "
+                   << x.rank();
+  return false;
+}
+
+Tensor conv2d(Tensor x, Tensor filter, ConvOptions opts, Loc loc) {
+  ModelImpl *m = modelOf({x, filter}, loc);
+  if (!m)
+    return Tensor();
+  Location where = m->loc(loc);
+  if (!checkNHWC(x, "conv2d", where) ||
+      !checkPair(opts.strides, "conv2d", "strides", where) ||
+      !checkPair(opts.dilation, "conv2d", "dilation", where))
+    return Tensor();
+  if (filter.rank() != 4) {
+    emitError(where) << "conv2d needs a rank-4 filter [height, width, "
+                        "in_channels / groups, out_channels], got rank "
+                     << filter.rank();
+    return Tensor();
+  }
+  auto pad = resolvePadding(opts.padding, {x.dim(1), x.dim(2)},
+                            {filter.dim(0), filter.dim(1)}, opts.strides,
+                            opts.dilation, "conv2d", where);
+  if (!pad)
+    return Tensor();
+  Builder &b = m->builder;
+  return m->finish(m->builder.create<nn::Conv2dOp>(
+      where, m->placeholder(), valueOf(x), valueOf(filter),
+      b.getDenseI64ArrayAttr(opts.strides), b.getDenseI64ArrayAttr(*pad),
+      b.getDenseI64ArrayAttr(opts.dilation),
+      b.getI64IntegerAttr(opts.groups)));
+}
+
+Tensor conv2d(Model &m, const std::string &name, Tensor x, int64_t filters,
+              Shape kernel, ConvLayer opts, Loc loc) {
+  if (!x.valid())
+    return Tensor();
+  Location where = m.impl()->loc(loc);
+  if (!checkNHWC(x, "conv2d layer", where) ||
+      !checkPair(kernel, "conv2d layer", "kernel", where))
+    return Tensor();
+  int64_t groups = opts.conv.groups;
+  if (groups < 1 || x.dim(3) % groups) {
+    emitError(where) << "conv2d layer '" << name << "': " << groups
+                     << " groups do not divide the input's " << x.dim(3)
+                     << " channels";
+    return Tensor();
+  }
+  Tensor w = m.param(name + ".w", {kernel[0], kernel[1], x.dim(3) / groups,
+                                   filters},
+                     opts.weight, loc);
+  Tensor y = conv2d(x, w, opts.conv, loc);
+  if (!opts.bias)
+    return y;
+  Tensor b = m.param(name + ".b", {filters}, opts.biasInit, loc);
+  return At(y, loc) + b;
+}
+
+template <typename OpTy>
+static Tensor pool(Tensor x, const Shape &window, const PoolOptions &opts,
+                   const char *what, const Loc &loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m)
+    return Tensor();
+  Location where = m->loc(loc);
+  Shape strides = opts.strides.empty() ? window : opts.strides;
+  if (!checkNHWC(x, what, where) || !checkPair(window, what, "window", where) ||
+      !checkPair(strides, what, "strides", where))
+    return Tensor();
+  auto pad = resolvePadding(opts.padding, {x.dim(1), x.dim(2)}, window,
+                            strides, {1, 1}, what, where);
+  if (!pad)
+    return Tensor();
+  Builder &b = m->builder;
+  auto w = b.getDenseI64ArrayAttr(window), s = b.getDenseI64ArrayAttr(strides),
+       p = b.getDenseI64ArrayAttr(*pad);
+  if constexpr (std::is_same_v<OpTy, nn::MaxPool2dOp>)
+    return m->finish(m->builder.create<OpTy>(where, m->placeholder(),
+                                             valueOf(x), Value(), w, s, p));
+  else
+    return m->finish(m->builder.create<OpTy>(where, m->placeholder(),
+                                             valueOf(x), w, s, p));
+}
+
+Tensor max_pool2d(Tensor x, Shape window, PoolOptions opts, Loc loc) {
+  return pool<nn::MaxPool2dOp>(x, window, opts, "max_pool2d", loc);
+}
+
+Tensor avg_pool2d(Tensor x, Shape window, PoolOptions opts, Loc loc) {
+  return pool<nn::AvgPool2dOp>(x, window, opts, "avg_pool2d", loc);
+}
+
+Tensor global_avg_pool2d(Tensor x, Loc loc) {
+  ModelImpl *m = modelOf({x}, loc);
+  if (!m || !checkNHWC(x, "global_avg_pool2d", m->loc(loc)))
+    return Tensor();
+  return mean(x, {1, 2}, false, loc);
+}
+
+/// A persistent state tensor of the model, declared where the layer is.
+static Tensor declareState(ModelImpl *impl, const std::string &name,
+                           const Shape &shape, Init init, const Loc &loc) {
+  Location where = impl->loc(loc);
+  if (!impl->claim(impl->valueNames, name, "input/parameter", where))
+    return Tensor();
+  OpBuilder &b = impl->builder;
+  // Only constant initialisers (zeros, ones) make sense for state.
+  auto attr = nn::InitAttr::get(&impl->ctx,
+                                static_cast<nn::InitKind>(init.kind),
+                                b.getDenseF64ArrayAttr({}));
+  return impl->wrap(b.create<nn::StateOp>(where, impl->tensorType(shape),
+                                          b.getStringAttr(name), attr));
+}
+
+Tensor batch_norm(Model &m, const std::string &name, Tensor x,
+                  BatchNormOptions opts, Loc loc) {
+  if (!x.valid())
+    return Tensor();
+  ModelImpl *impl = m.impl();
+  Location where = impl->loc(loc);
+  if (x.rank() != 2 && x.rank() != 4) {
+    emitError(where) << "batch_norm '" << name
+                     << "' needs [batch, features] or [batch, height, width, "
+                        "channels], got rank "
+                     << x.rank();
+    return Tensor();
+  }
+  if (!(opts.momentum >= 0 && opts.momentum <= 1) || !(opts.eps > 0)) {
+    emitError(where) << "batch_norm '" << name
+                     << "' needs a momentum in [0, 1] and eps > 0, got "
+                     << opts.momentum << " and " << opts.eps;
+    return Tensor();
+  }
+  int64_t c = x.dim(-1);
+  Axes axes;
+  for (int d = 0; d + 1 < x.rank(); ++d)
+    axes.push_back(d);
+  Tensor gamma = m.param(name + ".gamma", {c}, init::ones(), loc);
+  Tensor beta = m.param(name + ".beta", {c}, init::zeros(), loc);
+  Tensor runMean = declareState(impl, name + ".running_mean", {c},
+                                init::zeros(), loc);
+  Tensor runVar =
+      declareState(impl, name + ".running_var", {c}, init::ones(), loc);
+  if (!gamma.valid() || !beta.valid() || !runMean.valid() || !runVar.valid())
+    return Tensor();
+  // Training: the batch's statistics (the variance biased, as the
+  // normalisation's definition).
+  Tensor mu = mean(x, axes, false, loc);
+  Tensor centred = At(x, loc) - mu;
+  Tensor var = mean(At(centred, loc) * centred, axes, false, loc);
+  Tensor trainHat = At(centred, loc) / sqrt(At(var, loc) + opts.eps, loc);
+  // Evaluation: the running ones.
+  Tensor evalHat = At(At(x, loc) - runMean, loc) /
+                   sqrt(At(runVar, loc) + opts.eps, loc);
+  if (!trainHat.valid() || !evalHat.valid())
+    return Tensor();
+  OpBuilder &b = impl->builder;
+  Tensor hat = impl->finish(b.create<nn::TrainEvalOp>(
+      where, valueOf(trainHat), valueOf(evalHat)));
+  // Running statistics, updated in train_step only (the variance
+  // unbiased: m / (m − 1), m the elements per channel of this batch).
+  Value count = b.create<nn::ElementCountOp>(where, valueOf(x),
+                                             b.getDenseI64ArrayAttr(axes));
+  Tensor m1 = impl->wrap(count);
+  Tensor unbiased = At(var, loc) * (At(m1, loc) / (At(m1, loc) - 1.0));
+  double k = opts.momentum;
+  Tensor newMean = At((1 - k) * At(runMean, loc), loc) + (k * At(mu, loc));
+  Tensor newVar =
+      At((1 - k) * At(runVar, loc), loc) + (k * At(unbiased, loc));
+  if (!newMean.valid() || !newVar.valid())
+    return Tensor();
+  b.create<nn::UpdateOp>(where, valueOf(runMean), valueOf(newMean));
+  b.create<nn::UpdateOp>(where, valueOf(runVar), valueOf(newVar));
+  return At(At(gamma, loc) * hat, loc) + beta;
+}
+
+//===----------------------------------------------------------------------===//
 // The generator
 //===----------------------------------------------------------------------===//
 

@@ -169,6 +169,25 @@ struct MatmulParts {
   H::Var part;
 };
 
+/// What a convolution leaves for the kernel's schedule. Forward and input
+/// gradient are one template: `prod(v, j, i, n)` sums a window of `staged`
+/// (the zero-padded input, or the zero-upsampled output gradient, built
+/// once per sample) against `weights`, vectorized along the channels `v`
+/// (contiguous in NHWC) and register-tiled along the width `j`. The filter
+/// gradient sums over every sample's pixels: `inner` per sample, `partial`
+/// per slice of the batch (in parallel), the result their sum.
+struct ConvParts {
+  enum class Kind { Forward, InputGrad, FilterGrad } kind = Kind::Forward;
+  H::Func prod, staged, weights, inner, partial;
+  H::Var v, j, i, n, part;
+  H::RDom r, rn;
+  int64_t vectorExtent = 0; // the vectorized channels: F, C or F
+  int64_t width = 0;        // j's extent (the output width), forward only
+  int64_t rows = 0;         // filter gradient: c's extent (C / groups)
+  bool ragged = false;      // vectorExtent is not a whole number of vectors
+  int parts = 0;            // filter gradient: slices of the batch
+};
+
 /// Slices of the reduction a split-K matmul computes in parallel. Four
 /// keeps 2 and 4 threads busy, and with the runtime's pool (each thread
 /// starts on its own contiguous share) thread t sums the batch rows it
@@ -192,11 +211,14 @@ struct Lowering {
   int vectorWidth;
   StatsCache &stats;
   MatmulParts &mm;
+  ConvParts &cv;
 
   std::vector<H::Var> vars;
   Index idx;
   H::Func out;
   bool isReduction = false; // holds an inline reduction: never inline it
+  // Max pooling's winning tap per window, over the pooled shape.
+  std::vector<std::pair<H::Func, SmallVector<int64_t>>> picks;
 
   int rank() const { return result.size(); }
 
@@ -585,6 +607,282 @@ struct Lowering {
     return out;
   }
 
+  /// Static int of an MLIR dim.
+  static int32_t dim(Value v, int d) {
+    return static_cast<int32_t>(shapeOf(v)[d]);
+  }
+
+  /// An NHWC operand as a Func over (c, w, h, n), zero outside [0, W) ×
+  /// [0, H) when `padded` (convolution padding reads these zeros).
+  H::Func nhwc(unsigned operand, bool padded, const std::string &tag) {
+    H::Var c(name + tag + "_c"), w(name + tag + "_w"), h(name + tag + "_h"),
+        n(name + tag + "_n");
+    H::Func f(name + tag);
+    Value v = op->getOperand(operand);
+    int32_t H_ = dim(v, 1), W = dim(v, 2);
+    View view = in[operand];
+    if (!padded) {
+      f(c, w, h, n) = view.at({n, h, w, c});
+      return f;
+    }
+    H::Expr inside = w >= 0 && w < W && h >= 0 && h < H_;
+    f(c, w, h, n) = H::select(
+        inside, view.at({n, H::clamp(h, 0, H_ - 1), H::clamp(w, 0, W - 1), c}),
+        0.0f);
+    return f;
+  }
+
+  template <typename Op> H::Func conv(Op c, ConvParts::Kind kind) {
+    begin();
+    cv.kind = kind;
+    ArrayRef<int64_t> st = c.getStrides(), pad = c.getPadding(),
+                      dil = c.getDilation();
+    int32_t sh = st[0], sw = st[1], top = pad[0], left = pad[2], dh = dil[0],
+            dw = dil[1], groups = c.getGroups();
+    bool padded = llvm::any_of(pad, [](int64_t p) { return p != 0; });
+    cv.v = H::Var(name + "_pv");
+    cv.j = H::Var(name + "_pj");
+    cv.i = H::Var(name + "_pi");
+    cv.n = H::Var(name + "_pn");
+    H::Var &v = cv.v, &j = cv.j, &i = cv.i, &n = cv.n;
+    cv.prod = H::Func(name + "_prod");
+    if (kind == ConvParts::Kind::Forward) {
+      // y(f, j, i, n) = Σ_{c, kw, kh} x(g·cg + c, j·sw + kw·dw − left,
+      //                                 i·sh + kh·dh − top, n) · w(f, c, kw, kh)
+      Value w = op->getOperand(1);
+      int32_t KH = dim(w, 0), KW = dim(w, 1), cg = dim(w, 2), F = dim(w, 3);
+      cv.vectorExtent = F;
+      cv.width = result[2];
+      cv.ragged = F % vectorWidth != 0;
+      cv.staged = nhwc(0, padded, "_xpad");
+      H::Var wf(name + "_wf"), wc(name + "_wc"), wkw(name + "_wkw"),
+          wkh(name + "_wkh");
+      cv.weights = H::Func(name + "_w");
+      cv.weights(wf, wc, wkw, wkh) =
+          in[1].at({wkh, wkw, wc, cv.ragged ? H::min(wf, F - 1) : H::Expr(wf)});
+      cv.r = H::RDom({{0, cg}, {0, KW}, {0, KH}}, name + "_r");
+      H::Expr chan = groups == 1 ? H::Expr(cv.r.x)
+                                 : (H::min(v, F - 1) / (F / groups)) * cg +
+                                       cv.r.x;
+      cv.prod(v, j, i, n) = 0.0f;
+      cv.prod(v, j, i, n) +=
+          cv.staged(chan, j * sw + cv.r.y * dw - left,
+                    i * sh + cv.r.z * dh - top, n) *
+          cv.weights(v, cv.r.x, cv.r.y, cv.r.z);
+      out(vars) = cv.prod(vars[0], vars[1], vars[2], vars[3]);
+      return out;
+    }
+    if (kind == ConvParts::Kind::InputGrad) {
+      // dx(c, x, y, n) = Σ_{f, kw, kh} up(f, x + left − kw·dw,
+      //                                   y + top − kh·dh, n) · w(f, c, kw, kh)
+      // with up(f, q, p, n) = dy(f, q / sw, p / sh, n) on the stride's
+      // grid and zero elsewhere (the padding included).
+      Value dy = op->getOperand(0), w = op->getOperand(1);
+      int32_t OH = dim(dy, 1), OW = dim(dy, 2), KH = dim(w, 0),
+              KW = dim(w, 1), cg = dim(w, 2), F = dim(w, 3);
+      int32_t C = cg * groups, fg = F / groups;
+      cv.vectorExtent = C;
+      cv.width = result[2];
+      cv.ragged = C % vectorWidth != 0;
+      H::Func dyf = nhwc(0, false, "_dy");
+      H::Var uf(name + "_uf"), uq(name + "_uq"), up(name + "_up"),
+          un(name + "_un");
+      H::Expr qs = uq / sw, ps = up / sh;
+      H::Expr onGrid = uq >= 0 && up >= 0 && uq % sw == 0 && up % sh == 0 &&
+                       qs < OW && ps < OH;
+      cv.staged = H::Func(name + "_dyup");
+      cv.staged(uf, uq, up, un) =
+          H::select(onGrid,
+                    dyf(uf, H::clamp(qs, 0, OW - 1), H::clamp(ps, 0, OH - 1),
+                        un),
+                    0.0f);
+      // Transposed weights, channels innermost: packed once per call.
+      H::Var tc(name + "_tc"), tf(name + "_tf"), tkw(name + "_tkw"),
+          tkh(name + "_tkh");
+      cv.weights = H::Func(name + "_wt");
+      H::Expr local = groups == 1 ? H::Expr(tc) : tc % cg;
+      cv.weights(tc, tf, tkw, tkh) =
+          in[1].at({tkh, tkw, cv.ragged ? H::min(local, cg - 1) : local, tf});
+      cv.r = H::RDom({{0, fg}, {0, KW}, {0, KH}}, name + "_r");
+      H::Expr f = groups == 1 ? H::Expr(cv.r.x)
+                              : (H::min(v, C - 1) / cg) * fg + cv.r.x;
+      cv.prod(v, j, i, n) = 0.0f;
+      cv.prod(v, j, i, n) +=
+          cv.staged(f, j + left - cv.r.y * dw, i + top - cv.r.z * dh, n) *
+          cv.weights(v, f, cv.r.y, cv.r.z);
+      out(vars) = cv.prod(vars[0], vars[1], vars[2], vars[3]);
+      return out;
+    }
+    // Filter gradient: dw(f, c, kw, kh) = Σ_{n, i, j} dy(f, j, i, n) ·
+    //   x(g·cg + c, j·sw + kw·dw − left, i·sh + kh·dh − top, n).
+    Value x = op->getOperand(0), dy = op->getOperand(1);
+    int32_t OH = dim(dy, 1), OW = dim(dy, 2), F = dim(dy, 3);
+    int32_t cg = result[2], fg = F / groups;
+    cv.vectorExtent = F;
+    cv.rows = cg;
+    cv.ragged = F % vectorWidth != 0;
+    (void)x;
+    cv.staged = nhwc(0, padded, "_xpad");
+    H::Func dyf = nhwc(1, false, "_dy");
+    // Here v is f, j is c, i is kw and n is kh; `inner` adds a sample dim.
+    H::Var s(name + "_ps");
+    cv.inner = H::Func(name + "_inner");
+    cv.r = H::RDom({{0, OW}, {0, OH}}, name + "_r");
+    H::Expr fv = cv.ragged ? H::min(v, F - 1) : H::Expr(v);
+    H::Expr chan = groups == 1 ? H::Expr(j) : (fv / fg) * cg + j;
+    cv.inner(v, j, i, n, s) = 0.0f;
+    cv.inner(v, j, i, n, s) +=
+        dyf(fv, cv.r.x, cv.r.y, s) *
+        cv.staged(chan, cv.r.x * sw + i * dw - left,
+                  cv.r.y * sh + n * dh - top, s);
+    cv.parts = kSplitKParts;
+    cv.part = H::Var(name + "_part");
+    H::Expr N = in[0].extents[0]; // the batch size, or a static count
+    H::Expr slice = (N + (cv.parts - 1)) / cv.parts;
+    cv.rn = H::RDom(0, slice, name + "_rn");
+    H::Expr sample = cv.part * slice + cv.rn.x;
+    cv.rn.where(sample < N);
+    cv.partial = H::Func(name + "_partial");
+    cv.partial(v, j, i, n, cv.part) = 0.0f;
+    cv.partial(v, j, i, n, cv.part) +=
+        cv.inner(v, j, i, n, H::min(sample, N - 1));
+    H::Expr sum = cv.partial(vars[0], vars[1], vars[2], vars[3], 0);
+    for (int p = 1; p < cv.parts; ++p)
+      sum += cv.partial(vars[0], vars[1], vars[2], vars[3], p);
+    out(vars) = sum;
+    return out;
+  }
+
+  /// The input position of tap (kh, kw) is in output window (i, j) when
+  /// h + top − kh = i·sh; calls f(valid, i, j) with i, j clamped.
+  struct Taps {
+    int32_t kh, kw, sh, sw, top, left;
+  };
+  template <typename Op> Taps taps(Op p) {
+    return {static_cast<int32_t>(p.getWindow()[0]),
+            static_cast<int32_t>(p.getWindow()[1]),
+            static_cast<int32_t>(p.getStrides()[0]),
+            static_cast<int32_t>(p.getStrides()[1]),
+            static_cast<int32_t>(p.getPadding()[0]),
+            static_cast<int32_t>(p.getPadding()[2])};
+  }
+
+  /// max_pool2d: the first maximum of each window (row-major), or the
+  /// `values` element at its position.
+  H::Func maxPool(MaxPool2dOp p) {
+    begin();
+    isReduction = true;
+    Taps t = taps(p);
+    Value x = op->getOperand(0);
+    int32_t H_ = dim(x, 1), W = dim(x, 2);
+    H::RDom r({{0, t.kw}, {0, t.kh}}, name + "_r");
+    H::Expr c = idx[3], j = idx[2], i = idx[1], n = idx[0];
+    H::Expr h = i * t.sh + r.y - t.top, w = j * t.sw + r.x - t.left;
+    H::Expr inside = h >= 0 && h < H_ && w >= 0 && w < W;
+    H::Expr hc = H::clamp(h, 0, H_ - 1), wc = H::clamp(w, 0, W - 1);
+    H::Expr value = H::select(inside, in[0].at({n, hc, wc, c}),
+                              H::Float(32).min());
+    H::Expr best = H::maximum(value, name + "_max");
+    if (!p.getValues()) {
+      out(vars) = best;
+      return out;
+    }
+    // The values element at the first tap (row-major) that holds the
+    // maximum: selects from the last tap back, so the first match wins.
+    H::Expr picked = 0.0f;
+    for (int32_t a = t.kh - 1; a >= 0; --a)
+      for (int32_t b = t.kw - 1; b >= 0; --b) {
+        H::Expr hh = i * t.sh + a - t.top, ww = j * t.sw + b - t.left;
+        H::Expr hc = H::clamp(hh, 0, H_ - 1), wc = H::clamp(ww, 0, W - 1);
+        H::Expr here = hh >= 0 && hh < H_ && ww >= 0 && ww < W &&
+                       in[0].at({n, hc, wc, c}) == best;
+        picked = H::select(here, in[1].at({n, hc, wc, c}), picked);
+      }
+    out(vars) = picked;
+    return out;
+  }
+
+  /// Pool gradients: each input element gathers the output-gradient
+  /// elements of the windows that hold it (through tap (kh, kw)).
+  template <typename Op>
+  H::Func poolGrad(Op p, unsigned dyOperand, bool max) {
+    begin();
+    isReduction = true;
+    Taps t = taps(p);
+    Value dyv = op->getOperand(dyOperand);
+    int32_t OH = dim(dyv, 1), OW = dim(dyv, 2);
+    H::Expr c = idx[3], w = idx[2], h = idx[1], n = idx[0];
+    H::Func pick;
+    if (max) {
+      // Which tap of each window holds its first maximum, kh·KW + kw.
+      Value x = op->getOperand(0);
+      int32_t H_ = dim(x, 1), W = dim(x, 2);
+      H::Var pc(name + "_kc"), pj(name + "_kj"), pi(name + "_ki"),
+          pn(name + "_kn");
+      H::RDom r({{0, t.kw}, {0, t.kh}}, name + "_r");
+      H::Expr hh = pi * t.sh + r.y - t.top, ww = pj * t.sw + r.x - t.left;
+      H::Expr inside = hh >= 0 && hh < H_ && ww >= 0 && ww < W;
+      H::Expr value =
+          H::select(inside,
+                    in[0].at({pn, H::clamp(hh, 0, H_ - 1),
+                              H::clamp(ww, 0, W - 1), pc}),
+                    H::Float(32).min());
+      H::Expr best = H::maximum(value, name + "_max");
+      // The first tap (row-major) that holds the maximum.
+      H::Expr tap = 0;
+      for (int32_t a = t.kh - 1; a >= 0; --a)
+        for (int32_t b = t.kw - 1; b >= 0; --b) {
+          H::Expr hh2 = pi * t.sh + a - t.top, ww2 = pj * t.sw + b - t.left;
+          H::Expr here =
+              hh2 >= 0 && hh2 < H_ && ww2 >= 0 && ww2 < W &&
+              in[0].at({pn, H::clamp(hh2, 0, H_ - 1), H::clamp(ww2, 0, W - 1),
+                        pc}) == best;
+          tap = H::select(here, a * t.kw + b, tap);
+        }
+      pick = H::Func(name + "_pick");
+      pick(pc, pj, pi, pn) = tap;
+      picks.emplace_back(pick, llvm::to_vector(shapeOf(dyv)));
+    }
+    H::Expr sum = 0.0f;
+    for (int32_t a = 0; a < t.kh; ++a)
+      for (int32_t b = 0; b < t.kw; ++b) {
+        H::Expr ri = h + t.top - a, rj = w + t.left - b;
+        H::Expr i = ri / t.sh, j = rj / t.sw;
+        H::Expr valid = ri >= 0 && rj >= 0 && i < OH && j < OW;
+        if (t.sh > 1)
+          valid = valid && ri % t.sh == 0;
+        if (t.sw > 1)
+          valid = valid && rj % t.sw == 0;
+        H::Expr ic = H::clamp(i, 0, OH - 1), jc = H::clamp(j, 0, OW - 1);
+        if (max)
+          valid = valid && pick(c, jc, ic, n) == a * t.kw + b;
+        sum += H::select(valid, in[dyOperand].at({n, ic, jc, c}), 0.0f);
+      }
+    out(vars) = max ? sum : sum * (1.0f / static_cast<float>(t.kh * t.kw));
+    return out;
+  }
+
+  H::Func avgPool(AvgPool2dOp p) {
+    begin();
+    isReduction = true;
+    Taps t = taps(p);
+    Value x = op->getOperand(0);
+    int32_t H_ = dim(x, 1), W = dim(x, 2);
+    H::Expr c = idx[3], j = idx[2], i = idx[1], n = idx[0];
+    H::Expr sum = 0.0f;
+    for (int32_t a = 0; a < t.kh; ++a)
+      for (int32_t b = 0; b < t.kw; ++b) {
+        H::Expr h = i * t.sh + a - t.top, w = j * t.sw + b - t.left;
+        H::Expr inside = h >= 0 && h < H_ && w >= 0 && w < W;
+        sum += H::select(inside,
+                         in[0].at({n, H::clamp(h, 0, H_ - 1),
+                                   H::clamp(w, 0, W - 1), c}),
+                         0.0f);
+      }
+    out(vars) = sum * (1.0f / static_cast<float>(t.kh * t.kw));
+    return out;
+  }
+
   std::optional<H::Func> lower() {
     using R = std::optional<H::Func>;
     return llvm::TypeSwitch<Operation *, R>(op)
@@ -709,6 +1007,20 @@ struct Lowering {
           begin();
           out() = product(in[0].extents, c.getAxes());
           return out;
+        })
+        .Case([&](Conv2dOp c) { return conv(c, ConvParts::Kind::Forward); })
+        .Case([&](Conv2dInputGradOp c) {
+          return conv(c, ConvParts::Kind::InputGrad);
+        })
+        .Case([&](Conv2dFilterGradOp c) {
+          return conv(c, ConvParts::Kind::FilterGrad);
+        })
+        .Case([&](MaxPool2dOp p) { return maxPool(p); })
+        .Case([&](MaxPool2dGradOp p) { return poolGrad(p, 1, true); })
+        .Case([&](AvgPool2dOp p) { return avgPool(p); })
+        .Case([&](AvgPool2dGradOp p) { return poolGrad(p, 0, false); })
+        .Case([&](TrainEvalOp) {
+          return pointwise([&] { return operand(0); });
         })
         .Case([&](MseOp) { return loss(false); })
         .Case([&](BinaryCrossEntropyOp) { return loss(true); })
@@ -877,6 +1189,79 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
   return H::LoopLevel(out, yi);
 }
 
+/// The convolution templates (see ConvParts). Forward and input gradient
+/// on `out`, a Func over the convolution's output space (c or f innermost,
+/// then width, height, batch): tiles of TX channels × TY pixels of one
+/// output row in registers, each reduction step loading TX/V vectors of
+/// weights and broadcasting TY inputs; samples in parallel, each staging
+/// its padded input (or upsampled gradient) once. Returns the loop level of
+/// one tile row. The filter gradient schedules `partial` itself.
+H::LoopLevel scheduleConv(H::Func out, ConvParts &cv, int V) {
+  H::TailStrategy prodTail =
+      cv.ragged ? H::TailStrategy::RoundUp : H::TailStrategy::GuardWithIf;
+  const int TX = cv.vectorExtent <= V ? V : 2 * V;
+  if (cv.kind == ConvParts::Kind::FilterGrad) {
+    // Per slice of the batch (in parallel), per sample, per tile of TY
+    // input channels × TX filters: the sample's pixels are summed in
+    // registers, then added to the slice's partial sum (in L2).
+    const int TY = 8;
+    H::Func p = cv.partial;
+    H::Var fo(p.name() + "_fo"), fi(p.name() + "_fi"), co(p.name() + "_co"),
+        ci(p.name() + "_ci");
+    p.compute_root().vectorize(cv.v, V, prodTail).parallel(cv.part);
+    H::Stage u = p.update();
+    u.split(cv.v, fo, fi, TX, prodTail)
+        .split(cv.j, co, ci, TY, H::TailStrategy::GuardWithIf)
+        .reorder(fi, ci, fo, co, cv.i, cv.n, cv.rn.x, cv.part)
+        .vectorize(fi, V)
+        .unroll(ci)
+        .parallel(cv.part);
+    H::Var s = cv.inner.args()[4];
+    cv.inner.compute_at(p, fo)
+        .vectorize(cv.v, V, prodTail)
+        .unroll(cv.v)
+        .unroll(cv.j);
+    cv.inner.update()
+        .reorder(cv.v, cv.j, cv.r.x, cv.r.y, cv.i, cv.n, s)
+        .vectorize(cv.v, V, prodTail)
+        .unroll(cv.v)
+        .unroll(cv.j);
+    cv.staged.compute_at(p, cv.rn.x);
+    cv.staged.vectorize(cv.staged.args()[0], V, H::TailStrategy::GuardWithIf);
+    return H::LoopLevel::root();
+  }
+  std::vector<H::Var> vars;
+  for (const H::Var &v : out.args())
+    vars.push_back(v);
+  H::Var x = vars[0], y = vars[1], n = vars[3];
+  // 14 × 2 accumulators fill AVX-512's 32 registers (as the matmul);
+  // a narrower row takes its own width.
+  const int TY = static_cast<int>(
+      std::min<int64_t>(V >= 16 ? 14 : 6, std::max<int64_t>(cv.width, 1)));
+  H::Var xo(out.name() + "_xo"), yo(out.name() + "_yo"),
+      xi(out.name() + "_xi"), yi(out.name() + "_yi");
+  out.tile(x, y, xo, yo, xi, yi, TX, TY, H::TailStrategy::GuardWithIf)
+      .reorder(xi, yi, xo, yo, vars[2], n)
+      .vectorize(xi, V, H::TailStrategy::GuardWithIf)
+      .parallel(n);
+  cv.prod.compute_at(out, xo)
+      .vectorize(cv.v, V, prodTail)
+      .unroll(cv.v)
+      .unroll(cv.j);
+  cv.prod.update()
+      .reorder(cv.v, cv.j, cv.r.x, cv.r.y, cv.r.z)
+      .vectorize(cv.v, V, prodTail)
+      .unroll(cv.v)
+      .unroll(cv.j);
+  // The staged input once per sample, vectorized along its channels.
+  cv.staged.compute_at(out, n).vectorize(cv.staged.args()[0], V,
+                                         H::TailStrategy::GuardWithIf);
+  if (cv.kind == ConvParts::Kind::InputGrad)
+    cv.weights.compute_root().vectorize(cv.weights.args()[0], V,
+                                        H::TailStrategy::GuardWithIf);
+  return H::LoopLevel(out, yi);
+}
+
 } // namespace
 
 std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
@@ -940,6 +1325,10 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   StatsCache stats;
   std::optional<MatmulParts> matmul;
   Value matmulResult;
+  std::optional<ConvParts> conv;
+  Value convResult;
+  std::optional<H::Func> convFunc;
+  std::vector<std::pair<H::Func, SmallVector<int64_t>>> picks;
   SmallVector<std::pair<Value, H::Func>> reductions; // computed once each
   unsigned counter = 0;
   for (Operation *op : ops) {
@@ -960,6 +1349,7 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       }
     }
     MatmulParts parts;
+    ConvParts convParts;
     Lowering l{op,
                in,
                shapeOf(result),
@@ -967,11 +1357,27 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
                p + "_f" + std::to_string(counter++),
                V,
                stats,
-               parts};
+               parts,
+               convParts};
     std::optional<H::Func> f = l.lower();
     if (!f)
       return std::nullopt;
-    if (isa<MatmulOp>(op)) {
+    llvm::append_range(picks, l.picks);
+    if (isa<Conv2dOp, Conv2dInputGradOp, Conv2dFilterGradOp>(op)) {
+      if (conv || matmul) {
+        op->emitError() << "kernel " << p
+                        << " holds a convolution and another template op";
+        return std::nullopt;
+      }
+      conv = convParts;
+      convResult = result;
+      convFunc = *f;
+    } else if (isa<MatmulOp>(op)) {
+      if (conv) {
+        op->emitError() << "kernel " << p
+                        << " holds a convolution and another template op";
+        return std::nullopt;
+      }
       if (matmul) {
         op->emitError() << "kernel " << p << " holds two matmuls";
         return std::nullopt;
@@ -990,6 +1396,7 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
 
   // One output Func per result shape: a Tuple when several results share
   // it, so one loop nest writes them all.
+  bool convTiledDone = false;
   bool autoschedule = StringRef(schedule).starts_with("auto:");
   SmallVector<Type> resultTypes;
   for (Value r : results)
@@ -1014,8 +1421,14 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
     }
     if (!autoschedule) {
       bool tiled = matmul && shape == shapeOf(matmulResult) && !matmul->parts;
-      H::LoopLevel element = tiled ? scheduleMatmul(out, *matmul, V)
-                                   : schedulePointwise(out, shape, V);
+      // The convolution's epilogue runs per tile, like the matmul's.
+      bool convTiled = conv && shape == shapeOf(convResult) &&
+                       conv->kind != ConvParts::Kind::FilterGrad;
+      if (convTiled)
+        convTiledDone = true;
+      H::LoopLevel element = tiled       ? scheduleMatmul(out, *matmul, V)
+                             : convTiled ? scheduleConv(out, *conv, V)
+                                         : schedulePointwise(out, shape, V);
       // Read in-place inputs along the output's vectors (its rows for a
       // narrow Aᵀ·B, else its innermost dim).
       int vectorDim = tiled && matmul->narrowTN ? 1 : 0;
@@ -1034,6 +1447,23 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   // epilogue read them pointwise.
   if (matmul && matmul->parts && !autoschedule)
     scheduleMatmul(matmul->partial, *matmul, V);
+  // A convolution whose own result is not an output (a ReLU or pooling
+  // reads it inside the kernel) is computed whole, with its template; the
+  // filter gradient schedules its partial sums (its output reads them).
+  if (conv && !autoschedule && !convTiledDone) {
+    if (conv->kind != ConvParts::Kind::FilterGrad) {
+      convFunc->compute_root();
+      scheduleConv(*convFunc, *conv, V);
+    } else {
+      scheduleConv(H::Func(), *conv, V);
+    }
+  }
+  // Max pooling's gradient reads the winning tap of every window.
+  if (!autoschedule)
+    for (auto &[pick, shape] : picks) {
+      pick.compute_root();
+      schedulePointwise(pick, shape, V);
+    }
   // A reduction read inside the kernel is computed once, not per use; so
   // are a softmax's row statistics. An autoscheduler decides for itself.
   if (!autoschedule) {

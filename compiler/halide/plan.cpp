@@ -184,6 +184,22 @@ std::pair<double, double> opFlops(Operation *op) {
     double flops = 2 * n * (dynamicK ? 1 : k);
     return dynamic || dynamicK ? std::pair{0.0, flops} : std::pair{flops, 0.0};
   }
+  // A convolution: 2 per tap of every (output, filter) pair, i.e.
+  // 2 · |y| · KH · KW · C/G, whichever of its three forms.
+  auto convFlops = [&](Value y, ArrayRef<int64_t> filter) {
+    auto [n, dynamic] = count(y);
+    double flops = 2 * n * filter[0] * filter[1] * filter[2];
+    return dynamic ? std::pair{0.0, flops} : std::pair{flops, 0.0};
+  };
+  auto filterShape = [](Value w) {
+    return cast<RankedTensorType>(w.getType()).getShape();
+  };
+  if (auto c = dyn_cast<Conv2dOp>(op))
+    return convFlops(c.getResult(), filterShape(c.getFilter()));
+  if (auto c = dyn_cast<Conv2dInputGradOp>(op))
+    return convFlops(c.getOutputGrad(), filterShape(c.getFilter()));
+  if (auto c = dyn_cast<Conv2dFilterGradOp>(op))
+    return convFlops(c.getOutputGrad(), filterShape(c.getResult()));
   std::pair<double, double> most{0, 0};
   auto consider = [&](Value v) {
     auto [n, dynamic] = count(v);
@@ -241,6 +257,11 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
                    static_cast<int>(InitKind::zeros),
                    {0, 0},
                    formatLoc(st.getLoc())};
+      if (InitAttr init = st.getInitAttr()) { // a running variance: ones
+        sp.init = static_cast<int>(init.getKind());
+        for (auto [i, v] : llvm::enumerate(init.getArgs().asArrayRef()))
+          sp.initArgs[i] = v;
+      }
       plan.params.push_back(sp);
     } else if (auto in = dyn_cast<InputOp>(op)) {
       plan.inputs.push_back({in.getName().str(), dtypeOf(in.getType()),

@@ -24,8 +24,11 @@ namespace {
 
 LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
   Block &body = model.getBodyBlock();
+  // A model's own updates of its state (batch norm's running statistics)
+  // are not derivatives; a gradient or a parameter's update is.
   for (Operation &op : body)
-    if (isa<GradientOp, UpdateOp>(op))
+    if (auto u = dyn_cast<UpdateOp>(op);
+        isa<GradientOp>(op) || (u && u.getParam().getDefiningOp<ParamOp>()))
       return op.emitError() << "model '" << model.getSymName()
                             << "' is already differentiated";
   FailureOr<LossOp> loss = kiln::findLoss(model, "kiln-autodiff");

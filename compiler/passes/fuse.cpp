@@ -26,14 +26,20 @@ namespace kiln {
 
 namespace {
 
-enum class Kind { Pointwise, Reduction, Matmul };
+// Convolutions rank with matmuls: a template of their own, one per kernel.
+enum class Kind { Pointwise, Reduction, Conv, Matmul };
 
 Kind kindOf(Operation *op) {
   if (isa<MatmulOp>(op))
     return Kind::Matmul;
+  if (isa<Conv2dOp, Conv2dInputGradOp, Conv2dFilterGradOp>(op))
+    return Kind::Conv;
+  // Pooling reduces a window per output: its elementwise producers (a
+  // ReLU) are inlined into it, like any reduction's.
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SumToOp, MseOp,
           BinaryCrossEntropyOp, SoftmaxOp, LogSoftmaxOp, SoftmaxCrossEntropyOp,
-          ArgmaxOp>(op))
+          ArgmaxOp, MaxPool2dOp, MaxPool2dGradOp, AvgPool2dOp,
+          AvgPool2dGradOp>(op))
     return Kind::Reduction;
   return Kind::Pointwise;
 }
@@ -166,7 +172,8 @@ void fuseGroups(Grouping &g) {
     if (kindOf(op) != Kind::Pointwise)
       continue;
     Operation *user = soleUser(op->getResult(0));
-    if (user && g.grouped(user) && kindOf(user) != Kind::Matmul)
+    if (user && g.grouped(user) && kindOf(user) != Kind::Matmul &&
+        kindOf(user) != Kind::Conv)
       g.merge(user, op);
   }
   // Epilogue: elementwise consumers of a matmul or reduction that produce
@@ -222,6 +229,8 @@ StringRef scheduleFor(Operation *anchor, StringRef autoschedule) {
   switch (kindOf(anchor)) {
   case Kind::Matmul:
     return "matmul";
+  case Kind::Conv:
+    return "conv";
   case Kind::Reduction:
     return autoschedule.empty() ? "reduction" : "";
   case Kind::Pointwise:

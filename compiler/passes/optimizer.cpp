@@ -72,7 +72,8 @@ struct UpdateBuilder {
   }
   Value state(ParamOp p, StringRef suffix) {
     return b.create<StateOp>(p.getLoc(), p.getType(),
-                             b.getStringAttr(p.getName() + "." + suffix));
+                             b.getStringAttr(p.getName() + "." + suffix),
+                             /*init=*/nullptr);
   }
 };
 

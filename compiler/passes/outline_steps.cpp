@@ -4,7 +4,9 @@
 // arguments are the declarations the slice reads (parameters first, then
 // hyperparameters, then inputs) and its results the sinks' values. The
 // attributes on both say what the runtime binds them to. Dropout and noise
-// injection are the identity in eval_step and predict.
+// injection are the identity in eval_step and predict; nn.train_eval keeps
+// its training operand in train_step (and gradient, jvp), its evaluation
+// operand in eval_step and predict.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/model_utils.h"
@@ -70,6 +72,8 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
       continue;
     if (!training && isa<DropoutOp, GaussianNoiseOp>(def))
       work.push_back(def->getOperand(0)); // the identity: no seed needed
+    else if (isa<TrainEvalOp>(def))
+      work.push_back(def->getOperand(training ? 0 : 1));
     else
       llvm::append_range(work, def->getOperands());
   }
@@ -100,6 +104,9 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
   for (Operation *op : body) {
     if (!training && isa<DropoutOp, GaussianNoiseOp>(op))
       map.map(op->getResult(0), map.lookupOrDefault(op->getOperand(0)));
+    else if (isa<TrainEvalOp>(op))
+      map.map(op->getResult(0),
+              map.lookupOrDefault(op->getOperand(training ? 0 : 1)));
     else
       b.clone(*op, map);
   }

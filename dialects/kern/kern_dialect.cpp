@@ -34,10 +34,10 @@ LogicalResult KernelOp::verify() {
     return emitOpError() << "yields " << yield.getValues().size()
                          << " value(s) of other types than its results";
   StringRef s = getSchedule();
-  if (s != "matmul" && s != "reduction" && s != "pointwise" &&
+  if (s != "matmul" && s != "conv" && s != "reduction" && s != "pointwise" &&
       !s.starts_with("auto:"))
     return emitOpError() << "unknown schedule '" << s
-                         << "' (expected matmul, reduction, pointwise or "
+                         << "' (expected matmul, conv, reduction, pointwise or "
                             "auto:<name>)";
   if (auto slots = getSlots(); slots && slots->size() != getNumResults())
     return emitOpError() << "needs one slot per result";

@@ -24,7 +24,8 @@ def Kern_KernelOp : Kern_Op<"kernel", [IsolatedFromAbove,
     RecursiveMemoryEffects, SingleBlock]> {
   let summary = "one fused kernel: explicit inputs, a body of nn ops, results";
   let description = [{
-    `schedule` names how the back end schedules the pipeline: `"matmul"`
+    `schedule` names how the back end schedules the pipeline: `"matmul"`,
+    `"conv"` (the convolution templates)
     (the register-tiled template, with the other ops in its epilogue),
     `"reduction"`, `"pointwise"`, or `"auto:<autoscheduler>"`. After
     --kiln-plan-memory, `slots` gives each result's buffer slot and

@@ -976,3 +976,241 @@ SoftmaxCrossEntropyOp::buildJVP(OpBuilder &b, ValueRange tangents,
   resultTangents[0] = g.reduceSum(weighted, allAxes(getLogits()), false);
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+// The three convolutions are bilinear forms of one sum, so each one's
+// derivatives are the other two: conv(x, w) has adjoints
+// input_grad(dy, w) and filter_grad(x, dy), and so on around the triangle.
+namespace {
+template <typename Op> struct ConvBuilder {
+  Op op;
+  OpBuilder &b;
+  SmallVector<int64_t> spatial(Value v) {
+    ArrayRef<int64_t> s = shapeOf(v);
+    return {s[1], s[2]};
+  }
+  Value conv(Value x, Value w) {
+    return b.create<Conv2dOp>(op.getLoc(), x, w, op.getStridesAttr(),
+                              op.getPaddingAttr(), op.getDilationAttr(),
+                              op.getGroupsAttr());
+  }
+  Value inputGrad(Value dy, Value w, ArrayRef<int64_t> inputSize) {
+    return b.create<Conv2dInputGradOp>(
+        op.getLoc(), dy, w, op.getStridesAttr(), op.getPaddingAttr(),
+        op.getDilationAttr(), op.getGroupsAttr(),
+        b.getDenseI64ArrayAttr(inputSize));
+  }
+  Value filterGrad(Value x, Value dy, ArrayRef<int64_t> kernel) {
+    return b.create<Conv2dFilterGradOp>(
+        op.getLoc(), x, dy, op.getStridesAttr(), op.getPaddingAttr(),
+        op.getDilationAttr(), op.getGroupsAttr(),
+        b.getDenseI64ArrayAttr(kernel));
+  }
+  /// t1 + t2 where either may be null (zero).
+  Value plus(Value t1, Value t2) {
+    if (!t1 || !t2)
+      return t1 ? t1 : t2;
+    return b.create<AddOp>(op.getLoc(), t1, t2);
+  }
+};
+template <typename Op> ConvBuilder<Op> convBuilder(Op op, OpBuilder &b) {
+  return ConvBuilder<Op>{op, b};
+}
+} // namespace
+
+LogicalResult Conv2dOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                 ArrayRef<bool> needed,
+                                 SmallVectorImpl<Value> &operandGrads) {
+  auto c = convBuilder(*this, b);
+  Value x = getInput(), w = getFilter(), dy = resultGrads[0];
+  operandGrads.assign(2, Value());
+  if (needed[0])
+    operandGrads[0] = c.inputGrad(dy, w, c.spatial(x));
+  if (needed[1])
+    operandGrads[1] = c.filterGrad(x, dy, shapeOf(w).take_front(2));
+  return success();
+}
+LogicalResult Conv2dOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                 SmallVectorImpl<Value> &resultTangents) {
+  auto c = convBuilder(*this, b);
+  Value viaX = tangents[0] ? c.conv(tangents[0], getFilter()) : Value();
+  Value viaW = tangents[1] ? c.conv(getInput(), tangents[1]) : Value();
+  resultTangents.assign(1, c.plus(viaX, viaW));
+  return success();
+}
+
+// dx = input_grad(dy, w): adjoints dy ← conv(g, w), w ← filter_grad(g, dy).
+LogicalResult Conv2dInputGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                          ArrayRef<bool> needed,
+                                          SmallVectorImpl<Value> &operandGrads) {
+  auto c = convBuilder(*this, b);
+  Value g = resultGrads[0];
+  operandGrads.assign(2, Value());
+  if (needed[0])
+    operandGrads[0] = c.conv(g, getFilter());
+  if (needed[1])
+    operandGrads[1] =
+        c.filterGrad(g, getOutputGrad(), shapeOf(getFilter()).take_front(2));
+  return success();
+}
+LogicalResult
+Conv2dInputGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                            SmallVectorImpl<Value> &resultTangents) {
+  auto c = convBuilder(*this, b);
+  Value viaDy =
+      tangents[0] ? c.inputGrad(tangents[0], getFilter(), getInputSize())
+                  : Value();
+  Value viaW = tangents[1]
+                   ? c.inputGrad(getOutputGrad(), tangents[1], getInputSize())
+                   : Value();
+  resultTangents.assign(1, c.plus(viaDy, viaW));
+  return success();
+}
+
+// dw = filter_grad(x, dy): adjoints x ← input_grad(dy, g), dy ← conv(x, g).
+LogicalResult
+Conv2dFilterGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                             ArrayRef<bool> needed,
+                             SmallVectorImpl<Value> &operandGrads) {
+  auto c = convBuilder(*this, b);
+  Value g = resultGrads[0];
+  operandGrads.assign(2, Value());
+  if (needed[0])
+    operandGrads[0] =
+        c.inputGrad(getOutputGrad(), g, c.spatial(getInput()));
+  if (needed[1])
+    operandGrads[1] = c.conv(getInput(), g);
+  return success();
+}
+LogicalResult
+Conv2dFilterGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                             SmallVectorImpl<Value> &resultTangents) {
+  auto c = convBuilder(*this, b);
+  Value viaX = tangents[0]
+                   ? c.filterGrad(tangents[0], getOutputGrad(), getKernelSize())
+                   : Value();
+  Value viaDy = tangents[1]
+                    ? c.filterGrad(getInput(), tangents[1], getKernelSize())
+                    : Value();
+  resultTangents.assign(1, c.plus(viaX, viaDy));
+  return success();
+}
+
+// Max pooling picks one element per window; where it picks is piecewise
+// constant in x, so only the picked values carry a derivative. The
+// scatter (max_pool2d_grad) and the gather (max_pool2d with values) are
+// each other's adjoints, and both are linear in their second operand.
+bool MaxPool2dOp::isDifferentiableOperand(unsigned index) {
+  // max_pool2d(x) picks from x itself; with `values` only those count.
+  return getValues() ? index == 1 : index == 0;
+}
+LogicalResult MaxPool2dOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    ArrayRef<bool> needed,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(getNumOperands(), Value());
+  unsigned picked = getValues() ? 1 : 0;
+  if (needed[picked])
+    operandGrads[picked] = b.create<MaxPool2dGradOp>(
+        getLoc(), getInput(), resultGrads[0], getWindowAttr(),
+        getStridesAttr(), getPaddingAttr());
+  return success();
+}
+LogicalResult MaxPool2dOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                    SmallVectorImpl<Value> &resultTangents) {
+  Value t = tangents[getValues() ? 1 : 0];
+  resultTangents.assign(1, Value());
+  if (t)
+    resultTangents[0] =
+        b.create<MaxPool2dOp>(getLoc(), getInput(), t, getWindowAttr(),
+                              getStridesAttr(), getPaddingAttr());
+  return success();
+}
+
+bool MaxPool2dGradOp::isDifferentiableOperand(unsigned index) {
+  return index == 1;
+}
+LogicalResult MaxPool2dGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                        ArrayRef<bool> needed,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(2, Value());
+  if (needed[1])
+    operandGrads[1] = b.create<MaxPool2dOp>(getLoc(), getInput(),
+                                            resultGrads[0], getWindowAttr(),
+                                            getStridesAttr(), getPaddingAttr());
+  return success();
+}
+LogicalResult MaxPool2dGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                        SmallVectorImpl<Value> &resultTangents) {
+  resultTangents.assign(1, Value());
+  if (tangents[1])
+    resultTangents[0] = b.create<MaxPool2dGradOp>(
+        getLoc(), getInput(), tangents[1], getWindowAttr(), getStridesAttr(),
+        getPaddingAttr());
+  return success();
+}
+
+// Average pooling is linear: its adjoint spreads each window's adjoint
+// evenly (avg_pool2d_grad), whose adjoint is the pooling again.
+bool AvgPool2dOp::isDifferentiableOperand(unsigned) { return true; }
+LogicalResult AvgPool2dOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    ArrayRef<bool> needed,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(1, Value());
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (needed[0])
+    operandGrads[0] = b.create<AvgPool2dGradOp>(
+        getLoc(), resultGrads[0], getWindowAttr(), getStridesAttr(),
+        getPaddingAttr(), b.getDenseI64ArrayAttr({in[1], in[2]}));
+  return success();
+}
+LogicalResult AvgPool2dOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                    SmallVectorImpl<Value> &resultTangents) {
+  resultTangents.assign(1, Value());
+  if (tangents[0])
+    resultTangents[0] =
+        b.create<AvgPool2dOp>(getLoc(), tangents[0], getWindowAttr(),
+                              getStridesAttr(), getPaddingAttr());
+  return success();
+}
+
+bool AvgPool2dGradOp::isDifferentiableOperand(unsigned) { return true; }
+LogicalResult AvgPool2dGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                        ArrayRef<bool> needed,
+                                        SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(1, Value());
+  if (needed[0])
+    operandGrads[0] =
+        b.create<AvgPool2dOp>(getLoc(), resultGrads[0], getWindowAttr(),
+                              getStridesAttr(), getPaddingAttr());
+  return success();
+}
+LogicalResult AvgPool2dGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                        SmallVectorImpl<Value> &resultTangents) {
+  resultTangents.assign(1, Value());
+  if (tangents[0])
+    resultTangents[0] = b.create<AvgPool2dGradOp>(
+        getLoc(), tangents[0], getWindowAttr(), getStridesAttr(),
+        getPaddingAttr(), getInputSizeAttr());
+  return success();
+}
+
+// Training's value is the one differentiated (evaluation has no gradient).
+bool TrainEvalOp::isDifferentiableOperand(unsigned index) {
+  return index == 0;
+}
+LogicalResult TrainEvalOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    ArrayRef<bool> needed,
+                                    SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(2, Value());
+  if (needed[0])
+    operandGrads[0] = resultGrads[0];
+  return success();
+}
+LogicalResult TrainEvalOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                                    SmallVectorImpl<Value> &resultTangents) {
+  resultTangents.assign(1, tangents[0]);
+  return success();
+}

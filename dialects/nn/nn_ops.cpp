@@ -814,3 +814,305 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
   types.push_back(f32Tensor(ctx, {}));
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The spatial geometry shared by the convolution and pooling ops, checked
+/// once: two strides ≥ 1, four paddings ≥ 0, two dilations ≥ 1.
+struct Window {
+  int64_t kh, kw, sh, sw, top, bottom, left, right, dh = 1, dw = 1;
+  int64_t outH(int64_t h) const {
+    return windowOutputSize(h, kh, sh, dh, top, bottom);
+  }
+  int64_t outW(int64_t w) const {
+    return windowOutputSize(w, kw, sw, dw, left, right);
+  }
+};
+
+using Fail = llvm::function_ref<LogicalResult(const Twine &)>;
+
+FailureOr<Window> checkWindow(StringRef what, ArrayRef<int64_t> kernel,
+                              ArrayRef<int64_t> strides,
+                              ArrayRef<int64_t> padding,
+                              ArrayRef<int64_t> dilation, Fail fail) {
+  auto list = [](ArrayRef<int64_t> v) {
+    return "[" + llvm::join(llvm::map_range(v, [](int64_t x) {
+                              return std::to_string(x);
+                            }),
+                            ", ") +
+           "]";
+  };
+  if (kernel.size() != 2 || strides.size() != 2 || padding.size() != 4 ||
+      dilation.size() != 2)
+    return fail(what +
+                " needs 2 window sizes, 2 strides, 4 paddings [top, bottom, "
+                "left, right] and 2 dilations");
+  if (kernel[0] < 1 || kernel[1] < 1)
+    return fail(what + " window " + list(kernel) + " must be at least 1x1");
+  if (strides[0] < 1 || strides[1] < 1)
+    return fail(what + " strides " + list(strides) + " must be at least 1");
+  if (dilation[0] < 1 || dilation[1] < 1)
+    return fail(what + " dilation " + list(dilation) + " must be at least 1");
+  if (llvm::any_of(padding, [](int64_t p) { return p < 0; }))
+    return fail(what + " padding " + list(padding) + " must not be negative");
+  return Window{kernel[0], kernel[1],  strides[0], strides[1], padding[0],
+                padding[1], padding[2], padding[3], dilation[0], dilation[1]};
+}
+
+/// [N, H, W, C] with static H, W, C; `name` for the message.
+LogicalResult checkNHWC(StringRef what, StringRef name, Value v, Fail fail) {
+  ArrayRef<int64_t> s = shapeOf(v);
+  if (s.size() != 4)
+    return fail(what + " needs a rank-4 " + name +
+                " [batch, height, width, channels], got " + formatShape(s));
+  if (ShapedType::isDynamic(s[1]) || ShapedType::isDynamic(s[2]) ||
+      ShapedType::isDynamic(s[3]))
+    return fail(what + " needs static height, width and channels, got " +
+                formatShape(s));
+  return success();
+}
+
+/// Checks an output size along both dims, naming the one that fails.
+LogicalResult checkFits(StringRef what, const Window &win, int64_t h,
+                        int64_t w, Fail fail) {
+  if (win.outH(h) < 1)
+    return fail(what + " window of height " + Twine(win.kh) +
+                (win.dh > 1 ? " (dilation " + Twine(win.dh) + ")" : "") +
+                " does not fit the input's height " + Twine(h) +
+                " padded by " + Twine(win.top) + " + " + Twine(win.bottom));
+  if (win.outW(w) < 1)
+    return fail(what + " window of width " + Twine(win.kw) +
+                (win.dw > 1 ? " (dilation " + Twine(win.dw) + ")" : "") +
+                " does not fit the input's width " + Twine(w) + " padded by " +
+                Twine(win.left) + " + " + Twine(win.right));
+  return success();
+}
+
+/// Filter [KH, KW, C/G, F] against C input channels in G groups.
+LogicalResult checkFilter(StringRef what, ArrayRef<int64_t> f, int64_t c,
+                          int64_t groups, Fail fail) {
+  if (f.size() != 4 || llvm::any_of(f, ShapedType::isDynamic))
+    return fail(what +
+                " needs a static rank-4 filter [height, width, "
+                "in_channels / groups, out_channels], got " +
+                formatShape(f));
+  if (groups < 1)
+    return fail(what + " groups must be at least 1, got " + Twine(groups));
+  if (c % groups)
+    return fail(what + ": " + Twine(groups) + " groups do not divide the " +
+                Twine(c) + " input channels");
+  if (f[3] % groups)
+    return fail(what + ": " + Twine(groups) + " groups do not divide the " +
+                Twine(f[3]) + " output channels of filter " + formatShape(f));
+  if (f[2] != c / groups)
+    return fail(what + " filter " + formatShape(f) + " takes " + Twine(f[2]) +
+                " input channels per group, but the input has " + Twine(c) +
+                (groups > 1 ? " in " + Twine(groups) + " groups"
+                            : Twine(" channels")));
+  return success();
+}
+} // namespace
+
+#define KILN_FAIL_AT(loc, operands)                                           \
+  [&](const Twine &msg) { return shapeError(loc, operands, msg); }
+
+LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  Value x = adaptor.getInput(), w = adaptor.getFilter();
+  SmallVector<std::pair<StringRef, Value>> operands{{"input", x},
+                                                    {"filter", w}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  if (failed(checkNHWC("conv2d", "input", x, fail)))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
+  if (failed(checkFilter("conv2d", ws, xs[3], adaptor.getGroups(), fail)))
+    return failure();
+  auto win = checkWindow("conv2d", ws.take_front(2), adaptor.getStrides(),
+                         adaptor.getPadding(), adaptor.getDilation(), fail);
+  if (failed(win) || failed(checkFits("conv2d", *win, xs[1], xs[2], fail)))
+    return failure();
+  types.push_back(
+      f32Tensor(ctx, {xs[0], win->outH(xs[1]), win->outW(xs[2]), ws[3]}));
+  return success();
+}
+
+LogicalResult Conv2dInputGradOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  Value dy = adaptor.getOutputGrad(), w = adaptor.getFilter();
+  SmallVector<std::pair<StringRef, Value>> operands{{"output_grad", dy},
+                                                    {"filter", w}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  StringRef what = "conv2d_input_grad";
+  if (failed(checkNHWC(what, "output_grad", dy, fail)))
+    return failure();
+  ArrayRef<int64_t> ds = shapeOf(dy), ws = shapeOf(w),
+                    size = adaptor.getInputSize();
+  if (size.size() != 2 || size[0] < 1 || size[1] < 1)
+    return fail(what + " input_size must be [height, width], both positive");
+  int64_t groups = adaptor.getGroups();
+  if (ws.size() != 4 || llvm::any_of(ws, ShapedType::isDynamic) ||
+      groups < 1 || ws[3] % groups || ws[3] != ds[3])
+    return fail(what + " filter " + formatShape(ws) +
+                " does not produce the output_grad's " + Twine(ds[3]) +
+                " channels in " + Twine(groups) + " groups");
+  auto win = checkWindow(what, ws.take_front(2), adaptor.getStrides(),
+                         adaptor.getPadding(), adaptor.getDilation(), fail);
+  if (failed(win) || failed(checkFits(what, *win, size[0], size[1], fail)))
+    return failure();
+  if (win->outH(size[0]) != ds[1] || win->outW(size[1]) != ds[2])
+    return fail(what + ": an input of " + Twine(size[0]) + "x" +
+                Twine(size[1]) + " gives a " + Twine(win->outH(size[0])) +
+                "x" + Twine(win->outW(size[1])) + " output, not " +
+                formatShape(ds));
+  types.push_back(f32Tensor(ctx, {ds[0], size[0], size[1], ws[2] * groups}));
+  return success();
+}
+
+LogicalResult Conv2dFilterGradOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  Value x = adaptor.getInput(), dy = adaptor.getOutputGrad();
+  SmallVector<std::pair<StringRef, Value>> operands{{"input", x},
+                                                    {"output_grad", dy}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  StringRef what = "conv2d_filter_grad";
+  if (failed(checkNHWC(what, "input", x, fail)) ||
+      failed(checkNHWC(what, "output_grad", dy, fail)))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(x), ds = shapeOf(dy),
+                    k = adaptor.getKernelSize();
+  int64_t groups = adaptor.getGroups();
+  if (groups < 1 || xs[3] % groups || ds[3] % groups)
+    return fail(what + ": " + Twine(groups) + " groups do not divide " +
+                Twine(xs[3]) + " input and " + Twine(ds[3]) +
+                " output channels");
+  if (xs[0] != ds[0])
+    return fail(what + ": the input and output_grad batches differ");
+  auto win = checkWindow(what, k, adaptor.getStrides(), adaptor.getPadding(),
+                         adaptor.getDilation(), fail);
+  if (failed(win) || failed(checkFits(what, *win, xs[1], xs[2], fail)))
+    return failure();
+  if (win->outH(xs[1]) != ds[1] || win->outW(xs[2]) != ds[2])
+    return fail(what + ": input " + formatShape(xs) + " gives a " +
+                Twine(win->outH(xs[1])) + "x" + Twine(win->outW(xs[2])) +
+                " output, not " + formatShape(ds));
+  types.push_back(f32Tensor(ctx, {k[0], k[1], xs[3] / groups, ds[3]}));
+  return success();
+}
+
+/// Pooling: a window with no dilation, whose padding is smaller than the
+/// window (else a window could lie wholly in the padding).
+static FailureOr<Window> poolWindow(StringRef what, ArrayRef<int64_t> window,
+                                    ArrayRef<int64_t> strides,
+                                    ArrayRef<int64_t> padding, int64_t h,
+                                    int64_t w, Fail fail) {
+  int64_t one[] = {1, 1};
+  auto win = checkWindow(what, window, strides, padding, one, fail);
+  if (failed(win))
+    return failure();
+  if (win->top >= win->kh || win->bottom >= win->kh || win->left >= win->kw ||
+      win->right >= win->kw)
+    return fail(what + " padding must be smaller than the window");
+  if (failed(checkFits(what, *win, h, w, fail)))
+    return failure();
+  return win;
+}
+
+LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  Value x = adaptor.getInput();
+  SmallVector<std::pair<StringRef, Value>> operands{{"input", x}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  if (failed(checkNHWC("max_pool2d", "input", x, fail)))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(x);
+  if (Value v = adaptor.getValues(); v && shapeOf(v) != xs)
+    return fail("max_pool2d values " + formatShape(shapeOf(v)) +
+                " must have the input's shape " + formatShape(xs));
+  auto win = poolWindow("max_pool2d", adaptor.getWindow(),
+                        adaptor.getStrides(), adaptor.getPadding(), xs[1],
+                        xs[2], fail);
+  if (failed(win))
+    return failure();
+  types.push_back(
+      f32Tensor(ctx, {xs[0], win->outH(xs[1]), win->outW(xs[2]), xs[3]}));
+  return success();
+}
+
+LogicalResult MaxPool2dGradOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  Value x = adaptor.getInput(), dy = adaptor.getOutputGrad();
+  SmallVector<std::pair<StringRef, Value>> operands{{"input", x},
+                                                    {"output_grad", dy}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  if (failed(checkNHWC("max_pool2d_grad", "input", x, fail)))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(x), ds = shapeOf(dy);
+  auto win = poolWindow("max_pool2d_grad", adaptor.getWindow(),
+                        adaptor.getStrides(), adaptor.getPadding(), xs[1],
+                        xs[2], fail);
+  if (failed(win))
+    return failure();
+  SmallVector<int64_t> pooled{xs[0], win->outH(xs[1]), win->outW(xs[2]),
+                              xs[3]};
+  if (ds != ArrayRef<int64_t>(pooled))
+    return fail("max_pool2d_grad output_grad " + formatShape(ds) +
+                " must have the pooled shape " + formatShape(pooled));
+  types.push_back(f32Tensor(ctx, xs));
+  return success();
+}
+
+LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  Value x = adaptor.getInput();
+  SmallVector<std::pair<StringRef, Value>> operands{{"input", x}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  if (failed(checkNHWC("avg_pool2d", "input", x, fail)))
+    return failure();
+  ArrayRef<int64_t> xs = shapeOf(x);
+  auto win = poolWindow("avg_pool2d", adaptor.getWindow(),
+                        adaptor.getStrides(), adaptor.getPadding(), xs[1],
+                        xs[2], fail);
+  if (failed(win))
+    return failure();
+  types.push_back(
+      f32Tensor(ctx, {xs[0], win->outH(xs[1]), win->outW(xs[2]), xs[3]}));
+  return success();
+}
+
+LogicalResult AvgPool2dGradOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  Value dy = adaptor.getOutputGrad();
+  SmallVector<std::pair<StringRef, Value>> operands{{"output_grad", dy}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  if (failed(checkNHWC("avg_pool2d_grad", "output_grad", dy, fail)))
+    return failure();
+  ArrayRef<int64_t> ds = shapeOf(dy), size = adaptor.getInputSize();
+  if (size.size() != 2 || size[0] < 1 || size[1] < 1)
+    return fail("avg_pool2d_grad input_size must be [height, width], both "
+                "positive");
+  auto win = poolWindow("avg_pool2d_grad", adaptor.getWindow(),
+                        adaptor.getStrides(), adaptor.getPadding(), size[0],
+                        size[1], fail);
+  if (failed(win))
+    return failure();
+  if (win->outH(size[0]) != ds[1] || win->outW(size[1]) != ds[2])
+    return fail("avg_pool2d_grad: an input of " + Twine(size[0]) + "x" +
+                Twine(size[1]) + " does not pool to " + formatShape(ds));
+  types.push_back(f32Tensor(ctx, {ds[0], size[0], size[1], ds[3]}));
+  return success();
+}
+
+#undef KILN_FAIL_AT

@@ -78,14 +78,17 @@ def NN_ParamOp : NN_Op<"param", [HasParent<"ModelOp">]> {
 }
 
 def NN_StateOp : NN_Op<"state", [HasParent<"ModelOp">]> {
-  let summary = "optimizer state: persistent, not trained, starts at zero";
+  let summary = "persistent, untrained state: optimizer moments, running statistics";
   let description = [{
-    Declared by --kiln-optimizer (Adam's moments); the runtime keeps it
-    across steps like a parameter and checkpoints it with them.
+    Declared by --kiln-optimizer (Adam's moments) and by batch norm (its
+    running mean and variance, updated by an `nn.update` of the model's
+    own); the runtime keeps it across steps like a parameter and
+    checkpoints it with them. It starts at zero unless `init` says
+    otherwise (a running variance starts at one).
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, OptionalAttr<NN_InitAttr>:$init);
   let results = (outs NN_F32Tensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`init` $init^)? attr-dict `:` type($result)";
 }
 
 def NN_HyperOp : NN_Op<"hyper", [HasParent<"ModelOp">]> {
@@ -526,6 +529,158 @@ def NN_BinaryCrossEntropyGradOp : NN_ComputeOp<"binary_cross_entropy_grad", [
   let assemblyFormat = [{
     $prediction `,` $target `,` $loss_grad attr-dict `:` type($prediction) `,` type($loss_grad)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling (NHWC data, HWIO filters)
+//===----------------------------------------------------------------------===//
+
+class NN_ConvOp<string mnemonic, list<Trait> traits = []>
+    : NN_ComputeOp<mnemonic, traits # [InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {
+  // Shared geometry: strides [sh, sw], zero padding [top, bottom, left,
+  // right], dilation [dh, dw], groups. Output size along a spatial dim:
+  // ⌊(S + lo + hi − d·(K − 1) − 1) / s⌋ + 1.
+  dag geometry = (ins DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                      DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+}
+
+def NN_Conv2dOp : NN_ConvOp<"conv2d"> {
+  let summary = "2-d convolution (cross-correlation) of NHWC data with HWIO filters";
+  let description = [{
+    y[n, i, j, f] = Σ_{kh, kw, c} x[n, i·sh + kh·dh − top, j·sw + kw·dw − left,
+    g·C/G + c] · w[kh, kw, c, f], zero outside x, g = f / (F/G) the group.
+    Data is channels-last (NHWC) and filters HWIO: the channels are the
+    contiguous, vectorized dim of every tensor a convolution touches.
+  }];
+  let arguments = !con((ins NN_F32Tensor:$input, NN_F32Tensor:$filter),
+                       geometry);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter `strides` `=` $strides `padding` `=` $padding
+    `dilation` `=` $dilation `groups` `=` $groups attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def NN_Conv2dInputGradOp : NN_ConvOp<"conv2d_input_grad"> {
+  let summary = "adjoint of conv2d w.r.t. its input (a transposed convolution)";
+  let description = [{
+    dx[n, h, w, c] = Σ dy[n, i, j, f] · w[kh, kw, c', f] over the (i, j,
+    kh, kw) with i·sh + kh·dh − top = h and j·sw + kw·dw − left = w.
+    `input_size` is [H, W] of the input (the output size alone does not
+    determine it when the stride does not divide).
+  }];
+  let arguments = !con((ins NN_F32Tensor:$output_grad, NN_F32Tensor:$filter),
+                       geometry, (ins DenseI64ArrayAttr:$input_size));
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $output_grad `,` $filter `strides` `=` $strides `padding` `=` $padding
+    `dilation` `=` $dilation `groups` `=` $groups `input_size` `=`
+    $input_size attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def NN_Conv2dFilterGradOp : NN_ConvOp<"conv2d_filter_grad"> {
+  let summary = "adjoint of conv2d w.r.t. its filter";
+  let description = [{
+    dw[kh, kw, c, f] = Σ_{n, i, j} x[n, i·sh + kh·dh − top, j·sw + kw·dw −
+    left, g·C/G + c] · dy[n, i, j, f]. `kernel_size` is [KH, KW].
+  }];
+  let arguments = !con((ins NN_F32Tensor:$input, NN_F32Tensor:$output_grad),
+                       geometry, (ins DenseI64ArrayAttr:$kernel_size));
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $output_grad `strides` `=` $strides `padding` `=` $padding
+    `dilation` `=` $dilation `groups` `=` $groups `kernel_size` `=`
+    $kernel_size attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+class NN_PoolOp<string mnemonic, list<Trait> traits = []>
+    : NN_ComputeOp<mnemonic, traits # [InferTypeOpAdaptor,
+        DeclareOpInterfaceMethods<DifferentiableOpInterface,
+                                  ["isDifferentiableOperand"]>]> {
+  dag geometry = (ins DenseI64ArrayAttr:$window, DenseI64ArrayAttr:$strides,
+                      DenseI64ArrayAttr:$padding);
+}
+
+def NN_MaxPool2dOp : NN_PoolOp<"max_pool2d"> {
+  let summary = "max over windows of NHWC data (padding never wins)";
+  let description = [{
+    With one operand, y[n, i, j, c] = max of x over the window at (i·sh −
+    top, j·sw − left) of size `window`, per channel; padded positions are
+    −∞. With `values`, the element of `values` at the position of that
+    maximum (the first on ties, row-major in the window): the forward
+    tangent of max pooling and the adjoint of nn.max_pool2d_grad.
+  }];
+  let arguments = !con((ins NN_F32Tensor:$input,
+                            Optional<NN_F32Tensor>:$values), geometry);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input (`values` $values^)? `window` `=` $window `strides` `=` $strides
+    `padding` `=` $padding attr-dict `:` type($input) (`,` type($values)^)?
+    `->` type($result)
+  }];
+}
+
+def NN_MaxPool2dGradOp : NN_PoolOp<"max_pool2d_grad"> {
+  let summary = "adjoint of max_pool2d: each window's adjoint to its maximum";
+  let description = [{
+    dx[n, h, w, c] = Σ dy[n, i, j, c] over the windows (i, j) whose first
+    maximum is x[n, h, w, c]. `input` only decides where; the result is
+    linear in `output_grad`.
+  }];
+  let arguments = !con((ins NN_F32Tensor:$input, NN_F32Tensor:$output_grad),
+                       geometry);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $output_grad `window` `=` $window `strides` `=` $strides
+    `padding` `=` $padding attr-dict `:` type($input) `,` type($output_grad)
+    `->` type($result)
+  }];
+}
+
+def NN_AvgPool2dOp : NN_PoolOp<"avg_pool2d"> {
+  let summary = "mean over windows of NHWC data, padding counted as zeros";
+  let description = [{
+    y[n, i, j, c] = (1 / (KH·KW)) Σ over the window of x (zero where
+    padded), as PyTorch's AvgPool2d with count_include_pad.
+  }];
+  let arguments = !con((ins NN_F32Tensor:$input), geometry);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `window` `=` $window `strides` `=` $strides `padding` `=` $padding
+    attr-dict `:` type($input) `->` type($result)
+  }];
+}
+
+def NN_AvgPool2dGradOp : NN_PoolOp<"avg_pool2d_grad"> {
+  let summary = "adjoint of avg_pool2d: each window's adjoint spread evenly";
+  let arguments = !con((ins NN_F32Tensor:$output_grad), geometry,
+                       (ins DenseI64ArrayAttr:$input_size));
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = [{
+    $output_grad `window` `=` $window `strides` `=` $strides `padding` `=`
+    $padding `input_size` `=` $input_size attr-dict `:` type($output_grad)
+    `->` type($result)
+  }];
+}
+
+def NN_TrainEvalOp : NN_ComputeOp<"train_eval", [
+    AllTypesMatch<["train", "eval", "result"]>,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+                              ["isDifferentiableOperand"]>]> {
+  let summary = "`train` in training, `eval` in evaluation and predict";
+  let description = [{
+    Batch norm normalises with the batch's statistics in train_step (and
+    the gradient and jvp functions) and with its running statistics in
+    eval_step and predict: --kiln-outline-steps keeps one operand. The
+    derivative flows to `train` only.
+  }];
+  let arguments = (ins NN_F32Tensor:$train, NN_F32Tensor:$eval);
+  let results = (outs NN_F32Tensor:$result);
+  let assemblyFormat = "$train `,` $eval attr-dict `:` type($result)";
 }
 
 #endif // KILN_NN_OPS_TD

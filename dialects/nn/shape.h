@@ -40,6 +40,15 @@ reducedShape(llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<int64_t> axes,
              bool keepdims,
              llvm::function_ref<mlir::InFlightDiagnostic()> emitError);
 
+/// Output size of a convolution or pooling window along one spatial dim:
+/// ⌊(S + lo + hi − d·(K − 1) − 1) / s⌋ + 1 (S_o = ⌊(S − K + 2P)/s⌋ + 1 for
+/// symmetric padding and no dilation); < 1 when the window does not fit.
+inline int64_t windowOutputSize(int64_t size, int64_t kernel, int64_t stride,
+                                int64_t dilation, int64_t lo, int64_t hi) {
+  int64_t span = size + lo + hi - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
 } // namespace kiln::nn
 
 #endif // KILN_DIALECTS_NN_SHAPE_H

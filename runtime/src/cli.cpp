@@ -26,17 +26,23 @@ const char *kDataHelp =
     R"(data (the model's own data when it carries some and none is given):
   --dataset NAME        iris, breast-cancer, diabetes or fashion-mnist, from
                         where Debian installs them (python3-sklearn,
-                        dataset-fashion-mnist)
-  --data-path PATH      where to find --dataset's files instead
-  --data FILE           your own CSV/TSV or NumPy .npy (gzip'd or not); the
-                        last columns are the targets
+                        dataset-fashion-mnist); cifar10, which Debian does
+                        not package, needs --data-path
+  --data-path PATH      where to find --dataset's files instead (cifar10:
+                        the directory of data_batch_1.bin ... data_batch_5.bin
+                        and test_batch.bin, CIFAR-10's binary version)
+  --data FILE           your own CSV/TSV or NumPy .npy (the last columns are
+                        the targets), or one CIFAR-10 binary batch (.bin);
+                        gzip'd or not
   --target-columns N    number of target columns in --data (default 1)
   --header yes|no|auto  whether --data starts with a header (default auto)
   --delimiter C         ',' ';' 'tab' or 'space' (default: detected)
-  --normalize zscore|minmax[:LO,HI]|zscore-channels:C|none
+  --normalize zscore|minmax[:LO,HI]|zscore-channels:C|
+              zscore-channels-last:C|none
                         feature scaling fitted on the training split: per
-                        feature, to [0, 1] (or [LO, HI]), or per channel of
-                        C-channel images stored plane by plane (default
+                        feature; to [0, 1] (or [LO, HI]); per channel of
+                        C-channel images stored plane by plane (CHW) or
+                        channels last (HWC, as cifar10 is loaded) (default
                         zscore; none for the model's own data)
   --subset N            use only the first N samples of the data (quick runs)
   --val-split F         fraction held out for validation (default 0.2; 0 for
@@ -68,7 +74,8 @@ training:
   --early-stopping N    stop when the validation loss has not improved for
                         N epochs (needs a validation split)
   --test                after training, score the data set's test split
-                        (fashion-mnist's t10k files)
+                        (fashion-mnist's t10k files, cifar10's
+                        test_batch.bin)
 
 output:
   --progress MODE       auto (a live bar on a terminal, epoch lines
@@ -266,9 +273,17 @@ std::optional<Prepared> prepareData(const kiln_model &model, Args &a,
       size_t n = std::strlen(suffix);
       return file.size() >= n && file.compare(file.size() - n, n, suffix) == 0;
     };
-    p.data = endsWith(".npy") || endsWith(".npy.gz")
-                 ? loadNpy(file, csv.targets)
-                 : loadCsv(file, csv);
+    if (endsWith(".bin") || endsWith(".bin.gz")) {
+      // CIFAR-10's binary format: every record has its one label byte.
+      if (a.has("target-columns"))
+        throw Error("--target-columns does not apply to " + file +
+                    " (a CIFAR-10 .bin file has one label per record)");
+      p.data = loadCifar({file});
+    } else if (endsWith(".npy") || endsWith(".npy.gz")) {
+      p.data = loadNpy(file, csv.targets);
+    } else {
+      p.data = loadCsv(file, csv);
+    }
   }
 
   if (int64_t n = toInt(a, "subset", 0, 1); n && n < p.data.rows) {
@@ -496,7 +511,8 @@ held out, fixed by the same --seed and --val-split), on all of the data with
 through the checkpoint's normalisation.
 
 %s  --checkpoint DIR      the training run's checkpoint directory
-  --test                score the data set's test split (fashion-mnist)
+  --test                score the data set's test split (fashion-mnist,
+                        cifar10)
 )";
 
 const char *kPredictHelp =
@@ -509,7 +525,7 @@ binary accuracy). --data files hold features only unless --target-columns
 says otherwise. Features go through the checkpoint's normalisation.
 
 %s  --checkpoint DIR      the training run's checkpoint directory
-  --test                the data set's test split (fashion-mnist)
+  --test                the data set's test split (fashion-mnist, cifar10)
   --output FILE         where to write the CSV (default: standard output)
 )";
 

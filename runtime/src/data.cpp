@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -301,6 +302,77 @@ Dataset loadIdx(const std::string &imagesPath, const std::string &labelsPath) {
   return ds;
 }
 
+namespace {
+constexpr int64_t kCifarPlane = 32 * 32, kCifarChannels = 3,
+                  kCifarPixels = kCifarPlane * kCifarChannels,
+                  kCifarRecord = 1 + kCifarPixels;
+constexpr const char *kCifarClasses[] = {
+    "airplane", "automobile", "bird",  "cat",  "deer",
+    "dog",      "frog",       "horse", "ship", "truck"};
+} // namespace
+
+Dataset loadCifar(const std::vector<std::string> &files) {
+  if (files.empty())
+    throw Error("no CIFAR-10 files to read");
+  // Every file is read and checked before the table is sized, so a bad last
+  // batch fails fast and the table is allocated once (for huge pages).
+  std::vector<std::string> contents;
+  uint64_t rows = 0;
+  for (const std::string &path : files) {
+    std::string bytes = readFile(path);
+    if (bytes.empty())
+      throw Error(path + ": empty file (CIFAR-10 records are 3073 bytes: a "
+                         "label and 32x32x3 pixels)");
+    uint64_t whole = bytes.size() / kCifarRecord;
+    if (uint64_t part = bytes.size() % kCifarRecord)
+      throw Error(path + ": " + std::to_string(bytes.size()) +
+                  " bytes are not a whole number of 3073-byte CIFAR-10 "
+                  "records: record " +
+                  std::to_string(whole) + " (counting from 0) has only " +
+                  std::to_string(part) +
+                  " (truncated, or not a CIFAR-10 binary file)");
+    for (uint64_t r = 0; r < whole; ++r)
+      if (auto label = static_cast<unsigned char>(bytes[r * kCifarRecord]);
+          label > 9)
+        throw Error(path + ": record " + std::to_string(r) +
+                    " (counting from 0) has label " + std::to_string(label) +
+                    "; CIFAR-10's are 0 to 9 (a CIFAR-100 file, with two "
+                    "label bytes, is not supported)");
+    rows += whole;
+    contents.push_back(std::move(bytes));
+  }
+  Dataset ds;
+  ds.source = files[0];
+  for (size_t i = 1; i < files.size(); ++i)
+    ds.source += ", " + files[i];
+  ds.rows = rows;
+  ds.features = kCifarPixels;
+  ds.targets = 1;
+  ds.classNames.assign(std::begin(kCifarClasses), std::end(kCifarClasses));
+  resizeForRandomRows(ds.x8, rows * kCifarPixels);
+  ds.y.resize(rows);
+  int64_t row = 0;
+  for (std::string &bytes : contents) {
+    const auto *rec = reinterpret_cast<const uint8_t *>(bytes.data());
+    for (const uint8_t *end = rec + bytes.size(); rec < end;
+         rec += kCifarRecord, ++row) {
+      ds.y[row] = rec[0];
+      // The file holds planes (CHW); convolutions here take channels last
+      // (HWC), so transpose once at load rather than in every batch.
+      const uint8_t *planes = rec + 1;
+      uint8_t *dst = ds.x8.data() + row * kCifarPixels;
+      for (int64_t p = 0; p < kCifarPlane; ++p)
+        for (int64_t c = 0; c < kCifarChannels; ++c)
+          dst[p * kCifarChannels + c] = planes[c * kCifarPlane + p];
+    }
+    std::string().swap(bytes); // give each file back once it is copied
+  }
+  // Pixels stay bytes; the map scales them to [0, 1].
+  ds.scale.assign(ds.features, 1 / 255.0f);
+  ds.shift.assign(ds.features, 0);
+  return ds;
+}
+
 Dataset loadNpy(const std::string &path, int targets) {
   std::string bytes = readFile(path);
   auto bad = [&](const std::string &why) -> Error {
@@ -488,12 +560,50 @@ constexpr const char *kSklearnDir =
 constexpr const char *kFashionDir = "/usr/share/datasets/fashion-mnist";
 
 struct Named {
-  const char *name, *package;
+  const char *name, *package; // package: nullptr where Debian has none
 };
 constexpr Named kNamed[] = {{"iris", "python3-sklearn"},
                             {"breast-cancer", "python3-sklearn"},
                             {"diabetes", "python3-sklearn"},
-                            {"fashion-mnist", "dataset-fashion-mnist"}};
+                            {"fashion-mnist", "dataset-fashion-mnist"},
+                            {"cifar10", nullptr}};
+
+/// CIFAR-10's binary batches in `dir` (each .bin, or .bin.gz): the five
+/// training batches that are there, or test_batch.
+std::vector<std::string> cifarFiles(const std::string &dir, bool test) {
+  if (dir.empty())
+    throw Error("data set 'cifar10' is not packaged by Debian, so it has no "
+                "default location: unpack CIFAR-10's binary version "
+                "(cifar-10-binary.tar.gz) and point --data-path at its "
+                "directory (cifar-10-batches-bin)");
+  if (!isDirectory(dir))
+    throw Error("data set 'cifar10': --data-path " + dir +
+                (exists(dir) ? " is a file" : " does not exist") +
+                "; point it at the directory holding data_batch_1.bin to "
+                "data_batch_5.bin and test_batch.bin");
+  auto find = [&](const std::string &stem) -> std::string {
+    for (const char *ext : {".bin", ".bin.gz"})
+      if (std::string p = joinPath(dir, stem + ext); exists(p))
+        return p;
+    return "";
+  };
+  std::vector<std::string> files;
+  if (test) {
+    files.push_back(find("test_batch"));
+    if (files[0].empty())
+      throw Error("data set 'cifar10': " + joinPath(dir, "test_batch.bin") +
+                  " not found (the test split of CIFAR-10's binary version)");
+    return files;
+  }
+  for (int i = 1; i <= 5; ++i)
+    if (std::string p = find("data_batch_" + std::to_string(i)); !p.empty())
+      files.push_back(p);
+  if (files.empty())
+    throw Error("data set 'cifar10': no training batch (data_batch_1.bin to "
+                "data_batch_5.bin) in " +
+                dir);
+  return files;
+}
 } // namespace
 
 std::vector<std::string> namedDatasets() {
@@ -528,12 +638,14 @@ Dataset loadNamed(const std::string &name, const std::string &path, bool test) {
                   "the files)");
     return p;
   };
-  if (test && name != "fashion-mnist")
+  if (test && name != "fashion-mnist" && name != "cifar10")
     throw Error("data set '" + name +
                 "' has no separate test split (hold out a validation split "
                 "with --val-split instead)");
   Dataset ds;
-  if (name == "iris" || name == "breast-cancer") {
+  if (name == "cifar10") {
+    ds = loadCifar(cifarFiles(path, test));
+  } else if (name == "iris" || name == "breast-cancer") {
     ds = loadSklearnCsv(
         locate(kSklearnDir, name == "iris" ? "iris.csv" : "breast_cancer.csv"));
   } else if (name == "diabetes") {
@@ -542,7 +654,7 @@ Dataset loadNamed(const std::string &name, const std::string &path, bool test) {
                   "their directory");
     ds = loadDiabetes(locate(kSklearnDir, "diabetes_data_raw.csv.gz"),
                       locate(kSklearnDir, "diabetes_target.csv.gz"));
-  } else {
+  } else if (name == "fashion-mnist") {
     if (!path.empty() && !isDirectory(path))
       throw Error("data set 'fashion-mnist' is two IDX files: point "
                   "--data-path at their directory");
@@ -634,17 +746,21 @@ Normalizer Normalizer::parse(const std::string &spec) {
     }
     return n;
   }
-  if (spec.rfind("zscore-channels:", 0) == 0) {
-    double c = number(spec.substr(16));
+  for (bool last : {false, true}) {
+    std::string prefix = last ? "zscore-channels-last:" : "zscore-channels:";
+    if (spec.rfind(prefix, 0) != 0)
+      continue;
+    double c = number(spec.substr(prefix.size()));
     if (c < 1 || c != std::floor(c))
       throw Error("--normalize '" + spec +
                   "': channels must be a positive "
                   "integer");
     n.channels = static_cast<int64_t>(c);
+    n.channelsLast = last;
     return n;
   }
   throw Error("--normalize must be zscore, minmax, minmax:LO,HI, "
-              "zscore-channels:C or none, got '" +
+              "zscore-channels:C, zscore-channels-last:C or none, got '" +
               spec + "'");
 }
 
@@ -669,29 +785,34 @@ void Normalizer::fit(const Dataset &data, const std::vector<int64_t> &rows) {
     }
     return;
   }
-  // Per feature, or pooled over each channel's plane of features.
+  // Per feature, or pooled over each channel: a plane of consecutive
+  // features (channels first), or every C-th feature (channels last).
   int64_t groups = channels > 0 ? channels : d;
   if (d % groups)
     throw Error(data.source + ": " + std::to_string(d) +
                 " features do not split into " + std::to_string(groups) +
                 " channels");
   int64_t per = d / groups;
+  auto group = [&](int64_t c) { return channelsLast ? c % groups : c / per; };
   std::vector<double> sum(groups, 0), sq(groups, 0);
   for (int64_t r : rows)
     for (int64_t c = 0; c < d; ++c) {
       double v = data.feature(r, c);
-      sum[c / per] += v;
-      sq[c / per] += v * v;
+      sum[group(c)] += v;
+      sq[group(c)] += v * v;
     }
   double n = std::max<double>(rows.size() * per, 1);
+  std::vector<float> mean(groups), inv(groups, 1);
   for (int64_t g = 0; g < groups; ++g) {
     double m = sum[g] / n;
     double var = std::max(sq[g] / n - m * m, 0.0);
-    for (int64_t c = g * per; c < (g + 1) * per; ++c) {
-      offset[c] = static_cast<float>(m);
-      if (var > 1e-12)
-        factor[c] = static_cast<float>(1.0 / std::sqrt(var));
-    }
+    mean[g] = static_cast<float>(m);
+    if (var > 1e-12)
+      inv[g] = static_cast<float>(1.0 / std::sqrt(var));
+  }
+  for (int64_t c = 0; c < d; ++c) {
+    offset[c] = mean[group(c)];
+    factor[c] = inv[group(c)];
   }
 }
 

@@ -50,6 +50,13 @@ Dataset loadDiabetes(const std::string &featuresPath,
 /// pixels scaled to [0, 1], labels as class indices.
 Dataset loadIdx(const std::string &imagesPath, const std::string &labelsPath);
 
+/// CIFAR-10 binary files (gzip'd or not), concatenated: records of one label
+/// byte (0..9) and 3072 pixel bytes, 1024 each of red, green and blue, every
+/// plane 32×32 row-major. Pixels are stored transposed to channels last
+/// (feature (h·32 + w)·3 + c), as bytes scaled to [0, 1]; labels as class
+/// indices.
+Dataset loadCifar(const std::vector<std::string> &files);
+
 struct CsvOptions {
   enum class Header { Auto, Yes, No };
   Header header = Header::Auto;
@@ -67,7 +74,9 @@ Dataset loadCsv(const std::string &path, const CsvOptions &opts);
 
 /// The data sets known by name and where Debian installs them; `path`
 /// overrides the location (a directory, or the file for one-file sets).
-/// `test`: the set's separate test split (fashion-mnist's t10k files).
+/// `test`: the set's separate test split (fashion-mnist's t10k files,
+/// cifar10's test_batch.bin). cifar10 has no default location: `path` is
+/// the directory holding data_batch_1.bin … data_batch_5.bin.
 Dataset loadNamed(const std::string &name, const std::string &path,
                   bool test = false);
 std::vector<std::string> namedDatasets();
@@ -86,11 +95,13 @@ struct Normalizer {
   Kind kind = Kind::ZScore;
   double low = 0, high = 1; // min-max's target range
   /// > 0: statistics per channel, pooled over its features, for images
-  /// stored channel by channel (C planes of H·W features).
+  /// stored channel by channel (C planes of H·W features), or with
+  /// `channelsLast` pixel by pixel (feature f in channel f mod C).
   int64_t channels = 0;
+  bool channelsLast = false;
   std::vector<float> offset, factor; // v ↦ (v - offset)·factor
-  /// "zscore", "minmax", "minmax:LO,HI" or "zscore-channels:C"; throws
-  /// for anything else.
+  /// "zscore", "minmax", "minmax:LO,HI", "zscore-channels:C" or
+  /// "zscore-channels-last:C"; throws for anything else.
   static Normalizer parse(const std::string &spec);
   void fit(const Dataset &data, const std::vector<int64_t> &rows);
   void apply(Dataset &data) const { data.normalize(offset, factor); }

@@ -770,6 +770,146 @@ std::vector<Case> cases() {
                 "2x3",
                 {F({2, 3}, 0.05, 0.95), F({2, 3}, 0, 1)},
                 binary<BinaryCrossEntropyOp>()});
+
+  // Convolutions (NHWC, HWIO): padding, strides, dilation, groups, 1x1.
+  struct ConvGeom {
+    std::vector<int64_t> strides, padding, dilation;
+    int64_t groups;
+  };
+  auto convAttrs = [](OpBuilder &b, const ConvGeom &g) {
+    return std::tuple{b.getDenseI64ArrayAttr(g.strides),
+                      b.getDenseI64ArrayAttr(g.padding),
+                      b.getDenseI64ArrayAttr(g.dilation),
+                      b.getI64IntegerAttr(g.groups)};
+  };
+  struct ConvCase {
+    std::string variant;
+    std::vector<int64_t> x, w, y; // input, filter, output shapes
+    ConvGeom g;
+  };
+  std::vector<ConvCase> convs = {
+      {"?x5x5x3 * 3x3x3x4 same", {-1, 5, 5, 3}, {3, 3, 3, 4}, {-1, 5, 5, 4},
+       {{1, 1}, {1, 1, 1, 1}, {1, 1}, 1}},
+      {"2x6x5x4 * 2x3x2x6 stride [2,1] pad [0,1,1,0] dilation [1,2] groups 2",
+       {2, 6, 5, 4}, {2, 3, 2, 6}, {2, 3, 2, 6},
+       {{2, 1}, {0, 1, 1, 0}, {1, 2}, 2}},
+      {"?x4x4x3 * 1x1x3x5 (1x1, ragged filters)", {-1, 4, 4, 3},
+       {1, 1, 3, 5}, {-1, 4, 4, 5}, {{1, 1}, {0, 0, 0, 0}, {1, 1}, 1}},
+      {"1x5x5x2 * 3x3x2x3 stride 2 pad 1", {1, 5, 5, 2}, {3, 3, 2, 3},
+       {1, 3, 3, 3}, {{2, 2}, {1, 1, 1, 1}, {1, 1}, 1}},
+  };
+  for (const ConvCase &c : convs) {
+    ConvGeom g = c.g;
+    cs.push_back({"nn.conv2d", c.variant, {F(c.x), F(c.w)},
+                  [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    auto [s, p, d, gr] = convAttrs(b, g);
+                    return b.create<Conv2dOp>(loc, v[0], v[1], s, p, d, gr);
+                  }});
+    std::vector<int64_t> size{c.x[1], c.x[2]}, kernel{c.w[0], c.w[1]};
+    cs.push_back({"nn.conv2d_input_grad", c.variant, {F(c.y), F(c.w)},
+                  [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    auto [s, p, d, gr] = convAttrs(b, g);
+                    return b.create<Conv2dInputGradOp>(
+                        loc, v[0], v[1], s, p, d, gr,
+                        b.getDenseI64ArrayAttr(size));
+                  }});
+    // Half-range operands: the filter gradient sums a whole image per
+    // element, and central differences of a larger loss carry more
+    // round-off than the reference tolerance allows.
+    cs.push_back({"nn.conv2d_filter_grad",
+                  c.variant,
+                  {F(c.x, -0.5, 0.5), F(c.y, -0.5, 0.5)},
+                  [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    auto [s, p, d, gr] = convAttrs(b, g);
+                    return b.create<Conv2dFilterGradOp>(
+                        loc, v[0], v[1], s, p, d, gr,
+                        b.getDenseI64ArrayAttr(kernel));
+                  }});
+  }
+
+  // Pooling. Max pooling has a kink where a window's two largest
+  // elements meet: draws whose top two are closer than 0.05 are redrawn.
+  struct PoolCase {
+    std::string variant;
+    std::vector<int64_t> x, y, window, strides, padding;
+  };
+  std::vector<PoolCase> pools = {
+      {"?x4x4x3 window 2", {-1, 4, 4, 3}, {-1, 2, 2, 3}, {2, 2}, {2, 2},
+       {0, 0, 0, 0}},
+      {"2x5x5x2 window 3 stride 2 pad 1 (overlapping)", {2, 5, 5, 2},
+       {2, 3, 3, 2}, {3, 3}, {2, 2}, {1, 1, 1, 1}},
+  };
+  for (const PoolCase &pc : pools) {
+    PoolCase c = pc;
+    auto attrs = [c](OpBuilder &b) {
+      return std::tuple{b.getDenseI64ArrayAttr(c.window),
+                        b.getDenseI64ArrayAttr(c.strides),
+                        b.getDenseI64ArrayAttr(c.padding)};
+    };
+    // Top-two gap of every window of operand 0 (batch 3 when dynamic).
+    auto separated = [c](const std::vector<Tensor> &ops) {
+      const Tensor &x = ops[0];
+      const auto &xs = x.shape;
+      int64_t oh = c.y[1], ow = c.y[2];
+      for (int64_t n = 0; n < xs[0]; ++n)
+        for (int64_t i = 0; i < oh; ++i)
+          for (int64_t j = 0; j < ow; ++j)
+            for (int64_t ch = 0; ch < xs[3]; ++ch) {
+              std::vector<double> vals;
+              for (int64_t a = 0; a < c.window[0]; ++a)
+                for (int64_t bb = 0; bb < c.window[1]; ++bb) {
+                  int64_t h = i * c.strides[0] + a - c.padding[0];
+                  int64_t w = j * c.strides[1] + bb - c.padding[2];
+                  if (h >= 0 && h < xs[1] && w >= 0 && w < xs[2])
+                    vals.push_back(
+                        x.data[((n * xs[1] + h) * xs[2] + w) * xs[3] + ch]);
+                }
+              std::sort(vals.rbegin(), vals.rend());
+              if (vals.size() > 1 && vals[0] - vals[1] < 0.05)
+                return false;
+            }
+      return true;
+    };
+    Operand where{c.x, DType::F32, -1, 1, false};
+    cs.push_back({"nn.max_pool2d", c.variant, {F(c.x)},
+                  [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    auto [w, s, p] = attrs(b);
+                    return b.create<MaxPool2dOp>(loc, v[0], Value(), w, s, p);
+                  },
+                  separated});
+    cs.push_back({"nn.max_pool2d", c.variant + " with values",
+                  {where, F(c.x)},
+                  [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    auto [w, s, p] = attrs(b);
+                    return b.create<MaxPool2dOp>(loc, v[0], v[1], w, s, p);
+                  },
+                  separated});
+    cs.push_back({"nn.max_pool2d_grad", c.variant, {where, F(c.y)},
+                  [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    auto [w, s, p] = attrs(b);
+                    return b.create<MaxPool2dGradOp>(loc, v[0], v[1], w, s, p);
+                  },
+                  separated});
+    cs.push_back({"nn.avg_pool2d", c.variant, {F(c.x)},
+                  [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    auto [w, s, p] = attrs(b);
+                    return b.create<AvgPool2dOp>(loc, v[0], w, s, p);
+                  }});
+    std::vector<int64_t> size{c.x[1], c.x[2]};
+    cs.push_back({"nn.avg_pool2d_grad", c.variant, {F(c.y)},
+                  [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                    auto [w, s, p] = attrs(b);
+                    return b.create<AvgPool2dGradOp>(
+                        loc, v[0], w, s, p, b.getDenseI64ArrayAttr(size));
+                  }});
+  }
+  // train_eval: training's operand in the gradient function.
+  cs.push_back({"nn.train_eval",
+                "?x3 (eval operand not differentiated)",
+                {F({-1, 3}), Operand{{-1, 3}, DType::F32, -1, 1, false}},
+                [](OpBuilder &b, Location loc, ValueRange v) -> Value {
+                  return b.create<TrainEvalOp>(loc, v[0], v[1]);
+                }});
   return cs;
 }
 
@@ -779,7 +919,7 @@ const std::map<std::string, std::string> kNotDifferentiable = {
     {"nn.input", "a declaration (inputs are seeds, not ops)"},
     {"nn.param", "a declaration (parameters are seeds, not ops)"},
     {"nn.hyper", "a hyperparameter fed by the runtime"},
-    {"nn.state", "optimizer state, declared by --kiln-optimizer"},
+    {"nn.state", "persistent state (optimizer moments, running statistics)"},
     {"nn.loss", "a sink"},
     {"nn.output", "a sink"},
     {"nn.gradient", "a sink"},

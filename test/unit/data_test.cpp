@@ -4,6 +4,8 @@
 #include "test_util.h"
 
 #include <cmath>
+#include <filesystem>
+#include <functional>
 #include <set>
 
 using namespace kiln::rt;
@@ -145,7 +147,7 @@ TEST(Idx, TruncatedAndWrongMagic) {
 TEST(Named, UnknownNameListsTheKnownOnes) {
   EXPECT_THAT(errorOf([] { loadNamed("mnist", ""); }),
               HasSubstr("unknown data set 'mnist' (known: iris, breast-cancer, "
-                        "diabetes, fashion-mnist"));
+                        "diabetes, fashion-mnist, cifar10; use --data FILE"));
   EXPECT_THAT(
       errorOf([] { loadNamed("iris", "/nonexistent"); }),
       HasSubstr("/nonexistent not found (install Debian's python3-sklearn"));
@@ -314,10 +316,226 @@ TEST(Normalizer, MinMaxToARangeAndPerChannelZScore) {
   EXPECT_NEAR(d.feature(1, 3), 1, 1e-6);
   EXPECT_THAT(errorOf([] { Normalizer::parse("l2"); }),
               HasSubstr("--normalize must be zscore, minmax, minmax:LO,HI, "
-                        "zscore-channels:C or none, got 'l2'"));
+                        "zscore-channels:C, zscore-channels-last:C or none, "
+                        "got 'l2'"));
   EXPECT_THAT(errorOf([] { Normalizer::parse("minmax:1,-1"); }),
               HasSubstr("HI must exceed LO"));
   Normalizer three = Normalizer::parse("zscore-channels:3");
   EXPECT_THAT(errorOf([&] { three.fit(d, {0}); }),
               HasSubstr("4 features do not split into 3 channels"));
+}
+
+namespace {
+/// One CIFAR-10 record: a label byte, then the red, green and blue planes
+/// (32x32 each, row-major) with pixel(c, h, w) as the value.
+std::string cifarRecord(int label,
+                        const std::function<uint8_t(int, int, int)> &pixel) {
+  std::string out(1, char(label));
+  for (int c = 0; c < 3; ++c)
+    for (int h = 0; h < 32; ++h)
+      for (int w = 0; w < 32; ++w)
+        out += char(pixel(c, h, w));
+  return out;
+}
+/// Feature index of pixel (h, w), channel c, channels last.
+int64_t hwc(int h, int w, int c) { return (h * 32 + w) * 3 + c; }
+/// A fresh empty directory under the test temp dir.
+std::string tempDir(const std::string &name) {
+  std::string dir = ::testing::TempDir() + "kiln_" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+void writeFile(const std::string &path, const std::string &content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+} // namespace
+
+TEST(Cifar, TransposesToChannelsLastWithLabelsAndClassNames) {
+  // A few marked pixels in otherwise black images.
+  std::string file = cifarRecord(3,
+                                 [](int c, int h, int w) -> uint8_t {
+                                   if (c == 0 && h == 0 && w == 1)
+                                     return 11;
+                                   if (c == 1 && h == 2 && w == 3)
+                                     return 22;
+                                   if (c == 2 && h == 31 && w == 31)
+                                     return 255;
+                                   return 0;
+                                 }) +
+                     cifarRecord(9, [](int c, int h, int w) {
+                       return (c * 1024 + h * 32 + w) % 251;
+                     });
+  Dataset d = loadCifar({writeTemp("one.bin", file)});
+  EXPECT_EQ(d.rows, 2);
+  EXPECT_EQ(d.features, 3072);
+  EXPECT_EQ(d.targets, 1);
+  EXPECT_TRUE(d.x.empty()); // pixels stay bytes
+  EXPECT_EQ(d.x8[hwc(0, 1, 0)], 11);
+  EXPECT_EQ(d.x8[hwc(2, 3, 1)], 22);
+  EXPECT_EQ(d.x8[hwc(31, 31, 2)], 255);
+  EXPECT_EQ(d.x8[1], 0); // (0, 0) green, not (0, 1) red as in the file
+  int nonzero = 0;
+  for (int64_t f = 0; f < 3072; ++f)
+    nonzero += d.x8[f] != 0;
+  EXPECT_EQ(nonzero, 3);
+  for (int c = 0; c < 3; ++c)
+    for (int h = 0; h < 32; ++h)
+      for (int w = 0; w < 32; ++w)
+        ASSERT_EQ(d.x8[3072 + hwc(h, w, c)], (c * 1024 + h * 32 + w) % 251)
+            << "c " << c << " h " << h << " w " << w;
+  EXPECT_EQ(d.y, (std::vector<float>{3, 9}));
+  ASSERT_EQ(d.classNames.size(), 10u);
+  EXPECT_EQ(d.classNames[0], "airplane");
+  EXPECT_EQ(d.classNames[3], "cat");
+  EXPECT_EQ(d.classNames[9], "truck");
+}
+
+TEST(Cifar, PixelsScaleToTheUnitInterval) {
+  Dataset d =
+      loadCifar({writeTemp("scale.bin", cifarRecord(0, [](int c, int h, int w) {
+                             return c == 0 ? 0 : c == 1 ? 255 : (h + w) * 4;
+                           }))});
+  EXPECT_FLOAT_EQ(d.feature(0, hwc(5, 7, 0)), 0);
+  EXPECT_FLOAT_EQ(d.feature(0, hwc(5, 7, 1)), 1);
+  EXPECT_FLOAT_EQ(d.feature(0, hwc(5, 7, 2)), 48 / 255.0f);
+  std::vector<float> out(3072);
+  int64_t row = 0;
+  d.gather(&row, 0, 1, out.data());
+  EXPECT_EQ(*std::min_element(out.begin(), out.end()), 0);
+  EXPECT_EQ(*std::max_element(out.begin(), out.end()), 1);
+}
+
+TEST(Cifar, FilesConcatenateInOrderGzipOrNot) {
+  auto flat = [](uint8_t v) { return [v](int, int, int) { return v; }; };
+  std::string a =
+      writeTemp("a.bin", cifarRecord(1, flat(10)) + cifarRecord(2, flat(20)));
+  std::string b = writeTemp("b.bin.gz", cifarRecord(7, flat(70)), true);
+  Dataset d = loadCifar({a, b});
+  EXPECT_EQ(d.rows, 3);
+  EXPECT_EQ(d.y, (std::vector<float>{1, 2, 7}));
+  EXPECT_EQ(d.x8[2 * 3072 + 100], 70);
+  EXPECT_EQ(d.x8[3071], 10);
+}
+
+TEST(Cifar, BadFilesNameTheFileAndTheRecord) {
+  std::string two = cifarRecord(0, [](int, int, int) { return 1; }) +
+                    cifarRecord(9, [](int, int, int) { return 2; });
+  EXPECT_THAT(errorOf([] { loadCifar({writeTemp("empty.bin", "")}); }),
+              HasSubstr("kiln_empty.bin: empty file (CIFAR-10 records are "
+                        "3073 bytes: a label and 32x32x3 pixels)"));
+  EXPECT_THAT(
+      errorOf([&] { loadCifar({writeTemp("cut.bin", two + "abc")}); }),
+      HasSubstr("kiln_cut.bin: 6149 bytes are not a whole number of "
+                "3073-byte CIFAR-10 records: record 2 (counting from 0) has "
+                "only 3 (truncated, or not a CIFAR-10 binary file)"));
+  std::string bad = two + cifarRecord(10, [](int, int, int) { return 0; });
+  EXPECT_THAT(errorOf([&] { loadCifar({writeTemp("label.bin", bad)}); }),
+              HasSubstr("kiln_label.bin: record 2 (counting from 0) has label "
+                        "10; CIFAR-10's are 0 to 9"));
+  // The error names the file it is in, not the first one.
+  std::string good = writeTemp("good.bin", two);
+  EXPECT_THAT(errorOf([&] {
+                loadCifar({good, writeTemp("label.bin.gz", bad, true)});
+              }),
+              HasSubstr("kiln_label.bin.gz: record 2 (counting from 0)"));
+  EXPECT_THAT(errorOf([] { loadCifar({"/nonexistent/data_batch_1.bin"}); }),
+              HasSubstr("/nonexistent/data_batch_1.bin: no such file"));
+}
+
+TEST(Named, Cifar10ReadsTheBatchesThatExist) {
+  EXPECT_THAT(errorOf([] { loadNamed("cifar10", ""); }),
+              HasSubstr("data set 'cifar10' is not packaged by Debian, so it "
+                        "has no default location"));
+  EXPECT_THAT(errorOf([] { loadNamed("cifar10", ""); }),
+              HasSubstr("point --data-path at its directory"));
+  std::string dir = tempDir("cifar10");
+  EXPECT_THAT(errorOf([&] { loadNamed("cifar10", dir); }),
+              HasSubstr("data set 'cifar10': no training batch "
+                        "(data_batch_1.bin to data_batch_5.bin) in " +
+                        dir));
+  EXPECT_THAT(errorOf([&] { loadNamed("cifar10", dir + "/nothere"); }),
+              HasSubstr("--data-path " + dir + "/nothere does not exist"));
+  auto flat = [](uint8_t v) { return [v](int, int, int) { return v; }; };
+  writeFile(dir + "/data_batch_1.bin", cifarRecord(4, flat(1)));
+  writeFile(dir + "/data_batch_3.bin",
+            cifarRecord(5, flat(3)) + cifarRecord(6, flat(3)));
+  writeFile(dir + "/data_batch_6.bin", cifarRecord(7, flat(6))); // not one
+  EXPECT_THAT(errorOf([&] { loadNamed("cifar10", dir + "/data_batch_1.bin"); }),
+              HasSubstr("data_batch_1.bin is a file"));
+  Dataset d = loadNamed("cifar10", dir);
+  EXPECT_EQ(d.source, "cifar10");
+  EXPECT_EQ(d.rows, 3);
+  EXPECT_EQ(d.y, (std::vector<float>{4, 5, 6}));
+  EXPECT_THAT(
+      errorOf([&] { loadNamed("cifar10", dir, /*test=*/true); }),
+      HasSubstr("data set 'cifar10': " + dir + "/test_batch.bin not found"));
+  writeFile(dir + "/test_batch.bin", cifarRecord(8, flat(8)));
+  Dataset t = loadNamed("cifar10", dir, /*test=*/true);
+  EXPECT_EQ(t.rows, 1);
+  EXPECT_EQ(t.y, (std::vector<float>{8}));
+}
+
+TEST(Normalizer, ChannelsLastZScorePoolsEveryCthFeature) {
+  Dataset d;
+  d.rows = 3;
+  d.features = 6; // two pixels of three channels, channels last
+  d.x = {1,    10, 100, 3, 30, 300, //
+         5,    50, 500, 7, 70, 700, //
+         1000, 0,  0,   0, 0,  0};  // not a training row
+  Normalizer z = Normalizer::parse("zscore-channels-last:3");
+  EXPECT_TRUE(z.channelsLast);
+  EXPECT_EQ(z.channels, 3);
+  z.fit(d, {0, 1});
+  // Channel 0 pools {1, 3, 5, 7}: mean 4, variance (9+1+1+9)/4 = 5;
+  // channel 1 is ten times that, channel 2 a hundred.
+  EXPECT_EQ(z.offset, (std::vector<float>{4, 40, 400, 4, 40, 400}));
+  EXPECT_NEAR(z.factor[0], 1 / std::sqrt(5.0), 1e-7);
+  EXPECT_NEAR(z.factor[4], 1 / (10 * std::sqrt(5.0)), 1e-8);
+  EXPECT_NEAR(z.factor[5], 1 / (100 * std::sqrt(5.0)), 1e-9);
+  z.apply(d);
+  EXPECT_NEAR(d.feature(0, 0), -3 / std::sqrt(5.0), 1e-6);
+  EXPECT_NEAR(d.feature(1, 4), 3 / std::sqrt(5.0), 1e-6);
+  EXPECT_NEAR(d.feature(0, 5), -1 / std::sqrt(5.0), 1e-6);
+  EXPECT_NEAR(d.feature(2, 0), 996 / std::sqrt(5.0), 1e-3);
+  // Channels first on the same table pools {1, 10, 5, 50} instead.
+  Dataset e;
+  e.rows = 2;
+  e.features = 6;
+  e.x = {1, 10, 100, 3, 30, 300, 5, 50, 500, 7, 70, 700};
+  Normalizer planes = Normalizer::parse("zscore-channels:3");
+  EXPECT_FALSE(planes.channelsLast);
+  planes.fit(e, {0, 1});
+  EXPECT_FLOAT_EQ(planes.offset[0], 16.5f);
+  EXPECT_THAT(errorOf([] { Normalizer::parse("zscore-channels-last:0"); }),
+              HasSubstr("'zscore-channels-last:0': channels must be a "
+                        "positive integer"));
+  Normalizer five = Normalizer::parse("zscore-channels-last:5");
+  EXPECT_THAT(errorOf([&] { five.fit(e, {0}); }),
+              HasSubstr("6 features do not split into 5 channels"));
+}
+
+TEST(Normalizer, ChannelsLastOnCifarComposesWithTheByteScale) {
+  // Red is 0 in one image and 255 in the other; green is constant; blue
+  // is 8·w in both.
+  std::string file = cifarRecord(0,
+                                 [](int c, int, int w) {
+                                   return c == 0 ? 0 : c == 1 ? 51 : 8 * w;
+                                 }) +
+                     cifarRecord(1, [](int c, int, int w) {
+                       return c == 0 ? 255 : c == 1 ? 51 : 8 * w;
+                     });
+  Dataset d = loadCifar({writeTemp("z.bin", file)});
+  Normalizer z = Normalizer::parse("zscore-channels-last:3");
+  z.fit(d, {0, 1});
+  z.apply(d);
+  // Red: mean 0.5, sd 0.5.
+  EXPECT_NEAR(d.feature(0, hwc(4, 9, 0)), -1, 1e-5);
+  EXPECT_NEAR(d.feature(1, hwc(4, 9, 0)), 1, 1e-5);
+  // Green: constant, so centred and not divided.
+  EXPECT_NEAR(d.feature(0, hwc(4, 9, 1)), 0, 1e-6);
+  // Blue: w = 0..31 uniformly, mean 15.5, sd √((32² − 1)/12).
+  double sd = std::sqrt((32.0 * 32 - 1) / 12);
+  EXPECT_NEAR(d.feature(0, hwc(17, 0, 2)), -15.5 / sd, 1e-4);
+  EXPECT_NEAR(d.feature(1, hwc(3, 31, 2)), 15.5 / sd, 1e-4);
 }

@@ -36,7 +36,7 @@ func.func @yield_types(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 func.func @schedule(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{'kern.kernel' op unknown schedule 'fast' (expected matmul, reduction, pointwise or auto:<name>)}}
+  // expected-error @+1 {{'kern.kernel' op unknown schedule 'fast' (expected matmul, conv, reduction, pointwise or auto:<name>)}}
   %0 = kern.kernel "fast"(%x) : (tensor<4xf32>) -> tensor<4xf32> {
   ^bb0(%a: tensor<4xf32>):
     kern.yield %a : tensor<4xf32>

@@ -23,6 +23,7 @@
 #define KILN_DSL_H
 
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <source_location>
 #include <string>
@@ -357,6 +358,80 @@ KILN_API Tensor elastic_net(Model &m, double l1, double l2,
 KILN_API Tensor dense(Model &m, const std::string &name, Tensor x,
                       int64_t units, Init weight = init::xavier_uniform(),
                       Init bias = init::zeros(), Loc loc = Loc::current());
+
+// ---- Convolutional layers (NHWC data: [batch, height, width, channels]) --
+/// Zero padding of a convolution or pooling window: `valid` (none), `same`
+/// (output = ⌈input / stride⌉, the extra row or column at the bottom and
+/// right), or explicit: {p} on every side, {ph, pw}, or
+/// {top, bottom, left, right}.
+struct Padding {
+  enum class Kind { valid, same, explicit_ } kind = Kind::valid;
+  Shape values;
+  Padding() = default;
+  Padding(std::initializer_list<int64_t> v)
+      : kind(Kind::explicit_), values(v) {}
+  static Padding same() { return withKind(Kind::same); }
+  static Padding valid() { return withKind(Kind::valid); }
+
+private:
+  static Padding withKind(Kind k) {
+    Padding p;
+    p.kind = k;
+    return p;
+  }
+};
+
+struct ConvOptions {
+  Shape strides = {1, 1};
+  Padding padding = Padding::valid();
+  Shape dilation = {1, 1};
+  int64_t groups = 1;
+};
+/// The convolution itself: x [batch, H, W, C] with filter
+/// [KH, KW, C / groups, F] → [batch, H', W', F].
+KILN_API Tensor conv2d(Tensor x, Tensor filter, ConvOptions opts = {},
+                       Loc loc = Loc::current());
+/// A convolution layer: parameters "<name>.w" [KH, KW, C / groups,
+/// filters] (He-uniform by default, for ReLU nets) and, with `bias`,
+/// "<name>.b" [filters].
+struct ConvLayer {
+  ConvOptions conv;
+  bool bias = true;
+  Init weight = init::he_uniform();
+  Init biasInit = init::zeros();
+};
+KILN_API Tensor conv2d(Model &m, const std::string &name, Tensor x,
+                       int64_t filters, Shape kernel, ConvLayer opts = {},
+                       Loc loc = Loc::current());
+
+struct PoolOptions {
+  Shape strides = {}; ///< empty: the window (non-overlapping)
+  Padding padding = Padding::valid();
+};
+/// Max over each window, per channel (padding never wins).
+KILN_API Tensor max_pool2d(Tensor x, Shape window, PoolOptions opts = {},
+                           Loc loc = Loc::current());
+/// Mean over each window, per channel; padded positions count as zeros
+/// (PyTorch's count_include_pad).
+KILN_API Tensor avg_pool2d(Tensor x, Shape window, PoolOptions opts = {},
+                           Loc loc = Loc::current());
+/// Mean over height and width: [batch, H, W, C] → [batch, C].
+KILN_API Tensor global_avg_pool2d(Tensor x, Loc loc = Loc::current());
+
+/// Batch normalisation over every dim but the last (per channel for NHWC,
+/// per feature for [batch, features]): y = γ·(x − μ_B)/√(σ²_B + ε) + β
+/// with the batch's mean and (biased) variance in training, the running
+/// ones in evaluation and predict. Parameters "<name>.gamma" (ones) and
+/// "<name>.beta" (zeros); state "<name>.running_mean" (zeros) and
+/// "<name>.running_var" (ones), updated every training step as PyTorch
+/// does: r ← (1 − momentum)·r + momentum·s, with the unbiased variance.
+struct BatchNormOptions {
+  double momentum = 0.1;
+  double eps = 1e-5;
+};
+KILN_API Tensor batch_norm(Model &m, const std::string &name, Tensor x,
+                           BatchNormOptions opts = {},
+                           Loc loc = Loc::current());
 
 namespace detail {
 /// The generator's main: builds the model and writes its nn IR.

@@ -18,19 +18,21 @@ usage: bench/run.sh [options]
   --threads N        threads for kiln and PyTorch (default 2)
   --epochs-logreg N  epochs of logistic regression (default 5)
   --epochs-mlp N     epochs of the MLP (default 3)
+  --epochs-cnn N     epochs of each CNN (default 2)
   --quick            1 epoch each (a smoke run; throughput is the best epoch)
   --no-setup         skip installing packages and building (use build/)
   --out FILE         results file (default bench/RESULTS.md)
 EOF
 }
 
-threads=2 epochs_logreg=5 epochs_mlp=3 setup=1 out=bench/RESULTS.md
+threads=2 epochs_logreg=5 epochs_mlp=3 epochs_cnn=2 setup=1 out=bench/RESULTS.md
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift ;;
     --epochs-logreg) epochs_logreg=$2; shift ;;
     --epochs-mlp) epochs_mlp=$2; shift ;;
-    --quick) epochs_logreg=1 epochs_mlp=1 ;;
+    --epochs-cnn) epochs_cnn=$2; shift ;;
+    --quick) epochs_logreg=1 epochs_mlp=1 epochs_cnn=1 ;;
     --no-setup) setup=0 ;;
     --out) out=$2; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for n in "$threads" "$epochs_logreg" "$epochs_mlp"; do
+for n in "$threads" "$epochs_logreg" "$epochs_mlp" "$epochs_cnn"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: '$n' is not a positive integer" >&2; exit 2; }
 done
 
@@ -118,6 +120,13 @@ for model in logreg mlp; do
   train_torch "$model-torch" "$model" "$epochs"
   echo "  ratio kiln/PyTorch: $(ratio "${rate[$model]}" "${rate[$model-torch]}")x"
 done
+# The CNNs of examples/ (bench/models/cnn_*.cpp include them).
+for model in cnn_a cnn_b; do
+  echo "bench: $model, $epochs_cnn epoch(s), batch 128, Adam, fp32"
+  train_kiln "$model" "$model" "$epochs_cnn"
+  train_torch "$model-torch" "$model" "$epochs_cnn"
+  echo "  ratio kiln/PyTorch: $(ratio "${rate[$model]}" "${rate[$model-torch]}")x"
+done
 
 # --- matmul vs OpenBLAS ----------------------------------------------------
 # 512^3 in the three transpositions, then the MLP's matmuls at batch 128
@@ -157,11 +166,16 @@ echo "bench: matmul, kiln vs OpenBLAS sgemm"
   echo "|---|---:|---:|---:|---:|---|"
   echo "| logistic regression 784→10 | ${rate[logreg]} | ${rate[logreg-nofusion]} | ${rate[logreg-torch]} | $(ratio "${rate[logreg]}" "${rate[logreg-torch]}")× | ≥ 20× |"
   echo "| MLP 784-512-256-10 ReLU | ${rate[mlp]} | ${rate[mlp-nofusion]} | ${rate[mlp-torch]} | $(ratio "${rate[mlp]}" "${rate[mlp-torch]}")× | ≥ 4× (stretch 6×) |"
+  echo "| CNN (a) conv5x5x32-pool-conv5x5x64-pool-1024-10 | ${rate[cnn_a]} | | ${rate[cnn_a-torch]} | $(ratio "${rate[cnn_a]}" "${rate[cnn_a-torch]}")× | ≥ 1.5× |"
+  echo "| CNN (b) conv3x3x32-BN-pool-conv3x3x64-BN-pool-128-10 | ${rate[cnn_b]} | | ${rate[cnn_b-torch]} | $(ratio "${rate[cnn_b]}" "${rate[cnn_b-torch]}")× | ≥ 2× |"
+  echo
+  echo "CNN epochs: $epochs_cnn each (examples/fashion_mnist_cnn.cpp and"
+  echo "fashion_mnist_bn_cnn.cpp; PyTorch's oneDNN convolutions, NCHW)."
   echo
   echo "| model | train accuracy kiln / PyTorch | peak RSS kiln / PyTorch | kiln compile time (fusion on, off) |"
   echo "|---|---|---|---|"
-  for m in logreg mlp; do
-    echo "| $m | ${acc[$m]}% / ${acc[$m-torch]}% | ${rss[$m]} MiB / ${rss[$m-torch]} MiB | ${ctime[$m]} s, ${ctime[$m-nofusion]} s (peak RSS ${crss[$m]} MiB) |"
+  for m in logreg mlp cnn_a cnn_b; do
+    echo "| $m | ${acc[$m]}% / ${acc[$m-torch]}% | ${rss[$m]} MiB / ${rss[$m-torch]} MiB | ${ctime[$m]} s, ${ctime[$m-nofusion]:-n/a} s (peak RSS ${crss[$m]} MiB) |"
   done
   echo
   echo "Peak RSS includes the training set: kiln keeps the pixels as bytes"

@@ -4,8 +4,9 @@ same data with the same batch size, optimizer, fp32 and thread count, and
 prints samples/s. Benchmark helper only (Debian's python3-torch).
 
 usage: torch_reference.py MODEL --epochs N --batch-size B --threads T
-MODEL: logreg (784->10 softmax regression) or mlp (784-512-256-10 ReLU),
-both with softmax cross-entropy and Adam (lr 1e-3).
+MODEL: logreg (784->10 softmax regression), mlp (784-512-256-10 ReLU),
+cnn_a (examples/fashion_mnist_cnn.cpp) or cnn_b (fashion_mnist_bn_cnn.cpp),
+all with softmax cross-entropy and Adam (lr 1e-3).
 Prints one line: `torch MODEL samples_per_s=... epoch_seconds=... accuracy=...`.
 """
 import argparse
@@ -30,9 +31,30 @@ def load_idx(images, labels):
     return x.astype(np.float32) / 255.0, y.astype(np.int64)
 
 
+class Image(torch.nn.Module):
+    """784 pixels to a 1x28x28 image (PyTorch's convolutions are NCHW)."""
+
+    def forward(self, x):
+        return x.view(-1, 1, 28, 28)
+
+
 def model_for(name):
+    nn = torch.nn
     if name == "logreg":
-        return torch.nn.Linear(784, 10)
+        return nn.Linear(784, 10)
+    if name == "cnn_a":  # examples/fashion_mnist_cnn.cpp
+        return nn.Sequential(
+            Image(), nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(3136, 1024), nn.ReLU(), nn.Dropout(0.4),
+            nn.Linear(1024, 10))
+    if name == "cnn_b":  # examples/fashion_mnist_bn_cnn.cpp
+        return nn.Sequential(
+            Image(), nn.Conv2d(1, 32, 3, padding=1, bias=False),
+            nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64),
+            nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 128),
+            nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
     return torch.nn.Sequential(
         torch.nn.Linear(784, 512), torch.nn.ReLU(),
         torch.nn.Linear(512, 256), torch.nn.ReLU(),
@@ -41,7 +63,7 @@ def model_for(name):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("model", choices=["logreg", "mlp"])
+    p.add_argument("model", choices=["logreg", "mlp", "cnn_a", "cnn_b"])
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
@@ -71,8 +93,10 @@ def main():
             opt.step()
         secs = time.perf_counter() - start
         best = secs if best is None else min(best, secs)
+    model.eval()
     with torch.no_grad():
-        acc = (model(xt).argmax(1) == yt).float().mean().item()
+        acc = sum((model(xt[i:i + 1024]).argmax(1) == yt[i:i + 1024]).sum().item()
+                  for i in range(0, n, 1024)) / n
     print(f"torch {a.model} samples_per_s={n / best:.0f} epoch_seconds={best:.3f} "
           f"train_accuracy={acc:.4f} threads={torch.get_num_threads()}")
 

@@ -185,6 +185,7 @@ struct ConvParts {
   int64_t width = 0;        // j's extent (the output width), forward only
   int64_t rows = 0;         // filter gradient: c's extent (C / groups)
   bool ragged = false;      // vectorExtent is not a whole number of vectors
+  bool grouped = false;     // groups > 1: channels gather across groups
   int parts = 0;            // filter gradient: slices of the batch
 };
 
@@ -640,6 +641,7 @@ struct Lowering {
     int32_t sh = st[0], sw = st[1], top = pad[0], left = pad[2], dh = dil[0],
             dw = dil[1], groups = c.getGroups();
     bool padded = llvm::any_of(pad, [](int64_t p) { return p != 0; });
+    cv.grouped = groups > 1;
     cv.v = H::Var(name + "_pv");
     cv.j = H::Var(name + "_pj");
     cv.i = H::Var(name + "_pi");
@@ -1244,15 +1246,22 @@ H::LoopLevel scheduleConv(H::Func out, ConvParts &cv, int V) {
       .reorder(xi, yi, xo, yo, vars[2], n)
       .vectorize(xi, V, H::TailStrategy::GuardWithIf)
       .parallel(n);
-  cv.prod.compute_at(out, xo)
-      .vectorize(cv.v, V, prodTail)
-      .unroll(cv.v)
-      .unroll(cv.j);
-  cv.prod.update()
-      .reorder(cv.v, cv.j, cv.r.x, cv.r.y, cv.r.z)
-      .vectorize(cv.v, V, prodTail)
-      .unroll(cv.v)
-      .unroll(cv.j);
+  if (cv.grouped) {
+    // Grouped convolutions (depthwise and the like) are not a kiln model's
+    // hot path: scalar accumulators, channels innermost.
+    cv.prod.compute_at(out, xo);
+    cv.prod.update().reorder(cv.v, cv.j, cv.r.x, cv.r.y, cv.r.z);
+  } else {
+    cv.prod.compute_at(out, xo)
+        .vectorize(cv.v, V, prodTail)
+        .unroll(cv.v)
+        .unroll(cv.j);
+    cv.prod.update()
+        .reorder(cv.v, cv.j, cv.r.x, cv.r.y, cv.r.z)
+        .vectorize(cv.v, V, prodTail)
+        .unroll(cv.v)
+        .unroll(cv.j);
+  }
   // The staged input once per sample, vectorized along its channels.
   cv.staged.compute_at(out, n).vectorize(cv.staged.args()[0], V,
                                          H::TailStrategy::GuardWithIf);

@@ -88,7 +88,7 @@ def NN_StateOp : NN_Op<"state", [HasParent<"ModelOp">]> {
   }];
   let arguments = (ins StrAttr:$name, OptionalAttr<NN_InitAttr>:$init);
   let results = (outs NN_F32Tensor:$result);
-  let assemblyFormat = "$name (`init` $init^)? attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`init` `(` $init^ `)`)? attr-dict `:` type($result)";
 }
 
 def NN_HyperOp : NN_Op<"hyper", [HasParent<"ModelOp">]> {

@@ -1,0 +1,2 @@
+// The CNN (b) of examples/, benchmarked as written there.
+#include "../../examples/fashion_mnist_bn_cnn.cpp"

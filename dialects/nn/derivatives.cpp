@@ -1197,10 +1197,10 @@ LogicalResult AvgPool2dGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
   return success();
 }
 
-// Training's value is the one differentiated (evaluation has no gradient).
-bool TrainEvalOp::isDifferentiableOperand(unsigned index) {
-  return index == 0;
-}
+// The differentiated functions are training's, where the op is its first
+// operand: the evaluation operand (batch norm's running statistics, which
+// depend on the parameters too) gets a zero derivative, not an error.
+bool TrainEvalOp::isDifferentiableOperand(unsigned) { return true; }
 LogicalResult TrainEvalOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                     ArrayRef<bool> needed,
                                     SmallVectorImpl<Value> &operandGrads) {

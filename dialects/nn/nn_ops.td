@@ -676,7 +676,8 @@ def NN_TrainEvalOp : NN_ComputeOp<"train_eval", [
     Batch norm normalises with the batch's statistics in train_step (and
     the gradient and jvp functions) and with its running statistics in
     eval_step and predict: --kiln-outline-steps keeps one operand. The
-    derivative flows to `train` only.
+    derivative flows to `train` only (`eval`'s is zero: the differentiated
+    functions are training's).
   }];
   let arguments = (ins NN_F32Tensor:$train, NN_F32Tensor:$eval);
   let results = (outs NN_F32Tensor:$result);

@@ -13,9 +13,9 @@ using namespace kiln;
 
 static Tensor convBn(Model &m, const std::string &name, Tensor x,
                      int64_t filters, int64_t kernel, int64_t stride) {
-  ConvLayer conv{.conv = {.strides = {stride, stride},
-                          .padding = Padding::same()},
-                 .bias = false};
+  ConvLayer conv{
+      .conv = {.strides = {stride, stride}, .padding = Padding::same()},
+      .bias = false};
   return batch_norm(m, name + "_bn",
                     conv2d(m, name, x, filters, {kernel, kernel}, conv));
 }

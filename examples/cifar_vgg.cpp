@@ -14,8 +14,8 @@ using namespace kiln;
 static Tensor convBnRelu(Model &m, const std::string &name, Tensor x,
                          int64_t filters) {
   ConvLayer conv{.conv = {.padding = Padding::same()}, .bias = false};
-  return relu(batch_norm(m, name + "_bn", conv2d(m, name, x, filters, {3, 3},
-                                                 conv)));
+  return relu(
+      batch_norm(m, name + "_bn", conv2d(m, name, x, filters, {3, 3}, conv)));
 }
 
 KILN_MODEL(cifar_vgg, m) {

@@ -15,8 +15,8 @@ KILN_MODEL(fashion_mnist_cnn, m) {
   Tensor y = m.label("y", {batch}, DType::i32);
   ConvLayer same{.conv = {.padding = Padding::same()}};
   Tensor image = reshape(x, {batch, 28, 28, 1});
-  Tensor c1 = max_pool2d(relu(conv2d(m, "conv1", image, 32, {5, 5}, same)),
-                         {2, 2});
+  Tensor c1 =
+      max_pool2d(relu(conv2d(m, "conv1", image, 32, {5, 5}, same)), {2, 2});
   Tensor c2 =
       max_pool2d(relu(conv2d(m, "conv2", c1, 64, {5, 5}, same)), {2, 2});
   Tensor h = relu(dense(m, "fc1", flatten(c2), 1024, init::he_uniform()));

@@ -928,8 +928,7 @@ Tensor elastic_net(Model &m, double l1, double l2, const std::string &suffix,
 static std::optional<SmallVector<int64_t>>
 resolvePadding(const Padding &pad, ArrayRef<int64_t> size,
                ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
-               ArrayRef<int64_t> dilation, const char *what,
-               Location where) {
+               ArrayRef<int64_t> dilation, const char *what, Location where) {
   switch (pad.kind) {
   case Padding::Kind::valid:
     return SmallVector<int64_t>{0, 0, 0, 0};
@@ -1010,8 +1009,7 @@ Tensor conv2d(Tensor x, Tensor filter, ConvOptions opts, Loc loc) {
   return m->finish(m->builder.create<nn::Conv2dOp>(
       where, m->placeholder(), valueOf(x), valueOf(filter),
       b.getDenseI64ArrayAttr(opts.strides), b.getDenseI64ArrayAttr(*pad),
-      b.getDenseI64ArrayAttr(opts.dilation),
-      b.getI64IntegerAttr(opts.groups)));
+      b.getDenseI64ArrayAttr(opts.dilation), b.getI64IntegerAttr(opts.groups)));
 }
 
 Tensor conv2d(Model &m, const std::string &name, Tensor x, int64_t filters,
@@ -1029,9 +1027,9 @@ Tensor conv2d(Model &m, const std::string &name, Tensor x, int64_t filters,
                      << " channels";
     return Tensor();
   }
-  Tensor w = m.param(name + ".w", {kernel[0], kernel[1], x.dim(3) / groups,
-                                   filters},
-                     opts.weight, loc);
+  Tensor w =
+      m.param(name + ".w", {kernel[0], kernel[1], x.dim(3) / groups, filters},
+              opts.weight, loc);
   Tensor y = conv2d(x, w, opts.conv, loc);
   if (!opts.bias)
     return y;
@@ -1050,8 +1048,8 @@ static Tensor pool(Tensor x, const Shape &window, const PoolOptions &opts,
   if (!checkNHWC(x, what, where) || !checkPair(window, what, "window", where) ||
       !checkPair(strides, what, "strides", where))
     return Tensor();
-  auto pad = resolvePadding(opts.padding, {x.dim(1), x.dim(2)}, window,
-                            strides, {1, 1}, what, where);
+  auto pad = resolvePadding(opts.padding, {x.dim(1), x.dim(2)}, window, strides,
+                            {1, 1}, what, where);
   if (!pad)
     return Tensor();
   Builder &b = m->builder;
@@ -1061,8 +1059,8 @@ static Tensor pool(Tensor x, const Shape &window, const PoolOptions &opts,
     return m->finish(m->builder.create<OpTy>(where, m->placeholder(),
                                              valueOf(x), Value(), w, s, p));
   else
-    return m->finish(m->builder.create<OpTy>(where, m->placeholder(),
-                                             valueOf(x), w, s, p));
+    return m->finish(
+        m->builder.create<OpTy>(where, m->placeholder(), valueOf(x), w, s, p));
 }
 
 Tensor max_pool2d(Tensor x, Shape window, PoolOptions opts, Loc loc) {
@@ -1088,9 +1086,9 @@ static Tensor declareState(ModelImpl *impl, const std::string &name,
     return Tensor();
   OpBuilder &b = impl->builder;
   // Only constant initialisers (zeros, ones) make sense for state.
-  auto attr = nn::InitAttr::get(&impl->ctx,
-                                static_cast<nn::InitKind>(init.kind),
-                                b.getDenseF64ArrayAttr({}));
+  auto attr =
+      nn::InitAttr::get(&impl->ctx, static_cast<nn::InitKind>(init.kind),
+                        b.getDenseF64ArrayAttr({}));
   return impl->wrap(b.create<nn::StateOp>(where, impl->tensorType(shape),
                                           b.getStringAttr(name), attr));
 }
@@ -1120,40 +1118,42 @@ Tensor batch_norm(Model &m, const std::string &name, Tensor x,
     axes.push_back(d);
   Tensor gamma = m.param(name + ".gamma", {c}, init::ones(), loc);
   Tensor beta = m.param(name + ".beta", {c}, init::zeros(), loc);
-  Tensor runMean = declareState(impl, name + ".running_mean", {c},
-                                init::zeros(), loc);
+  Tensor runMean =
+      declareState(impl, name + ".running_mean", {c}, init::zeros(), loc);
   Tensor runVar =
       declareState(impl, name + ".running_var", {c}, init::ones(), loc);
   if (!gamma.valid() || !beta.valid() || !runMean.valid() || !runVar.valid())
     return Tensor();
+  auto normalised = [&](Tensor centre, Tensor variance) {
+    return At(At(x, loc) - centre, loc) /
+           sqrt(At(variance, loc) + opts.eps, loc);
+  };
   // Training: the batch's statistics (the variance biased, as the
-  // normalisation's definition).
+  // normalisation's definition); evaluation: the running ones.
   Tensor mu = mean(x, axes, false, loc);
   Tensor centred = At(x, loc) - mu;
   Tensor var = mean(At(centred, loc) * centred, axes, false, loc);
-  Tensor trainHat = At(centred, loc) / sqrt(At(var, loc) + opts.eps, loc);
-  // Evaluation: the running ones.
-  Tensor evalHat = At(At(x, loc) - runMean, loc) /
-                   sqrt(At(runVar, loc) + opts.eps, loc);
+  Tensor trainHat = normalised(mu, var), evalHat = normalised(runMean, runVar);
   if (!trainHat.valid() || !evalHat.valid())
     return Tensor();
   OpBuilder &b = impl->builder;
-  Tensor hat = impl->finish(b.create<nn::TrainEvalOp>(
-      where, valueOf(trainHat), valueOf(evalHat)));
-  // Running statistics, updated in train_step only (the variance
-  // unbiased: m / (m − 1), m the elements per channel of this batch).
-  Value count = b.create<nn::ElementCountOp>(where, valueOf(x),
-                                             b.getDenseI64ArrayAttr(axes));
-  Tensor m1 = impl->wrap(count);
+  Tensor hat = impl->finish(
+      b.create<nn::TrainEvalOp>(where, valueOf(trainHat), valueOf(evalHat)));
+  // Running statistics r ← (1 − k)·r + k·s, updated in train_step only;
+  // the variance unbiased: m / (m − 1), m the elements per channel of this
+  // batch.
+  Tensor m1 = impl->finish(b.create<nn::ElementCountOp>(
+      where, valueOf(x), b.getDenseI64ArrayAttr(axes)));
   Tensor unbiased = At(var, loc) * (At(m1, loc) / (At(m1, loc) - 1.0));
   double k = opts.momentum;
-  Tensor newMean = At((1 - k) * At(runMean, loc), loc) + (k * At(mu, loc));
-  Tensor newVar =
-      At((1 - k) * At(runVar, loc), loc) + (k * At(unbiased, loc));
-  if (!newMean.valid() || !newVar.valid())
-    return Tensor();
-  b.create<nn::UpdateOp>(where, valueOf(runMean), valueOf(newMean));
-  b.create<nn::UpdateOp>(where, valueOf(runVar), valueOf(newVar));
+  for (auto [running, batchValue] : {std::pair{runMean, mu},
+                                     std::pair{runVar, unbiased}}) {
+    Tensor next = At((1 - k) * At(running, loc), loc) +
+                  (k * At(batchValue, loc));
+    if (!next.valid())
+      return Tensor();
+    b.create<nn::UpdateOp>(where, valueOf(running), valueOf(next));
+  }
   return At(At(gamma, loc) * hat, loc) + beta;
 }
 

@@ -183,7 +183,6 @@ struct ConvParts {
   H::RDom r, rn;
   int64_t vectorExtent = 0; // the vectorized channels: F, C or F
   int64_t width = 0;        // j's extent (the output width), forward only
-  int64_t rows = 0;         // filter gradient: c's extent (C / groups)
   bool ragged = false;      // vectorExtent is not a whole number of vectors
   bool grouped = false;     // groups > 1: channels gather across groups
   int parts = 0;            // filter gradient: slices of the batch
@@ -650,7 +649,8 @@ struct Lowering {
     cv.prod = H::Func(name + "_prod");
     if (kind == ConvParts::Kind::Forward) {
       // y(f, j, i, n) = Σ_{c, kw, kh} x(g·cg + c, j·sw + kw·dw − left,
-      //                                 i·sh + kh·dh − top, n) · w(f, c, kw, kh)
+      //                                 i·sh + kh·dh − top, n) · w(f, c, kw,
+      //                                 kh)
       Value w = op->getOperand(1);
       int32_t KH = dim(w, 0), KW = dim(w, 1), cg = dim(w, 2), F = dim(w, 3);
       cv.vectorExtent = F;
@@ -663,14 +663,13 @@ struct Lowering {
       cv.weights(wf, wc, wkw, wkh) =
           in[1].at({wkh, wkw, wc, cv.ragged ? H::min(wf, F - 1) : H::Expr(wf)});
       cv.r = H::RDom({{0, cg}, {0, KW}, {0, KH}}, name + "_r");
-      H::Expr chan = groups == 1 ? H::Expr(cv.r.x)
-                                 : (H::min(v, F - 1) / (F / groups)) * cg +
-                                       cv.r.x;
+      H::Expr chan = groups == 1
+                         ? H::Expr(cv.r.x)
+                         : (H::min(v, F - 1) / (F / groups)) * cg + cv.r.x;
       cv.prod(v, j, i, n) = 0.0f;
-      cv.prod(v, j, i, n) +=
-          cv.staged(chan, j * sw + cv.r.y * dw - left,
-                    i * sh + cv.r.z * dh - top, n) *
-          cv.weights(v, cv.r.x, cv.r.y, cv.r.z);
+      cv.prod(v, j, i, n) += cv.staged(chan, j * sw + cv.r.y * dw - left,
+                                       i * sh + cv.r.z * dh - top, n) *
+                             cv.weights(v, cv.r.x, cv.r.y, cv.r.z);
       out(vars) = cv.prod(vars[0], vars[1], vars[2], vars[3]);
       return out;
     }
@@ -680,8 +679,8 @@ struct Lowering {
       // with up(f, q, p, n) = dy(f, q / sw, p / sh, n) on the stride's
       // grid and zero elsewhere (the padding included).
       Value dy = op->getOperand(0), w = op->getOperand(1);
-      int32_t OH = dim(dy, 1), OW = dim(dy, 2), KH = dim(w, 0),
-              KW = dim(w, 1), cg = dim(w, 2), F = dim(w, 3);
+      int32_t OH = dim(dy, 1), OW = dim(dy, 2), KH = dim(w, 0), KW = dim(w, 1),
+              cg = dim(w, 2), F = dim(w, 3);
       int32_t C = cg * groups, fg = F / groups;
       cv.vectorExtent = C;
       cv.width = result[2];
@@ -693,11 +692,9 @@ struct Lowering {
       H::Expr onGrid = uq >= 0 && up >= 0 && uq % sw == 0 && up % sh == 0 &&
                        qs < OW && ps < OH;
       cv.staged = H::Func(name + "_dyup");
-      cv.staged(uf, uq, up, un) =
-          H::select(onGrid,
-                    dyf(uf, H::clamp(qs, 0, OW - 1), H::clamp(ps, 0, OH - 1),
-                        un),
-                    0.0f);
+      cv.staged(uf, uq, up, un) = H::select(
+          onGrid, dyf(uf, H::clamp(qs, 0, OW - 1), H::clamp(ps, 0, OH - 1), un),
+          0.0f);
       // Transposed weights, channels innermost: packed once per call.
       H::Var tc(name + "_tc"), tf(name + "_tf"), tkw(name + "_tkw"),
           tkh(name + "_tkh");
@@ -706,8 +703,8 @@ struct Lowering {
       cv.weights(tc, tf, tkw, tkh) =
           in[1].at({tkh, tkw, cv.ragged ? H::min(local, cg - 1) : local, tf});
       cv.r = H::RDom({{0, fg}, {0, KW}, {0, KH}}, name + "_r");
-      H::Expr f = groups == 1 ? H::Expr(cv.r.x)
-                              : (H::min(v, C - 1) / cg) * fg + cv.r.x;
+      H::Expr f =
+          groups == 1 ? H::Expr(cv.r.x) : (H::min(v, C - 1) / cg) * fg + cv.r.x;
       cv.prod(v, j, i, n) = 0.0f;
       cv.prod(v, j, i, n) +=
           cv.staged(f, j + left - cv.r.y * dw, i + top - cv.r.z * dh, n) *
@@ -717,13 +714,11 @@ struct Lowering {
     }
     // Filter gradient: dw(f, c, kw, kh) = Σ_{n, i, j} dy(f, j, i, n) ·
     //   x(g·cg + c, j·sw + kw·dw − left, i·sh + kh·dh − top, n).
-    Value x = op->getOperand(0), dy = op->getOperand(1);
+    Value dy = op->getOperand(1);
     int32_t OH = dim(dy, 1), OW = dim(dy, 2), F = dim(dy, 3);
     int32_t cg = result[2], fg = F / groups;
     cv.vectorExtent = F;
-    cv.rows = cg;
     cv.ragged = F % vectorWidth != 0;
-    (void)x;
     cv.staged = nhwc(0, padded, "_xpad");
     H::Func dyf = nhwc(1, false, "_dy");
     // Here v is f, j is c, i is kw and n is kh; `inner` adds a sample dim.
@@ -733,10 +728,9 @@ struct Lowering {
     H::Expr fv = cv.ragged ? H::min(v, F - 1) : H::Expr(v);
     H::Expr chan = groups == 1 ? H::Expr(j) : (fv / fg) * cg + j;
     cv.inner(v, j, i, n, s) = 0.0f;
-    cv.inner(v, j, i, n, s) +=
-        dyf(fv, cv.r.x, cv.r.y, s) *
-        cv.staged(chan, cv.r.x * sw + i * dw - left,
-                  cv.r.y * sh + n * dh - top, s);
+    cv.inner(v, j, i, n, s) += dyf(fv, cv.r.x, cv.r.y, s) *
+                               cv.staged(chan, cv.r.x * sw + i * dw - left,
+                                         cv.r.y * sh + n * dh - top, s);
     cv.parts = kSplitKParts;
     cv.part = H::Var(name + "_part");
     H::Expr N = in[0].extents[0]; // the batch size, or a static count
@@ -755,18 +749,49 @@ struct Lowering {
     return out;
   }
 
-  /// The input position of tap (kh, kw) is in output window (i, j) when
-  /// h + top − kh = i·sh; calls f(valid, i, j) with i, j clamped.
+  /// A pooling window in int32 (Halide's index type).
   struct Taps {
     int32_t kh, kw, sh, sw, top, left;
+    explicit Taps(const Window &w)
+        : kh(w.kh), kw(w.kw), sh(w.sh), sw(w.sw), top(w.top), left(w.left) {}
   };
-  template <typename Op> Taps taps(Op p) {
-    return {static_cast<int32_t>(p.getWindow()[0]),
-            static_cast<int32_t>(p.getWindow()[1]),
-            static_cast<int32_t>(p.getStrides()[0]),
-            static_cast<int32_t>(p.getStrides()[1]),
-            static_cast<int32_t>(p.getPadding()[0]),
-            static_cast<int32_t>(p.getPadding()[2])};
+
+  /// Tap (a, b) of the window of output (n, i, j, c) on NHWC operand `k`:
+  /// whether it lies inside the input (not in the padding), and the index
+  /// of the element it reads, clamped into the input.
+  std::pair<H::Expr, Index> tap(unsigned k, const Taps &t, const Index &o,
+                                H::Expr a, H::Expr b) {
+    Value v = op->getOperand(k);
+    int32_t H_ = dim(v, 1), W = dim(v, 2);
+    H::Expr h = o[1] * t.sh + a - t.top, w = o[2] * t.sw + b - t.left;
+    H::Expr inside = h >= 0 && h < H_ && w >= 0 && w < W;
+    return {inside,
+            {o[0], H::clamp(h, 0, H_ - 1), H::clamp(w, 0, W - 1), o[3]}};
+  }
+
+  /// The largest element of output o's window on operand 0 (the padding
+  /// never wins).
+  H::Expr windowMax(const Taps &t, const Index &o) {
+    H::RDom r({{0, t.kw}, {0, t.kh}}, name + "_r");
+    auto [inside, at] = tap(0, t, o, r.y, r.x);
+    return H::maximum(H::select(inside, in[0].at(at), H::Float(32).min()),
+                      name + "_max");
+  }
+
+  /// At the first tap (row-major) of output o's window whose operand-0
+  /// element equals `best`, pick(a, b, index); `none` if no tap does.
+  template <typename Pick>
+  H::Expr firstMaxTap(const Taps &t, const Index &o, H::Expr best, H::Expr none,
+                      Pick pick) {
+    // Selects from the last tap back, so the first match wins.
+    H::Expr picked = none;
+    for (int32_t a = t.kh - 1; a >= 0; --a)
+      for (int32_t b = t.kw - 1; b >= 0; --b) {
+        auto [inside, at] = tap(0, t, o, a, b);
+        picked =
+            H::select(inside && in[0].at(at) == best, pick(a, b, at), picked);
+      }
+    return picked;
   }
 
   /// max_pool2d: the first maximum of each window (row-major), or the
@@ -774,75 +799,37 @@ struct Lowering {
   H::Func maxPool(MaxPool2dOp p) {
     begin();
     isReduction = true;
-    Taps t = taps(p);
-    Value x = op->getOperand(0);
-    int32_t H_ = dim(x, 1), W = dim(x, 2);
-    H::RDom r({{0, t.kw}, {0, t.kh}}, name + "_r");
-    H::Expr c = idx[3], j = idx[2], i = idx[1], n = idx[0];
-    H::Expr h = i * t.sh + r.y - t.top, w = j * t.sw + r.x - t.left;
-    H::Expr inside = h >= 0 && h < H_ && w >= 0 && w < W;
-    H::Expr hc = H::clamp(h, 0, H_ - 1), wc = H::clamp(w, 0, W - 1);
-    H::Expr value = H::select(inside, in[0].at({n, hc, wc, c}),
-                              H::Float(32).min());
-    H::Expr best = H::maximum(value, name + "_max");
-    if (!p.getValues()) {
-      out(vars) = best;
-      return out;
-    }
-    // The values element at the first tap (row-major) that holds the
-    // maximum: selects from the last tap back, so the first match wins.
-    H::Expr picked = 0.0f;
-    for (int32_t a = t.kh - 1; a >= 0; --a)
-      for (int32_t b = t.kw - 1; b >= 0; --b) {
-        H::Expr hh = i * t.sh + a - t.top, ww = j * t.sw + b - t.left;
-        H::Expr hc = H::clamp(hh, 0, H_ - 1), wc = H::clamp(ww, 0, W - 1);
-        H::Expr here = hh >= 0 && hh < H_ && ww >= 0 && ww < W &&
-                       in[0].at({n, hc, wc, c}) == best;
-        picked = H::select(here, in[1].at({n, hc, wc, c}), picked);
-      }
-    out(vars) = picked;
+    Taps t(poolWindow(p));
+    H::Expr best = windowMax(t, idx);
+    out(vars) = !p.getValues()
+                    ? best
+                    : firstMaxTap(t, idx, best, 0.0f,
+                                  [&](int32_t, int32_t, const Index &at) {
+                                    return in[1].at(at);
+                                  });
     return out;
   }
 
   /// Pool gradients: each input element gathers the output-gradient
-  /// elements of the windows that hold it (through tap (kh, kw)).
-  template <typename Op>
-  H::Func poolGrad(Op p, unsigned dyOperand, bool max) {
+  /// elements of the windows that hold it (through tap (a, b)); max
+  /// pooling's only where that tap holds the window's first maximum.
+  template <typename Op> H::Func poolGrad(Op p, unsigned dyOperand, bool max) {
     begin();
     isReduction = true;
-    Taps t = taps(p);
+    Taps t(poolWindow(p));
     Value dyv = op->getOperand(dyOperand);
     int32_t OH = dim(dyv, 1), OW = dim(dyv, 2);
     H::Expr c = idx[3], w = idx[2], h = idx[1], n = idx[0];
     H::Func pick;
     if (max) {
-      // Which tap of each window holds its first maximum, kh·KW + kw.
-      Value x = op->getOperand(0);
-      int32_t H_ = dim(x, 1), W = dim(x, 2);
-      H::Var pc(name + "_kc"), pj(name + "_kj"), pi(name + "_ki"),
-          pn(name + "_kn");
-      H::RDom r({{0, t.kw}, {0, t.kh}}, name + "_r");
-      H::Expr hh = pi * t.sh + r.y - t.top, ww = pj * t.sw + r.x - t.left;
-      H::Expr inside = hh >= 0 && hh < H_ && ww >= 0 && ww < W;
-      H::Expr value =
-          H::select(inside,
-                    in[0].at({pn, H::clamp(hh, 0, H_ - 1),
-                              H::clamp(ww, 0, W - 1), pc}),
-                    H::Float(32).min());
-      H::Expr best = H::maximum(value, name + "_max");
-      // The first tap (row-major) that holds the maximum.
-      H::Expr tap = 0;
-      for (int32_t a = t.kh - 1; a >= 0; --a)
-        for (int32_t b = t.kw - 1; b >= 0; --b) {
-          H::Expr hh2 = pi * t.sh + a - t.top, ww2 = pj * t.sw + b - t.left;
-          H::Expr here =
-              hh2 >= 0 && hh2 < H_ && ww2 >= 0 && ww2 < W &&
-              in[0].at({pn, H::clamp(hh2, 0, H_ - 1), H::clamp(ww2, 0, W - 1),
-                        pc}) == best;
-          tap = H::select(here, a * t.kw + b, tap);
-        }
+      // Which tap of each window holds its first maximum, a·KW + b.
+      Index po;
+      std::vector<H::Var> pv = makeVars(name + "_k", 4, po);
       pick = H::Func(name + "_pick");
-      pick(pc, pj, pi, pn) = tap;
+      pick(pv) = firstMaxTap(t, po, windowMax(t, po), 0,
+                             [&](int32_t a, int32_t b, const Index &) {
+                               return H::Expr(a * t.kw + b);
+                             });
       picks.emplace_back(pick, llvm::to_vector(shapeOf(dyv)));
     }
     H::Expr sum = 0.0f;
@@ -867,19 +854,12 @@ struct Lowering {
   H::Func avgPool(AvgPool2dOp p) {
     begin();
     isReduction = true;
-    Taps t = taps(p);
-    Value x = op->getOperand(0);
-    int32_t H_ = dim(x, 1), W = dim(x, 2);
-    H::Expr c = idx[3], j = idx[2], i = idx[1], n = idx[0];
+    Taps t(poolWindow(p));
     H::Expr sum = 0.0f;
     for (int32_t a = 0; a < t.kh; ++a)
       for (int32_t b = 0; b < t.kw; ++b) {
-        H::Expr h = i * t.sh + a - t.top, w = j * t.sw + b - t.left;
-        H::Expr inside = h >= 0 && h < H_ && w >= 0 && w < W;
-        sum += H::select(inside,
-                         in[0].at({n, H::clamp(h, 0, H_ - 1),
-                                   H::clamp(w, 0, W - 1), c}),
-                         0.0f);
+        auto [inside, at] = tap(0, t, idx, a, b);
+        sum += H::select(inside, in[0].at(at), 0.0f);
       }
     out(vars) = sum * (1.0f / static_cast<float>(t.kh * t.kw));
     return out;
@@ -1021,9 +1001,8 @@ struct Lowering {
         .Case([&](MaxPool2dGradOp p) { return poolGrad(p, 1, true); })
         .Case([&](AvgPool2dOp p) { return avgPool(p); })
         .Case([&](AvgPool2dGradOp p) { return poolGrad(p, 0, false); })
-        .Case([&](TrainEvalOp) {
-          return pointwise([&] { return operand(0); });
-        })
+        .Case(
+            [&](TrainEvalOp) { return pointwise([&] { return operand(0); }); })
         .Case([&](MseOp) { return loss(false); })
         .Case([&](BinaryCrossEntropyOp) { return loss(true); })
         .Case([&](BinaryCrossEntropyGradOp) { return bceGrad(); })
@@ -1191,47 +1170,59 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
   return H::LoopLevel(out, yi);
 }
 
-/// The convolution templates (see ConvParts). Forward and input gradient
-/// on `out`, a Func over the convolution's output space (c or f innermost,
-/// then width, height, batch): tiles of TX channels × TY pixels of one
-/// output row in registers, each reduction step loading TX/V vectors of
-/// weights and broadcasting TY inputs; samples in parallel, each staging
-/// its padded input (or upsampled gradient) once. Returns the loop level of
-/// one tile row. The filter gradient schedules `partial` itself.
+/// Accumulators of a convolution template: a whole vector when the
+/// vectorized channels are ragged (reading clamped), else guarded.
+H::TailStrategy convTail(const ConvParts &cv) {
+  return cv.ragged ? H::TailStrategy::RoundUp : H::TailStrategy::GuardWithIf;
+}
+/// Channels per register tile: one vector, or two when there are more.
+int convTileWidth(const ConvParts &cv, int V) {
+  return cv.vectorExtent <= V ? V : 2 * V;
+}
+
+/// The filter gradient's template (see ConvParts): per slice of the batch
+/// (in parallel), per sample, per tile of TY input channels × TX filters,
+/// the sample's pixels are summed in registers, then added to the slice's
+/// partial sum (in L2). The output (with the optimizer update fused) adds
+/// the slices pointwise.
+void scheduleFilterGrad(ConvParts &cv, int V) {
+  H::TailStrategy prodTail = convTail(cv);
+  const int TX = convTileWidth(cv, V), TY = 8;
+  H::Func p = cv.partial;
+  H::Var fo(p.name() + "_fo"), fi(p.name() + "_fi"), co(p.name() + "_co"),
+      ci(p.name() + "_ci");
+  p.compute_root().vectorize(cv.v, V, prodTail).parallel(cv.part);
+  H::Stage u = p.update();
+  u.split(cv.v, fo, fi, TX, prodTail)
+      .split(cv.j, co, ci, TY, H::TailStrategy::GuardWithIf)
+      .reorder(fi, ci, fo, co, cv.i, cv.n, cv.rn.x, cv.part)
+      .vectorize(fi, V)
+      .unroll(ci)
+      .parallel(cv.part);
+  H::Var s = cv.inner.args()[4];
+  cv.inner.compute_at(p, fo)
+      .vectorize(cv.v, V, prodTail)
+      .unroll(cv.v)
+      .unroll(cv.j);
+  cv.inner.update()
+      .reorder(cv.v, cv.j, cv.r.x, cv.r.y, cv.i, cv.n, s)
+      .vectorize(cv.v, V, prodTail)
+      .unroll(cv.v)
+      .unroll(cv.j);
+  cv.staged.compute_at(p, cv.rn.x);
+  cv.staged.vectorize(cv.staged.args()[0], V, H::TailStrategy::GuardWithIf);
+}
+
+/// The forward and input-gradient template (see ConvParts) on `out`, a
+/// Func over the convolution's output space (c or f innermost, then width,
+/// height, batch): tiles of TX channels × TY pixels of one output row in
+/// registers, each reduction step loading TX/V vectors of weights and
+/// broadcasting TY inputs; samples in parallel, each staging its padded
+/// input (or upsampled gradient) once. Returns the loop level of one tile
+/// row.
 H::LoopLevel scheduleConv(H::Func out, ConvParts &cv, int V) {
-  H::TailStrategy prodTail =
-      cv.ragged ? H::TailStrategy::RoundUp : H::TailStrategy::GuardWithIf;
-  const int TX = cv.vectorExtent <= V ? V : 2 * V;
-  if (cv.kind == ConvParts::Kind::FilterGrad) {
-    // Per slice of the batch (in parallel), per sample, per tile of TY
-    // input channels × TX filters: the sample's pixels are summed in
-    // registers, then added to the slice's partial sum (in L2).
-    const int TY = 8;
-    H::Func p = cv.partial;
-    H::Var fo(p.name() + "_fo"), fi(p.name() + "_fi"), co(p.name() + "_co"),
-        ci(p.name() + "_ci");
-    p.compute_root().vectorize(cv.v, V, prodTail).parallel(cv.part);
-    H::Stage u = p.update();
-    u.split(cv.v, fo, fi, TX, prodTail)
-        .split(cv.j, co, ci, TY, H::TailStrategy::GuardWithIf)
-        .reorder(fi, ci, fo, co, cv.i, cv.n, cv.rn.x, cv.part)
-        .vectorize(fi, V)
-        .unroll(ci)
-        .parallel(cv.part);
-    H::Var s = cv.inner.args()[4];
-    cv.inner.compute_at(p, fo)
-        .vectorize(cv.v, V, prodTail)
-        .unroll(cv.v)
-        .unroll(cv.j);
-    cv.inner.update()
-        .reorder(cv.v, cv.j, cv.r.x, cv.r.y, cv.i, cv.n, s)
-        .vectorize(cv.v, V, prodTail)
-        .unroll(cv.v)
-        .unroll(cv.j);
-    cv.staged.compute_at(p, cv.rn.x);
-    cv.staged.vectorize(cv.staged.args()[0], V, H::TailStrategy::GuardWithIf);
-    return H::LoopLevel::root();
-  }
+  H::TailStrategy prodTail = convTail(cv);
+  const int TX = convTileWidth(cv, V);
   std::vector<H::Var> vars;
   for (const H::Var &v : out.args())
     vars.push_back(v);
@@ -1240,8 +1231,8 @@ H::LoopLevel scheduleConv(H::Func out, ConvParts &cv, int V) {
   // a narrower row takes its own width.
   const int TY = static_cast<int>(
       std::min<int64_t>(V >= 16 ? 14 : 6, std::max<int64_t>(cv.width, 1)));
-  H::Var xo(out.name() + "_xo"), yo(out.name() + "_yo"),
-      xi(out.name() + "_xi"), yi(out.name() + "_yi");
+  H::Var xo(out.name() + "_xo"), yo(out.name() + "_yo"), xi(out.name() + "_xi"),
+      yi(out.name() + "_yi");
   out.tile(x, y, xo, yo, xi, yi, TX, TY, H::TailStrategy::GuardWithIf)
       .reorder(xi, yi, xo, yo, vars[2], n)
       .vectorize(xi, V, H::TailStrategy::GuardWithIf)
@@ -1405,7 +1396,6 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
 
   // One output Func per result shape: a Tuple when several results share
   // it, so one loop nest writes them all.
-  bool convTiledDone = false;
   bool autoschedule = StringRef(schedule).starts_with("auto:");
   SmallVector<Type> resultTypes;
   for (Value r : results)
@@ -1433,8 +1423,6 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       // The convolution's epilogue runs per tile, like the matmul's.
       bool convTiled = conv && shape == shapeOf(convResult) &&
                        conv->kind != ConvParts::Kind::FilterGrad;
-      if (convTiled)
-        convTiledDone = true;
       H::LoopLevel element = tiled       ? scheduleMatmul(out, *matmul, V)
                              : convTiled ? scheduleConv(out, *conv, V)
                                          : schedulePointwise(out, shape, V);
@@ -1459,12 +1447,14 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   // A convolution whose own result is not an output (a ReLU or pooling
   // reads it inside the kernel) is computed whole, with its template; the
   // filter gradient schedules its partial sums (its output reads them).
-  if (conv && !autoschedule && !convTiledDone) {
-    if (conv->kind != ConvParts::Kind::FilterGrad) {
+  if (conv && !autoschedule) {
+    bool isOutput = llvm::any_of(
+        results, [&](Value r) { return shapeOf(r) == shapeOf(convResult); });
+    if (conv->kind == ConvParts::Kind::FilterGrad) {
+      scheduleFilterGrad(*conv, V);
+    } else if (!isOutput) {
       convFunc->compute_root();
       scheduleConv(*convFunc, *conv, V);
-    } else {
-      scheduleConv(H::Func(), *conv, V);
     }
   }
   // Max pooling's gradient reads the winning tap of every window.

@@ -239,30 +239,28 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
       plan.scheduleArgs[1] = arg(step ? "every" : cosine ? "min_lr" : "steps");
     }
   }
+  // Parameters and state (state starts at zero unless it says otherwise:
+  // a running variance starts at one).
+  auto persistent = [&](Operation *op, StringRef name, bool state,
+                        InitAttr init) {
+    ParamPlan pp{name.str(),
+                 state,
+                 llvm::to_vector(
+                     cast<RankedTensorType>(op->getResult(0).getType())
+                         .getShape()),
+                 static_cast<int>(init ? init.getKind() : InitKind::zeros),
+                 {0, 0},
+                 formatLoc(op->getLoc())};
+    if (init)
+      for (auto [i, v] : llvm::enumerate(init.getArgs().asArrayRef()))
+        pp.initArgs[i] = v;
+    plan.params.push_back(pp);
+  };
   for (Operation &op : model.getBodyBlock()) {
     if (auto p = dyn_cast<ParamOp>(op)) {
-      ParamPlan pp{p.getName().str(),
-                   false,
-                   llvm::to_vector(p.getType().getShape()),
-                   static_cast<int>(p.getInit().getKind()),
-                   {0, 0},
-                   formatLoc(p.getLoc())};
-      for (auto [i, v] : llvm::enumerate(p.getInit().getArgs().asArrayRef()))
-        pp.initArgs[i] = v;
-      plan.params.push_back(pp);
+      persistent(p, p.getName(), false, p.getInit());
     } else if (auto st = dyn_cast<StateOp>(op)) {
-      ParamPlan sp{st.getName().str(),
-                   true,
-                   llvm::to_vector(st.getType().getShape()),
-                   static_cast<int>(InitKind::zeros),
-                   {0, 0},
-                   formatLoc(st.getLoc())};
-      if (InitAttr init = st.getInitAttr()) { // a running variance: ones
-        sp.init = static_cast<int>(init.getKind());
-        for (auto [i, v] : llvm::enumerate(init.getArgs().asArrayRef()))
-          sp.initArgs[i] = v;
-      }
-      plan.params.push_back(sp);
+      persistent(st, st.getName(), true, st.getInitAttr());
     } else if (auto in = dyn_cast<InputOp>(op)) {
       plan.inputs.push_back({in.getName().str(), dtypeOf(in.getType()),
                              llvm::to_vector(in.getType().getShape()),

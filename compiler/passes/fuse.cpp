@@ -38,8 +38,8 @@ Kind kindOf(Operation *op) {
   // ReLU) are inlined into it, like any reduction's.
   if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SumToOp, MseOp,
           BinaryCrossEntropyOp, SoftmaxOp, LogSoftmaxOp, SoftmaxCrossEntropyOp,
-          ArgmaxOp, MaxPool2dOp, MaxPool2dGradOp, AvgPool2dOp,
-          AvgPool2dGradOp>(op))
+          ArgmaxOp, MaxPool2dOp, MaxPool2dGradOp, AvgPool2dOp, AvgPool2dGradOp>(
+          op))
     return Kind::Reduction;
   return Kind::Pointwise;
 }

@@ -57,6 +57,17 @@ int declRank(Operation *op) {
   return isa<ParamOp>(op) ? 0 : isa<StateOp>(op) ? 1 : isa<HyperOp>(op) ? 2 : 3;
 }
 
+/// The operand an op is replaced by in this kind of function, or null
+/// when it is kept: dropout and noise injection are the identity outside
+/// training, and nn.train_eval is one of its operands everywhere.
+Value standIn(Operation *op, bool training) {
+  if (!training && isa<DropoutOp, GaussianNoiseOp>(op))
+    return op->getOperand(0);
+  if (isa<TrainEvalOp>(op))
+    return op->getOperand(training ? 0 : 1);
+  return Value();
+}
+
 /// `training`: false for eval_step and predict, where dropout and noise
 /// injection are the identity (inverted dropout needs no rescaling).
 func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
@@ -70,10 +81,8 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
     Operation *def = work.pop_back_val().getDefiningOp();
     if (!def || !slice.insert(def).second)
       continue;
-    if (!training && isa<DropoutOp, GaussianNoiseOp>(def))
-      work.push_back(def->getOperand(0)); // the identity: no seed needed
-    else if (isa<TrainEvalOp>(def))
-      work.push_back(def->getOperand(training ? 0 : 1));
+    if (Value kept = standIn(def, training))
+      work.push_back(kept); // the op is not cloned: no seed needed
     else
       llvm::append_range(work, def->getOperands());
   }
@@ -102,11 +111,8 @@ func::FuncOp outline(ModelOp model, OpBuilder &moduleBuilder, StringRef name,
   }
   OpBuilder b = OpBuilder::atBlockEnd(entry);
   for (Operation *op : body) {
-    if (!training && isa<DropoutOp, GaussianNoiseOp>(op))
-      map.map(op->getResult(0), map.lookupOrDefault(op->getOperand(0)));
-    else if (isa<TrainEvalOp>(op))
-      map.map(op->getResult(0),
-              map.lookupOrDefault(op->getOperand(training ? 0 : 1)));
+    if (Value kept = standIn(op, training))
+      map.map(op->getResult(0), map.lookupOrDefault(kept));
     else
       b.clone(*op, map);
   }

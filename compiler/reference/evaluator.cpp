@@ -97,58 +97,45 @@ double store(double v, DType d) {
   return v;
 }
 
-/// The spatial window of a convolution or pooling op, from its attributes.
-struct Geometry {
-  int64_t kh, kw, sh, sw, top, left, dh = 1, dw = 1, groups = 1;
-  /// Calls f(h, w, kh, kw) for the input positions inside the window of
-  /// output (i, j), skipping the padding.
-  template <typename F>
-  void window(int64_t i, int64_t j, int64_t H, int64_t W, F f) const {
-    for (int64_t a = 0; a < kh; ++a)
-      for (int64_t b = 0; b < kw; ++b) {
-        int64_t h = i * sh + a * dh - top, w = j * sw + b * dw - left;
-        if (h >= 0 && h < H && w >= 0 && w < W)
-          f(h, w, a, b);
-      }
-  }
-};
-
-template <typename Op> Geometry convGeometry(Op op, ArrayRef<int64_t> kernel) {
-  return {kernel[0],         kernel[1],          op.getStrides()[0],
-          op.getStrides()[1], op.getPadding()[0], op.getPadding()[2],
-          op.getDilation()[0], op.getDilation()[1], op.getGroups()};
-}
-template <typename Op> Geometry poolGeometry(Op op) {
-  return {op.getWindow()[0],  op.getWindow()[1],  op.getStrides()[0],
-          op.getStrides()[1], op.getPadding()[0], op.getPadding()[2]};
+/// Calls f(h, w, a, b) for the taps (a, b) of output (i, j)'s window that
+/// lie inside an H×W input (the padding skipped).
+template <typename F>
+void forEachTap(const Window &g, int64_t i, int64_t j, int64_t H, int64_t W,
+                F f) {
+  for (int64_t a = 0; a < g.kh; ++a)
+    for (int64_t b = 0; b < g.kw; ++b) {
+      int64_t h = i * g.sh + a * g.dh - g.top, w = j * g.sw + b * g.dw - g.left;
+      if (h >= 0 && h < H && w >= 0 && w < W)
+        f(h, w, a, b);
+    }
 }
 
 /// Σ over every (output, window tap, input channel of the group) of a
 /// convolution: f(x index, w index, y index), all flat row-major.
 template <typename F>
-void convSum(const Geometry &g, const Shape &x, const Shape &w,
+void convSum(const Window &g, int64_t groups, const Shape &x, const Shape &w,
              const Shape &y, F f) {
   int64_t N = y[0], OH = y[1], OW = y[2], F_ = y[3], C = x[3];
-  int64_t cg = w[2], fg = F_ / g.groups;
+  int64_t cg = w[2], fg = F_ / groups;
   for (int64_t n = 0; n < N; ++n)
     for (int64_t i = 0; i < OH; ++i)
       for (int64_t j = 0; j < OW; ++j)
         for (int64_t fo = 0; fo < F_; ++fo) {
           int64_t group = fo / fg;
           int64_t yi = ((n * OH + i) * OW + j) * F_ + fo;
-          g.window(i, j, x[1], x[2], [&](int64_t h, int64_t ww, int64_t a,
-                                         int64_t b) {
-            for (int64_t c = 0; c < cg; ++c)
-              f(((n * x[1] + h) * x[2] + ww) * C + group * cg + c,
-                ((a * w[1] + b) * cg + c) * F_ + fo, yi);
-          });
+          forEachTap(g, i, j, x[1], x[2],
+                     [&](int64_t h, int64_t ww, int64_t a, int64_t b) {
+                       for (int64_t c = 0; c < cg; ++c)
+                         f(((n * x[1] + h) * x[2] + ww) * C + group * cg + c,
+                           ((a * w[1] + b) * cg + c) * F_ + fo, yi);
+                     });
         }
 }
 
 /// The first maximum (row-major in the window) of each pooling window:
 /// f(x index, y index).
 template <typename F>
-void maxPoolPick(const Geometry &g, const Tensor &x, const Shape &y, F f) {
+void maxPoolPick(const Window &g, const Tensor &x, const Shape &y, F f) {
   const Shape &xs = x.shape;
   for (int64_t n = 0; n < y[0]; ++n)
     for (int64_t i = 0; i < y[1]; ++i)
@@ -156,30 +143,30 @@ void maxPoolPick(const Geometry &g, const Tensor &x, const Shape &y, F f) {
         for (int64_t c = 0; c < y[3]; ++c) {
           int64_t best = -1;
           double bestValue = 0;
-          g.window(i, j, xs[1], xs[2], [&](int64_t h, int64_t w, int64_t,
-                                           int64_t) {
-            int64_t k = ((n * xs[1] + h) * xs[2] + w) * xs[3] + c;
-            if (best < 0 || x.data[k] > bestValue) {
-              best = k;
-              bestValue = x.data[k];
-            }
-          });
+          forEachTap(g, i, j, xs[1], xs[2],
+                     [&](int64_t h, int64_t w, int64_t, int64_t) {
+                       int64_t k = ((n * xs[1] + h) * xs[2] + w) * xs[3] + c;
+                       if (best < 0 || x.data[k] > bestValue) {
+                         best = k;
+                         bestValue = x.data[k];
+                       }
+                     });
           f(best, ((n * y[1] + i) * y[2] + j) * y[3] + c);
         }
 }
 
 /// Every (input, output) pair of an average pool: f(x index, y index).
 template <typename F>
-void avgPoolTaps(const Geometry &g, const Shape &x, const Shape &y, F f) {
+void avgPoolTaps(const Window &g, const Shape &x, const Shape &y, F f) {
   for (int64_t n = 0; n < y[0]; ++n)
     for (int64_t i = 0; i < y[1]; ++i)
       for (int64_t j = 0; j < y[2]; ++j)
         for (int64_t c = 0; c < y[3]; ++c)
-          g.window(i, j, x[1], x[2], [&](int64_t h, int64_t w, int64_t,
-                                         int64_t) {
-            f(((n * x[1] + h) * x[2] + w) * x[3] + c,
-              ((n * y[1] + i) * y[2] + j) * y[3] + c);
-          });
+          forEachTap(g, i, j, x[1], x[2],
+                     [&](int64_t h, int64_t w, int64_t, int64_t) {
+                       f(((n * x[1] + h) * x[2] + w) * x[3] + c,
+                         ((n * y[1] + i) * y[2] + j) * y[3] + c);
+                     });
 }
 
 struct Evaluator {
@@ -608,7 +595,7 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
       .Case([&](Conv2dOp c) -> R {
         Tensor r(out);
         const Tensor &x = in(0), &w = in(1);
-        convSum(convGeometry(c, w.shape), x.shape, w.shape, out,
+        convSum(convWindow(c, w.shape), c.getGroups(), x.shape, w.shape, out,
                 [&](int64_t xi, int64_t wi, int64_t yi) {
                   r.data[yi] += x.data[xi] * w.data[wi];
                 });
@@ -617,7 +604,7 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
       .Case([&](Conv2dInputGradOp c) -> R {
         Tensor r(out);
         const Tensor &dy = in(0), &w = in(1);
-        convSum(convGeometry(c, w.shape), out, w.shape, dy.shape,
+        convSum(convWindow(c, w.shape), c.getGroups(), out, w.shape, dy.shape,
                 [&](int64_t xi, int64_t wi, int64_t yi) {
                   r.data[xi] += dy.data[yi] * w.data[wi];
                 });
@@ -626,8 +613,8 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
       .Case([&](Conv2dFilterGradOp c) -> R {
         Tensor r(out);
         const Tensor &x = in(0), &dy = in(1);
-        convSum(convGeometry(c, c.getKernelSize()), x.shape, out, dy.shape,
-                [&](int64_t xi, int64_t wi, int64_t yi) {
+        convSum(convWindow(c, c.getKernelSize()), c.getGroups(), x.shape, out,
+                dy.shape, [&](int64_t xi, int64_t wi, int64_t yi) {
                   r.data[wi] += x.data[xi] * dy.data[yi];
                 });
         return r;
@@ -635,7 +622,7 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
       .Case([&](MaxPool2dOp p) -> R {
         Tensor r(out);
         const Tensor &values = p.getValues() ? in(1) : in(0);
-        maxPoolPick(poolGeometry(p), in(0), out, [&](int64_t xi, int64_t yi) {
+        maxPoolPick(poolWindow(p), in(0), out, [&](int64_t xi, int64_t yi) {
           r.data[yi] = values.data[xi];
         });
         return r;
@@ -643,13 +630,13 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
       .Case([&](MaxPool2dGradOp p) -> R {
         Tensor r(out);
         const Tensor &dy = in(1);
-        maxPoolPick(poolGeometry(p), in(0), dy.shape,
+        maxPoolPick(poolWindow(p), in(0), dy.shape,
                     [&](int64_t xi, int64_t yi) { r.data[xi] += dy.data[yi]; });
         return r;
       })
       .Case([&](AvgPool2dOp p) -> R {
         Tensor r(out);
-        Geometry g = poolGeometry(p);
+        Window g = poolWindow(p);
         double scale = 1.0 / static_cast<double>(g.kh * g.kw);
         avgPoolTaps(g, in(0).shape, out, [&](int64_t xi, int64_t yi) {
           r.data[yi] += in(0).data[xi] * scale;
@@ -658,7 +645,7 @@ FailureOr<Tensor> Evaluator::run(Operation *op) {
       })
       .Case([&](AvgPool2dGradOp p) -> R {
         Tensor r(out);
-        Geometry g = poolGeometry(p);
+        Window g = poolWindow(p);
         double scale = 1.0 / static_cast<double>(g.kh * g.kw);
         avgPoolTaps(g, out, in(0).shape, [&](int64_t xi, int64_t yi) {
           r.data[xi] += in(0).data[yi] * scale;

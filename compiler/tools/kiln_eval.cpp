@@ -29,9 +29,9 @@ static cl::opt<std::string> inputFile(cl::Positional, cl::Required,
                                       cl::desc("<file.mlir>"));
 static cl::opt<std::string> function("function", cl::Required,
                                      cl::desc("Function to run"));
-static cl::list<std::string>
-    argValues("arg", cl::desc("NAME=v1,v2,... (a name from the argument's "
-                              "nn.param/nn.input/nn.hyper attribute, or #i)"));
+static cl::list<std::string> argValues(
+    "arg", cl::desc("NAME=v1,v2,... (a name from the argument's "
+                    "nn.param/nn.state/nn.input/nn.hyper attribute, or #i)"));
 static cl::opt<bool> initParams(
     "init-params",
     cl::desc("Fill parameters from the model's zeros/ones/constant "
@@ -41,8 +41,9 @@ static cl::opt<bool> initParams(
 static std::string nameOf(DictionaryAttr attrs, std::string &kind) {
   if (!attrs)
     return "";
-  for (const char *k : {"nn.param", "nn.input", "nn.hyper", "nn.update",
-                        "nn.output", "nn.gradient", "nn.loss_tangent"})
+  for (const char *k :
+       {"nn.param", "nn.state", "nn.input", "nn.hyper", "nn.update",
+        "nn.output", "nn.gradient", "nn.loss_tangent"})
     if (auto s = attrs.getAs<StringAttr>(k)) {
       kind = std::string(k).substr(3);
       return s.str();

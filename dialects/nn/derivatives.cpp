@@ -396,6 +396,17 @@ LogicalResult DropoutOp::buildJVP(OpBuilder &b, ValueRange tangents,
   return success();
 }
 
+/// The adjoint of an op that is the identity in its first operand and
+/// passes no derivative to the others (noise's seed, train_eval's eval).
+static LogicalResult identityToFirst(ValueRange resultGrads,
+                                     ArrayRef<bool> needed,
+                                     SmallVectorImpl<Value> &operandGrads) {
+  operandGrads.assign(needed.size(), Value());
+  if (needed[0])
+    operandGrads[0] = resultGrads[0];
+  return success();
+}
+
 // Additive noise: the derivative in x is the identity, none in the seed.
 bool GaussianNoiseOp::isDifferentiableOperand(unsigned index) {
   return index == 0;
@@ -403,10 +414,7 @@ bool GaussianNoiseOp::isDifferentiableOperand(unsigned index) {
 LogicalResult GaussianNoiseOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                         ArrayRef<bool> needed,
                                         SmallVectorImpl<Value> &operandGrads) {
-  operandGrads.assign(2, Value());
-  if (needed[0])
-    operandGrads[0] = resultGrads[0];
-  return success();
+  return identityToFirst(resultGrads, needed, operandGrads);
 }
 LogicalResult
 GaussianNoiseOp::buildJVP(OpBuilder &b, ValueRange tangents,
@@ -998,10 +1006,10 @@ template <typename Op> struct ConvBuilder {
                               op.getGroupsAttr());
   }
   Value inputGrad(Value dy, Value w, ArrayRef<int64_t> inputSize) {
-    return b.create<Conv2dInputGradOp>(
-        op.getLoc(), dy, w, op.getStridesAttr(), op.getPaddingAttr(),
-        op.getDilationAttr(), op.getGroupsAttr(),
-        b.getDenseI64ArrayAttr(inputSize));
+    return b.create<Conv2dInputGradOp>(op.getLoc(), dy, w, op.getStridesAttr(),
+                                       op.getPaddingAttr(),
+                                       op.getDilationAttr(), op.getGroupsAttr(),
+                                       b.getDenseI64ArrayAttr(inputSize));
   }
   Value filterGrad(Value x, Value dy, ArrayRef<int64_t> kernel) {
     return b.create<Conv2dFilterGradOp>(
@@ -1043,9 +1051,10 @@ LogicalResult Conv2dOp::buildJVP(OpBuilder &b, ValueRange tangents,
 }
 
 // dx = input_grad(dy, w): adjoints dy ← conv(g, w), w ← filter_grad(g, dy).
-LogicalResult Conv2dInputGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
-                                          ArrayRef<bool> needed,
-                                          SmallVectorImpl<Value> &operandGrads) {
+LogicalResult
+Conv2dInputGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                            ArrayRef<bool> needed,
+                            SmallVectorImpl<Value> &operandGrads) {
   auto c = convBuilder(*this, b);
   Value g = resultGrads[0];
   operandGrads.assign(2, Value());
@@ -1060,9 +1069,9 @@ LogicalResult
 Conv2dInputGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
                             SmallVectorImpl<Value> &resultTangents) {
   auto c = convBuilder(*this, b);
-  Value viaDy =
-      tangents[0] ? c.inputGrad(tangents[0], getFilter(), getInputSize())
-                  : Value();
+  Value viaDy = tangents[0]
+                    ? c.inputGrad(tangents[0], getFilter(), getInputSize())
+                    : Value();
   Value viaW = tangents[1]
                    ? c.inputGrad(getOutputGrad(), tangents[1], getInputSize())
                    : Value();
@@ -1079,8 +1088,7 @@ Conv2dFilterGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   Value g = resultGrads[0];
   operandGrads.assign(2, Value());
   if (needed[0])
-    operandGrads[0] =
-        c.inputGrad(getOutputGrad(), g, c.spatial(getInput()));
+    operandGrads[0] = c.inputGrad(getOutputGrad(), g, c.spatial(getInput()));
   if (needed[1])
     operandGrads[1] = c.conv(getInput(), g);
   return success();
@@ -1101,31 +1109,57 @@ Conv2dFilterGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
 
 // Max pooling picks one element per window; where it picks is piecewise
 // constant in x, so only the picked values carry a derivative. The
-// scatter (max_pool2d_grad) and the gather (max_pool2d with values) are
+// gather (max_pool2d with values) and the scatter (max_pool2d_grad) are
 // each other's adjoints, and both are linear in their second operand.
+// Average pooling is linear too: its adjoint spreads each window's
+// adjoint evenly (avg_pool2d_grad), whose adjoint is the pooling again.
+namespace {
+/// The four pooling ops with `op`'s window.
+template <typename Op> struct PoolBuilder {
+  Op op;
+  OpBuilder &b;
+  Value gather(Value where, Value values) {
+    return b.create<MaxPool2dOp>(op.getLoc(), where, values, op.getWindowAttr(),
+                                 op.getStridesAttr(), op.getPaddingAttr());
+  }
+  Value scatter(Value where, Value dy) {
+    return b.create<MaxPool2dGradOp>(op.getLoc(), where, dy, op.getWindowAttr(),
+                                     op.getStridesAttr(), op.getPaddingAttr());
+  }
+  Value average(Value x) {
+    return b.create<AvgPool2dOp>(op.getLoc(), x, op.getWindowAttr(),
+                                 op.getStridesAttr(), op.getPaddingAttr());
+  }
+  Value spread(Value dy, ArrayRef<int64_t> inputSize) {
+    return b.create<AvgPool2dGradOp>(op.getLoc(), dy, op.getWindowAttr(),
+                                     op.getStridesAttr(), op.getPaddingAttr(),
+                                     b.getDenseI64ArrayAttr(inputSize));
+  }
+};
+template <typename Op> PoolBuilder<Op> poolBuilder(Op op, OpBuilder &b) {
+  return PoolBuilder<Op>{op, b};
+}
+} // namespace
+
 bool MaxPool2dOp::isDifferentiableOperand(unsigned index) {
   // max_pool2d(x) picks from x itself; with `values` only those count.
-  return getValues() ? index == 1 : index == 0;
+  return index == (getValues() ? 1u : 0u);
 }
 LogicalResult MaxPool2dOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                     ArrayRef<bool> needed,
                                     SmallVectorImpl<Value> &operandGrads) {
-  operandGrads.assign(getNumOperands(), Value());
   unsigned picked = getValues() ? 1 : 0;
+  operandGrads.assign(getNumOperands(), Value());
   if (needed[picked])
-    operandGrads[picked] = b.create<MaxPool2dGradOp>(
-        getLoc(), getInput(), resultGrads[0], getWindowAttr(),
-        getStridesAttr(), getPaddingAttr());
+    operandGrads[picked] =
+        poolBuilder(*this, b).scatter(getInput(), resultGrads[0]);
   return success();
 }
 LogicalResult MaxPool2dOp::buildJVP(OpBuilder &b, ValueRange tangents,
                                     SmallVectorImpl<Value> &resultTangents) {
   Value t = tangents[getValues() ? 1 : 0];
-  resultTangents.assign(1, Value());
-  if (t)
-    resultTangents[0] =
-        b.create<MaxPool2dOp>(getLoc(), getInput(), t, getWindowAttr(),
-                              getStridesAttr(), getPaddingAttr());
+  resultTangents.assign(1, t ? poolBuilder(*this, b).gather(getInput(), t)
+                             : Value());
   return success();
 }
 
@@ -1137,64 +1171,49 @@ LogicalResult MaxPool2dGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                         SmallVectorImpl<Value> &operandGrads) {
   operandGrads.assign(2, Value());
   if (needed[1])
-    operandGrads[1] = b.create<MaxPool2dOp>(getLoc(), getInput(),
-                                            resultGrads[0], getWindowAttr(),
-                                            getStridesAttr(), getPaddingAttr());
+    operandGrads[1] = poolBuilder(*this, b).gather(getInput(), resultGrads[0]);
   return success();
 }
-LogicalResult MaxPool2dGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
-                                        SmallVectorImpl<Value> &resultTangents) {
-  resultTangents.assign(1, Value());
-  if (tangents[1])
-    resultTangents[0] = b.create<MaxPool2dGradOp>(
-        getLoc(), getInput(), tangents[1], getWindowAttr(), getStridesAttr(),
-        getPaddingAttr());
+LogicalResult
+MaxPool2dGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                          SmallVectorImpl<Value> &resultTangents) {
+  Value t = tangents[1];
+  resultTangents.assign(1, t ? poolBuilder(*this, b).scatter(getInput(), t)
+                             : Value());
   return success();
 }
 
-// Average pooling is linear: its adjoint spreads each window's adjoint
-// evenly (avg_pool2d_grad), whose adjoint is the pooling again.
 bool AvgPool2dOp::isDifferentiableOperand(unsigned) { return true; }
 LogicalResult AvgPool2dOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                     ArrayRef<bool> needed,
                                     SmallVectorImpl<Value> &operandGrads) {
-  operandGrads.assign(1, Value());
   ArrayRef<int64_t> in = shapeOf(getInput());
-  if (needed[0])
-    operandGrads[0] = b.create<AvgPool2dGradOp>(
-        getLoc(), resultGrads[0], getWindowAttr(), getStridesAttr(),
-        getPaddingAttr(), b.getDenseI64ArrayAttr({in[1], in[2]}));
-  return success();
+  return unaryVJP(*this, b, resultGrads, needed, operandGrads,
+                  [&](Grad &, Value g) {
+                    return poolBuilder(*this, b).spread(g, {in[1], in[2]});
+                  });
 }
 LogicalResult AvgPool2dOp::buildJVP(OpBuilder &b, ValueRange tangents,
                                     SmallVectorImpl<Value> &resultTangents) {
-  resultTangents.assign(1, Value());
-  if (tangents[0])
-    resultTangents[0] =
-        b.create<AvgPool2dOp>(getLoc(), tangents[0], getWindowAttr(),
-                              getStridesAttr(), getPaddingAttr());
-  return success();
+  return unaryJVP(*this, b, tangents, resultTangents, [&](Grad &, Value t) {
+    return poolBuilder(*this, b).average(t);
+  });
 }
 
 bool AvgPool2dGradOp::isDifferentiableOperand(unsigned) { return true; }
 LogicalResult AvgPool2dGradOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                         ArrayRef<bool> needed,
                                         SmallVectorImpl<Value> &operandGrads) {
-  operandGrads.assign(1, Value());
-  if (needed[0])
-    operandGrads[0] =
-        b.create<AvgPool2dOp>(getLoc(), resultGrads[0], getWindowAttr(),
-                              getStridesAttr(), getPaddingAttr());
-  return success();
+  return unaryVJP(
+      *this, b, resultGrads, needed, operandGrads,
+      [&](Grad &, Value g) { return poolBuilder(*this, b).average(g); });
 }
-LogicalResult AvgPool2dGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
-                                        SmallVectorImpl<Value> &resultTangents) {
-  resultTangents.assign(1, Value());
-  if (tangents[0])
-    resultTangents[0] = b.create<AvgPool2dGradOp>(
-        getLoc(), tangents[0], getWindowAttr(), getStridesAttr(),
-        getPaddingAttr(), getInputSizeAttr());
-  return success();
+LogicalResult
+AvgPool2dGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                          SmallVectorImpl<Value> &resultTangents) {
+  return unaryJVP(*this, b, tangents, resultTangents, [&](Grad &, Value t) {
+    return poolBuilder(*this, b).spread(t, getInputSize());
+  });
 }
 
 // The differentiated functions are training's, where the op is its first
@@ -1204,10 +1223,7 @@ bool TrainEvalOp::isDifferentiableOperand(unsigned) { return true; }
 LogicalResult TrainEvalOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                     ArrayRef<bool> needed,
                                     SmallVectorImpl<Value> &operandGrads) {
-  operandGrads.assign(2, Value());
-  if (needed[0])
-    operandGrads[0] = resultGrads[0];
-  return success();
+  return identityToFirst(resultGrads, needed, operandGrads);
 }
 LogicalResult TrainEvalOp::buildJVP(OpBuilder &b, ValueRange tangents,
                                     SmallVectorImpl<Value> &resultTangents) {

@@ -820,18 +820,6 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// The spatial geometry shared by the convolution and pooling ops, checked
-/// once: two strides ≥ 1, four paddings ≥ 0, two dilations ≥ 1.
-struct Window {
-  int64_t kh, kw, sh, sw, top, bottom, left, right, dh = 1, dw = 1;
-  int64_t outH(int64_t h) const {
-    return windowOutputSize(h, kh, sh, dh, top, bottom);
-  }
-  int64_t outW(int64_t w) const {
-    return windowOutputSize(w, kw, sw, dw, left, right);
-  }
-};
-
 using Fail = llvm::function_ref<LogicalResult(const Twine &)>;
 
 FailureOr<Window> checkWindow(StringRef what, ArrayRef<int64_t> kernel,
@@ -839,10 +827,10 @@ FailureOr<Window> checkWindow(StringRef what, ArrayRef<int64_t> kernel,
                               ArrayRef<int64_t> padding,
                               ArrayRef<int64_t> dilation, Fail fail) {
   auto list = [](ArrayRef<int64_t> v) {
-    return "[" + llvm::join(llvm::map_range(v, [](int64_t x) {
-                              return std::to_string(x);
-                            }),
-                            ", ") +
+    return "[" +
+           llvm::join(
+               llvm::map_range(v, [](int64_t x) { return std::to_string(x); }),
+               ", ") +
            "]";
   };
   if (kernel.size() != 2 || strides.size() != 2 || padding.size() != 4 ||
@@ -858,7 +846,7 @@ FailureOr<Window> checkWindow(StringRef what, ArrayRef<int64_t> kernel,
     return fail(what + " dilation " + list(dilation) + " must be at least 1");
   if (llvm::any_of(padding, [](int64_t p) { return p < 0; }))
     return fail(what + " padding " + list(padding) + " must not be negative");
-  return Window{kernel[0], kernel[1],  strides[0], strides[1], padding[0],
+  return Window{kernel[0],  kernel[1],  strides[0], strides[1],  padding[0],
                 padding[1], padding[2], padding[3], dilation[0], dilation[1]};
 }
 
@@ -876,13 +864,13 @@ LogicalResult checkNHWC(StringRef what, StringRef name, Value v, Fail fail) {
 }
 
 /// Checks an output size along both dims, naming the one that fails.
-LogicalResult checkFits(StringRef what, const Window &win, int64_t h,
-                        int64_t w, Fail fail) {
+LogicalResult checkFits(StringRef what, const Window &win, int64_t h, int64_t w,
+                        Fail fail) {
   if (win.outH(h) < 1)
     return fail(what + " window of height " + Twine(win.kh) +
                 (win.dh > 1 ? " (dilation " + Twine(win.dh) + ")" : "") +
-                " does not fit the input's height " + Twine(h) +
-                " padded by " + Twine(win.top) + " + " + Twine(win.bottom));
+                " does not fit the input's height " + Twine(h) + " padded by " +
+                Twine(win.top) + " + " + Twine(win.bottom));
   if (win.outW(w) < 1)
     return fail(what + " window of width " + Twine(win.kw) +
                 (win.dw > 1 ? " (dilation " + Twine(win.dw) + ")" : "") +
@@ -908,15 +896,15 @@ LogicalResult checkFilter(StringRef what, ArrayRef<int64_t> f, int64_t c,
     return fail(what + ": " + Twine(groups) + " groups do not divide the " +
                 Twine(f[3]) + " output channels of filter " + formatShape(f));
   if (f[2] != c / groups)
-    return fail(what + " filter " + formatShape(f) + " takes " + Twine(f[2]) +
-                " input channels per group, but the input has " + Twine(c) +
-                (groups > 1 ? " in " + Twine(groups) + " groups"
-                            : Twine(" channels")));
+    return fail(
+        what + " filter " + formatShape(f) + " takes " + Twine(f[2]) +
+        " input channels per group, but the input has " + Twine(c) +
+        (groups > 1 ? " in " + Twine(groups) + " groups" : Twine(" channels")));
   return success();
 }
 } // namespace
 
-#define KILN_FAIL_AT(loc, operands)                                           \
+#define KILN_FAIL_AT(loc, operands)                                            \
   [&](const Twine &msg) { return shapeError(loc, operands, msg); }
 
 LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *ctx,
@@ -956,8 +944,8 @@ LogicalResult Conv2dInputGradOp::inferReturnTypes(
   if (size.size() != 2 || size[0] < 1 || size[1] < 1)
     return fail(what + " input_size must be [height, width], both positive");
   int64_t groups = adaptor.getGroups();
-  if (ws.size() != 4 || llvm::any_of(ws, ShapedType::isDynamic) ||
-      groups < 1 || ws[3] % groups || ws[3] != ds[3])
+  if (ws.size() != 4 || llvm::any_of(ws, ShapedType::isDynamic) || groups < 1 ||
+      ws[3] % groups || ws[3] != ds[3])
     return fail(what + " filter " + formatShape(ws) +
                 " does not produce the output_grad's " + Twine(ds[3]) +
                 " channels in " + Twine(groups) + " groups");
@@ -967,9 +955,8 @@ LogicalResult Conv2dInputGradOp::inferReturnTypes(
     return failure();
   if (win->outH(size[0]) != ds[1] || win->outW(size[1]) != ds[2])
     return fail(what + ": an input of " + Twine(size[0]) + "x" +
-                Twine(size[1]) + " gives a " + Twine(win->outH(size[0])) +
-                "x" + Twine(win->outW(size[1])) + " output, not " +
-                formatShape(ds));
+                Twine(size[1]) + " gives a " + Twine(win->outH(size[0])) + "x" +
+                Twine(win->outW(size[1])) + " output, not " + formatShape(ds));
   types.push_back(f32Tensor(ctx, {ds[0], size[0], size[1], ws[2] * groups}));
   return success();
 }
@@ -1006,94 +993,96 @@ LogicalResult Conv2dFilterGradOp::inferReturnTypes(
   return success();
 }
 
-/// Pooling: a window with no dilation, whose padding is smaller than the
-/// window (else a window could lie wholly in the padding).
-static FailureOr<Window> poolWindow(StringRef what, ArrayRef<int64_t> window,
-                                    ArrayRef<int64_t> strides,
-                                    ArrayRef<int64_t> padding, int64_t h,
-                                    int64_t w, Fail fail) {
+/// The pooled shape of the NHWC shape `in` (checked by the caller) under
+/// a pooling op's window, which has no dilation and padding smaller than
+/// the window (else a window could lie wholly in the padding).
+template <typename Adaptor>
+static FailureOr<SmallVector<int64_t>>
+pooledShape(StringRef what, Adaptor a, ArrayRef<int64_t> in, Fail fail) {
   int64_t one[] = {1, 1};
-  auto win = checkWindow(what, window, strides, padding, one, fail);
+  auto win = checkWindow(what, a.getWindow(), a.getStrides(), a.getPadding(),
+                         one, fail);
   if (failed(win))
     return failure();
   if (win->top >= win->kh || win->bottom >= win->kh || win->left >= win->kw ||
       win->right >= win->kw)
     return fail(what + " padding must be smaller than the window");
-  if (failed(checkFits(what, *win, h, w, fail)))
+  if (failed(checkFits(what, *win, in[1], in[2], fail)))
     return failure();
-  return win;
+  return SmallVector<int64_t>{in[0], win->outH(in[1]), win->outW(in[2]), in[3]};
+}
+
+/// max_pool2d and avg_pool2d: the pooled shape of their input.
+template <typename Adaptor>
+static LogicalResult inferPooled(StringRef what, MLIRContext *ctx,
+                                 std::optional<Location> loc, Adaptor a,
+                                 SmallVectorImpl<Type> &types) {
+  Value x = a.getInput();
+  SmallVector<std::pair<StringRef, Value>> operands{{"input", x}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  if (failed(checkNHWC(what, "input", x, fail)))
+    return failure();
+  auto pooled = pooledShape(what, a, shapeOf(x), fail);
+  if (failed(pooled))
+    return failure();
+  types.push_back(f32Tensor(ctx, *pooled));
+  return success();
 }
 
 LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  Value x = adaptor.getInput();
-  SmallVector<std::pair<StringRef, Value>> operands{{"input", x}};
-  auto fail = KILN_FAIL_AT(loc, operands);
-  if (failed(checkNHWC("max_pool2d", "input", x, fail)))
-    return failure();
-  ArrayRef<int64_t> xs = shapeOf(x);
-  if (Value v = adaptor.getValues(); v && shapeOf(v) != xs)
-    return fail("max_pool2d values " + formatShape(shapeOf(v)) +
-                " must have the input's shape " + formatShape(xs));
-  auto win = poolWindow("max_pool2d", adaptor.getWindow(),
-                        adaptor.getStrides(), adaptor.getPadding(), xs[1],
-                        xs[2], fail);
-  if (failed(win))
-    return failure();
-  types.push_back(
-      f32Tensor(ctx, {xs[0], win->outH(xs[1]), win->outW(xs[2]), xs[3]}));
-  return success();
-}
-
-LogicalResult MaxPool2dGradOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
-  Value x = adaptor.getInput(), dy = adaptor.getOutputGrad();
-  SmallVector<std::pair<StringRef, Value>> operands{{"input", x},
-                                                    {"output_grad", dy}};
-  auto fail = KILN_FAIL_AT(loc, operands);
-  if (failed(checkNHWC("max_pool2d_grad", "input", x, fail)))
-    return failure();
-  ArrayRef<int64_t> xs = shapeOf(x), ds = shapeOf(dy);
-  auto win = poolWindow("max_pool2d_grad", adaptor.getWindow(),
-                        adaptor.getStrides(), adaptor.getPadding(), xs[1],
-                        xs[2], fail);
-  if (failed(win))
-    return failure();
-  SmallVector<int64_t> pooled{xs[0], win->outH(xs[1]), win->outW(xs[2]),
-                              xs[3]};
-  if (ds != ArrayRef<int64_t>(pooled))
-    return fail("max_pool2d_grad output_grad " + formatShape(ds) +
-                " must have the pooled shape " + formatShape(pooled));
-  types.push_back(f32Tensor(ctx, xs));
-  return success();
+  Value x = adaptor.getInput(), v = adaptor.getValues();
+  if (v && shapeOf(v) != shapeOf(x))
+    return shapeError(loc, {{"input", x}, {"values", v}},
+                      "max_pool2d values " + formatShape(shapeOf(v)) +
+                          " must have the input's shape " +
+                          formatShape(shapeOf(x)));
+  return inferPooled("max_pool2d", ctx, loc, adaptor, types);
 }
 
 LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  Value x = adaptor.getInput();
-  SmallVector<std::pair<StringRef, Value>> operands{{"input", x}};
-  auto fail = KILN_FAIL_AT(loc, operands);
-  if (failed(checkNHWC("avg_pool2d", "input", x, fail)))
+  return inferPooled("avg_pool2d", ctx, loc, adaptor, types);
+}
+
+/// The pooling gradients: an input shape `in` whose pooled shape must be
+/// the output gradient's.
+template <typename Adaptor>
+static LogicalResult inferPoolGrad(StringRef what, MLIRContext *ctx,
+                                   ArrayRef<int64_t> in, Value dy, Adaptor a,
+                                   Fail fail, SmallVectorImpl<Type> &types) {
+  auto pooled = pooledShape(what, a, in, fail);
+  if (failed(pooled))
     return failure();
-  ArrayRef<int64_t> xs = shapeOf(x);
-  auto win = poolWindow("avg_pool2d", adaptor.getWindow(),
-                        adaptor.getStrides(), adaptor.getPadding(), xs[1],
-                        xs[2], fail);
-  if (failed(win))
-    return failure();
-  types.push_back(
-      f32Tensor(ctx, {xs[0], win->outH(xs[1]), win->outW(xs[2]), xs[3]}));
+  if (shapeOf(dy) != ArrayRef<int64_t>(*pooled))
+    return fail(what + " output_grad " + formatShape(shapeOf(dy)) +
+                " must have the pooled shape " + formatShape(*pooled));
+  types.push_back(f32Tensor(ctx, in));
   return success();
 }
 
-LogicalResult AvgPool2dGradOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
+LogicalResult MaxPool2dGradOp::inferReturnTypes(MLIRContext *ctx,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  Value x = adaptor.getInput(), dy = adaptor.getOutputGrad();
+  SmallVector<std::pair<StringRef, Value>> operands{{"input", x},
+                                                    {"output_grad", dy}};
+  auto fail = KILN_FAIL_AT(loc, operands);
+  if (failed(checkNHWC("max_pool2d_grad", "input", x, fail)))
+    return failure();
+  return inferPoolGrad("max_pool2d_grad", ctx, shapeOf(x), dy, adaptor, fail,
+                       types);
+}
+
+LogicalResult AvgPool2dGradOp::inferReturnTypes(MLIRContext *ctx,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
   Value dy = adaptor.getOutputGrad();
   SmallVector<std::pair<StringRef, Value>> operands{{"output_grad", dy}};
   auto fail = KILN_FAIL_AT(loc, operands);
@@ -1103,16 +1092,8 @@ LogicalResult AvgPool2dGradOp::inferReturnTypes(
   if (size.size() != 2 || size[0] < 1 || size[1] < 1)
     return fail("avg_pool2d_grad input_size must be [height, width], both "
                 "positive");
-  auto win = poolWindow("avg_pool2d_grad", adaptor.getWindow(),
-                        adaptor.getStrides(), adaptor.getPadding(), size[0],
-                        size[1], fail);
-  if (failed(win))
-    return failure();
-  if (win->outH(size[0]) != ds[1] || win->outW(size[1]) != ds[2])
-    return fail("avg_pool2d_grad: an input of " + Twine(size[0]) + "x" +
-                Twine(size[1]) + " does not pool to " + formatShape(ds));
-  types.push_back(f32Tensor(ctx, {ds[0], size[0], size[1], ds[3]}));
-  return success();
+  int64_t in[] = {ds[0], size[0], size[1], ds[3]};
+  return inferPoolGrad("avg_pool2d_grad", ctx, in, dy, adaptor, fail, types);
 }
 
 #undef KILN_FAIL_AT

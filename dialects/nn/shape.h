@@ -49,6 +49,35 @@ inline int64_t windowOutputSize(int64_t size, int64_t kernel, int64_t stride,
   return span < 0 ? 0 : span / stride + 1;
 }
 
+/// The spatial window of a convolution or pooling op: kernel KH×KW,
+/// strides, zero padding [top, bottom, left, right] and dilation. Tap (a, b)
+/// of output (i, j) reads input (i·sh + a·dh − top, j·sw + b·dw − left).
+struct Window {
+  int64_t kh, kw, sh, sw, top, bottom, left, right, dh = 1, dw = 1;
+  int64_t outH(int64_t h) const {
+    return windowOutputSize(h, kh, sh, dh, top, bottom);
+  }
+  int64_t outW(int64_t w) const {
+    return windowOutputSize(w, kw, sw, dw, left, right);
+  }
+};
+
+/// A convolution's window; `kernel` is [KH, KW] (the filter's, or the
+/// filter gradient's kernel_size). Attributes as verified.
+template <typename Op>
+Window convWindow(Op op, llvm::ArrayRef<int64_t> kernel) {
+  llvm::ArrayRef<int64_t> s = op.getStrides(), p = op.getPadding(),
+                          d = op.getDilation();
+  return {kernel[0], kernel[1], s[0], s[1], p[0], p[1], p[2], p[3], d[0], d[1]};
+}
+
+/// A pooling op's window (no dilation).
+template <typename Op> Window poolWindow(Op op) {
+  llvm::ArrayRef<int64_t> k = op.getWindow(), s = op.getStrides(),
+                          p = op.getPadding();
+  return {k[0], k[1], s[0], s[1], p[0], p[1], p[2], p[3]};
+}
+
 } // namespace kiln::nn
 
 #endif // KILN_DIALECTS_NN_SHAPE_H

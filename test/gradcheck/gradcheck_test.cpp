@@ -778,10 +778,9 @@ std::vector<Case> cases() {
     int64_t groups;
   };
   auto convAttrs = [](OpBuilder &b, const ConvGeom &g) {
-    return std::tuple{b.getDenseI64ArrayAttr(g.strides),
-                      b.getDenseI64ArrayAttr(g.padding),
-                      b.getDenseI64ArrayAttr(g.dilation),
-                      b.getI64IntegerAttr(g.groups)};
+    return std::tuple{
+        b.getDenseI64ArrayAttr(g.strides), b.getDenseI64ArrayAttr(g.padding),
+        b.getDenseI64ArrayAttr(g.dilation), b.getI64IntegerAttr(g.groups)};
   };
   struct ConvCase {
     std::string variant;
@@ -789,29 +788,50 @@ std::vector<Case> cases() {
     ConvGeom g;
   };
   std::vector<ConvCase> convs = {
-      {"?x5x5x3 * 3x3x3x4 same", {-1, 5, 5, 3}, {3, 3, 3, 4}, {-1, 5, 5, 4},
+      {"?x5x5x3 * 3x3x3x4 same",
+       {-1, 5, 5, 3},
+       {3, 3, 3, 4},
+       {-1, 5, 5, 4},
        {{1, 1}, {1, 1, 1, 1}, {1, 1}, 1}},
-      {"2x6x5x4 * 2x3x2x6 pad [0,1,1,0] groups 2", {2, 6, 5, 4},
-       {2, 3, 2, 6}, {2, 6, 4, 6}, {{1, 1}, {0, 1, 1, 0}, {1, 1}, 2}},
-      {"?x4x4x3 * 1x1x3x5 (1x1, ragged filters)", {-1, 4, 4, 3},
-       {1, 1, 3, 5}, {-1, 4, 4, 5}, {{1, 1}, {0, 0, 0, 0}, {1, 1}, 1}},
+      {"2x6x5x4 * 2x3x2x6 pad [0,1,1,0] groups 2",
+       {2, 6, 5, 4},
+       {2, 3, 2, 6},
+       {2, 6, 4, 6},
+       {{1, 1}, {0, 1, 1, 0}, {1, 1}, 2}},
+      {"?x4x4x3 * 1x1x3x5 (1x1, ragged filters)",
+       {-1, 4, 4, 3},
+       {1, 1, 3, 5},
+       {-1, 4, 4, 5},
+       {{1, 1}, {0, 0, 0, 0}, {1, 1}, 1}},
       {"2x6x5x4 * 2x3x4x6 stride [2,1] pad [0,1,1,0] dilation [1,2]",
-       {2, 6, 5, 4}, {2, 3, 4, 6}, {2, 3, 2, 6},
+       {2, 6, 5, 4},
+       {2, 3, 4, 6},
+       {2, 3, 2, 6},
        {{2, 1}, {0, 1, 1, 0}, {1, 2}, 1}},
-      {"2x6x5x4 * 1x1x2x6 groups 2", {2, 6, 5, 4}, {1, 1, 2, 6},
-       {2, 6, 5, 6}, {{1, 1}, {0, 0, 0, 0}, {1, 1}, 2}},
-      {"1x5x5x2 * 3x3x2x3 stride 2 pad 1", {1, 5, 5, 2}, {3, 3, 2, 3},
-       {1, 3, 3, 3}, {{2, 2}, {1, 1, 1, 1}, {1, 1}, 1}},
+      {"2x6x5x4 * 1x1x2x6 groups 2",
+       {2, 6, 5, 4},
+       {1, 1, 2, 6},
+       {2, 6, 5, 6},
+       {{1, 1}, {0, 0, 0, 0}, {1, 1}, 2}},
+      {"1x5x5x2 * 3x3x2x3 stride 2 pad 1",
+       {1, 5, 5, 2},
+       {3, 3, 2, 3},
+       {1, 3, 3, 3},
+       {{2, 2}, {1, 1, 1, 1}, {1, 1}, 1}},
   };
   for (const ConvCase &c : convs) {
     ConvGeom g = c.g;
-    cs.push_back({"nn.conv2d", c.variant, {F(c.x), F(c.w)},
+    cs.push_back({"nn.conv2d",
+                  c.variant,
+                  {F(c.x), F(c.w)},
                   [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
                     auto [s, p, d, gr] = convAttrs(b, g);
                     return b.create<Conv2dOp>(loc, v[0], v[1], s, p, d, gr);
                   }});
     std::vector<int64_t> size{c.x[1], c.x[2]}, kernel{c.w[0], c.w[1]};
-    cs.push_back({"nn.conv2d_input_grad", c.variant, {F(c.y), F(c.w)},
+    cs.push_back({"nn.conv2d_input_grad",
+                  c.variant,
+                  {F(c.y), F(c.w)},
                   [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
                     auto [s, p, d, gr] = convAttrs(b, g);
                     return b.create<Conv2dInputGradOp>(
@@ -839,10 +859,18 @@ std::vector<Case> cases() {
     std::vector<int64_t> x, y, window, strides, padding;
   };
   std::vector<PoolCase> pools = {
-      {"?x4x4x3 window 2", {-1, 4, 4, 3}, {-1, 2, 2, 3}, {2, 2}, {2, 2},
+      {"?x4x4x3 window 2",
+       {-1, 4, 4, 3},
+       {-1, 2, 2, 3},
+       {2, 2},
+       {2, 2},
        {0, 0, 0, 0}},
-      {"2x5x5x2 window 3 stride 2 pad 1 (overlapping)", {2, 5, 5, 2},
-       {2, 3, 3, 2}, {3, 3}, {2, 2}, {1, 1, 1, 1}},
+      {"2x5x5x2 window 3 stride 2 pad 1 (overlapping)",
+       {2, 5, 5, 2},
+       {2, 3, 3, 2},
+       {3, 3},
+       {2, 2},
+       {1, 1, 1, 1}},
   };
   for (const PoolCase &pc : pools) {
     PoolCase c = pc;
@@ -876,32 +904,41 @@ std::vector<Case> cases() {
       return true;
     };
     Operand where{c.x, DType::F32, -1, 1, false};
-    cs.push_back({"nn.max_pool2d", c.variant, {F(c.x)},
+    cs.push_back({"nn.max_pool2d",
+                  c.variant,
+                  {F(c.x)},
                   [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
                     auto [w, s, p] = attrs(b);
                     return b.create<MaxPool2dOp>(loc, v[0], Value(), w, s, p);
                   },
                   separated});
-    cs.push_back({"nn.max_pool2d", c.variant + " with values",
+    cs.push_back({"nn.max_pool2d",
+                  c.variant + " with values",
                   {where, F(c.x)},
                   [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
                     auto [w, s, p] = attrs(b);
                     return b.create<MaxPool2dOp>(loc, v[0], v[1], w, s, p);
                   },
                   separated});
-    cs.push_back({"nn.max_pool2d_grad", c.variant, {where, F(c.y)},
+    cs.push_back({"nn.max_pool2d_grad",
+                  c.variant,
+                  {where, F(c.y)},
                   [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
                     auto [w, s, p] = attrs(b);
                     return b.create<MaxPool2dGradOp>(loc, v[0], v[1], w, s, p);
                   },
                   separated});
-    cs.push_back({"nn.avg_pool2d", c.variant, {F(c.x)},
+    cs.push_back({"nn.avg_pool2d",
+                  c.variant,
+                  {F(c.x)},
                   [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
                     auto [w, s, p] = attrs(b);
                     return b.create<AvgPool2dOp>(loc, v[0], w, s, p);
                   }});
     std::vector<int64_t> size{c.x[1], c.x[2]};
-    cs.push_back({"nn.avg_pool2d_grad", c.variant, {F(c.y)},
+    cs.push_back({"nn.avg_pool2d_grad",
+                  c.variant,
+                  {F(c.y)},
                   [=](OpBuilder &b, Location loc, ValueRange v) -> Value {
                     auto [w, s, p] = attrs(b);
                     return b.create<AvgPool2dGradOp>(

@@ -133,7 +133,7 @@ func.func @f(%x: tensor<?x8x8x4xf32>) {
 
 // expected-note @+1 {{output_grad (?x4x4x4) is defined here}}
 func.func @f(%dy: tensor<?x4x4x4xf32>) {
-  // expected-error @+2 {{avg_pool2d_grad: an input of 10x10 does not pool to ?x4x4x4}}
+  // expected-error @+2 {{avg_pool2d_grad output_grad ?x4x4x4 must have the pooled shape ?x5x5x4}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = nn.avg_pool2d_grad %dy window = [2, 2] strides = [2, 2] padding = [0, 0, 0, 0] input_size = [10, 10] : tensor<?x4x4x4xf32> -> tensor<?x10x10x4xf32>
   return

@@ -175,7 +175,8 @@ echo "bench: matmul, kiln vs OpenBLAS sgemm"
   echo "| model | train accuracy kiln / PyTorch | peak RSS kiln / PyTorch | kiln compile time (fusion on, off) |"
   echo "|---|---|---|---|"
   for m in logreg mlp cnn_a cnn_b; do
-    echo "| $m | ${acc[$m]}% / ${acc[$m-torch]}% | ${rss[$m]} MiB / ${rss[$m-torch]} MiB | ${ctime[$m]} s, ${ctime[$m-nofusion]:+${ctime[$m-nofusion]} s}${ctime[$m-nofusion]:-(not run)} (peak RSS ${crss[$m]} MiB) |"
+    nofusion=${ctime[$m-nofusion]:+${ctime[$m-nofusion]} s}
+    echo "| $m | ${acc[$m]}% / ${acc[$m-torch]}% | ${rss[$m]} MiB / ${rss[$m-torch]} MiB | ${ctime[$m]} s, ${nofusion:-(not run)} (peak RSS ${crss[$m]} MiB) |"
   done
   echo
   echo "Peak RSS includes the training set: kiln keeps the pixels as bytes"

@@ -929,6 +929,23 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+/// A convolution gradient's geometry: an h×w input under the window of
+/// `kernel` must give the output gradient `ds`'s height and width.
+template <typename Adaptor>
+static LogicalResult
+checkGradSizes(StringRef what, Adaptor a, ArrayRef<int64_t> kernel, int64_t h,
+               int64_t w, ArrayRef<int64_t> ds, Fail fail) {
+  auto win = checkWindow(what, kernel, a.getStrides(), a.getPadding(),
+                         a.getDilation(), fail);
+  if (failed(win) || failed(checkFits(what, *win, h, w, fail)))
+    return failure();
+  if (win->outH(h) != ds[1] || win->outW(w) != ds[2])
+    return fail(what + ": an input of " + Twine(h) + "x" + Twine(w) +
+                " gives a " + Twine(win->outH(h)) + "x" + Twine(win->outW(w)) +
+                " output, not " + formatShape(ds));
+  return success();
+}
+
 LogicalResult Conv2dInputGradOp::inferReturnTypes(
     MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
@@ -949,14 +966,9 @@ LogicalResult Conv2dInputGradOp::inferReturnTypes(
     return fail(what + " filter " + formatShape(ws) +
                 " does not produce the output_grad's " + Twine(ds[3]) +
                 " channels in " + Twine(groups) + " groups");
-  auto win = checkWindow(what, ws.take_front(2), adaptor.getStrides(),
-                         adaptor.getPadding(), adaptor.getDilation(), fail);
-  if (failed(win) || failed(checkFits(what, *win, size[0], size[1], fail)))
+  if (failed(checkGradSizes(what, adaptor, ws.take_front(2), size[0], size[1],
+                            ds, fail)))
     return failure();
-  if (win->outH(size[0]) != ds[1] || win->outW(size[1]) != ds[2])
-    return fail(what + ": an input of " + Twine(size[0]) + "x" +
-                Twine(size[1]) + " gives a " + Twine(win->outH(size[0])) + "x" +
-                Twine(win->outW(size[1])) + " output, not " + formatShape(ds));
   types.push_back(f32Tensor(ctx, {ds[0], size[0], size[1], ws[2] * groups}));
   return success();
 }
@@ -981,14 +993,8 @@ LogicalResult Conv2dFilterGradOp::inferReturnTypes(
                 " output channels");
   if (xs[0] != ds[0])
     return fail(what + ": the input and output_grad batches differ");
-  auto win = checkWindow(what, k, adaptor.getStrides(), adaptor.getPadding(),
-                         adaptor.getDilation(), fail);
-  if (failed(win) || failed(checkFits(what, *win, xs[1], xs[2], fail)))
+  if (failed(checkGradSizes(what, adaptor, k, xs[1], xs[2], ds, fail)))
     return failure();
-  if (win->outH(xs[1]) != ds[1] || win->outW(xs[2]) != ds[2])
-    return fail(what + ": input " + formatShape(xs) + " gives a " +
-                Twine(win->outH(xs[1])) + "x" + Twine(win->outW(xs[2])) +
-                " output, not " + formatShape(ds));
   types.push_back(f32Tensor(ctx, {k[0], k[1], xs[3] / groups, ds[3]}));
   return success();
 }

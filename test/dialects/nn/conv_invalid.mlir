@@ -92,7 +92,7 @@ func.func @f(%dy: tensor<?x6x6x8xf32>, %w: tensor<3x3x1x8xf32>) {
 // expected-note @+2 {{input (?x8x8x1) is defined here}}
 // expected-note @+1 {{output_grad (?x5x5x8) is defined here}}
 func.func @f(%x: tensor<?x8x8x1xf32>, %dy: tensor<?x5x5x8xf32>) {
-  // expected-error @+2 {{conv2d_filter_grad: input ?x8x8x1 gives a 6x6 output, not ?x5x5x8}}
+  // expected-error @+2 {{conv2d_filter_grad: an input of 8x8 gives a 6x6 output, not ?x5x5x8}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = nn.conv2d_filter_grad %x, %dy strides = [1, 1] padding = [0, 0, 0, 0] dilation = [1, 1] groups = 1 kernel_size = [3, 3] : (tensor<?x8x8x1xf32>, tensor<?x5x5x8xf32>) -> tensor<3x3x1x8xf32>
   return

@@ -200,6 +200,23 @@ constexpr int64_t kSplitKMaxElements = 1 << 14;
 /// cores: 61 GFLOP/s split, 125 not).
 constexpr int64_t kSplitKMinElements = 1 << 12;
 
+/// A sum over the batch cut into slices: `partial(result dims..., part)`
+/// sums slice `part` over the domain `r` (the batch slice outermost); the
+/// reduction is the sum of the parts. Bias and batch-norm gradients reduce
+/// N·H·W elements into a few channels: without the split one thread does it.
+struct SplitSum {
+  H::Func partial;
+  H::Var part;
+  H::RDom r;
+  SmallVector<int64_t> shape; // of the result
+};
+/// Slices of a split sum, as for split-K matmuls (kSplitKParts).
+constexpr int kSplitSumParts = 4;
+/// Floats per cache line.
+constexpr int kCacheLineFloats = 16;
+/// The prefix of a split sum's loop variables, the same in every op.
+const std::string kSplitSumName = "split";
+
 /// Defines one op's Func from its operands' views. No schedules here:
 /// the kernel schedules its pipeline as a whole.
 struct Lowering {
@@ -219,8 +236,14 @@ struct Lowering {
   bool isReduction = false; // holds an inline reduction: never inline it
   // Max pooling's winning tap per window, over the pooled shape.
   std::vector<std::pair<H::Func, SmallVector<int64_t>>> picks;
+  // The batch-split sum of the reduction being built (see reduceOver).
+  std::optional<SplitSum> splitSum;
+  H::Expr sumCount; // elements each result element sums
 
   int rank() const { return result.size(); }
+  static int keptFrom(bool keepdims) {
+    return keepdims ? 0 : std::numeric_limits<int>::max();
+  }
 
   H::Func begin() {
     vars = makeVars(name, rank(), idx);
@@ -252,27 +275,92 @@ struct Lowering {
 
   /// RDom over `axes` of operand `i` (undefined when there are none); fills
   /// `full` with an index into that operand where reduced dims take the
-  /// RDom's variables and the others the result's (kept or dropped).
-  H::RDom reduceOver(unsigned i, ArrayRef<int64_t> axes, bool keepdims,
-                     Index &full) {
+  /// RDom's variables and the others the result's. Reduced dims from
+  /// `keptFrom` on stay in the result (size 1); earlier ones are dropped.
+  /// The RDom runs innermost dim first, so the reduction streams through
+  /// memory. With `split`, a reduction over the batch (axis 0) whose result
+  /// keeps some dim is cut into kSplitSumParts slices of the batch: `full`
+  /// then depends on `sumPart`, and sum() builds the parallel partials.
+  H::RDom reduceOver(unsigned i, ArrayRef<int64_t> axes, int keptFrom,
+                     Index &full, bool split = false) {
     isReduction = true;
-    std::vector<H::Range> ranges;
-    for (int64_t a : axes)
-      ranges.emplace_back(0, in[i].extents[a]);
-    H::RDom r = ranges.empty() ? H::RDom() : H::RDom(ranges, name + "_r");
     int inRank = in[i].extents.size();
+    sumCount = product(in[i].extents, axes);
+    SmallVector<int64_t> sorted(axes);
+    llvm::sort(sorted);
+    axes = sorted;
+    bool splitBatch = split && !axes.empty() && axes.front() == 0 &&
+                      static_cast<int>(axes.size()) < inRank;
+    H::Expr slice =
+        splitBatch ? (in[i].extents[0] + (kSplitSumParts - 1)) / kSplitSumParts
+                   : H::Expr();
+    std::vector<H::Range> ranges;
+    for (int64_t a : llvm::reverse(axes))
+      ranges.emplace_back(0, a == 0 && splitBatch ? slice : in[i].extents[a]);
+    // A split sum's loops carry the same names in every op (see
+    // scheduleSplitSums: compute_with pairs loops by name).
+    std::string rName = splitBatch ? kSplitSumName + "_r" : name + "_r";
+    H::RDom r = ranges.empty() ? H::RDom() : H::RDom(ranges, rName);
     full.assign(inRank, H::Expr());
-    unsigned next = 0, resultDim = 0;
+    unsigned resultDim = 0;
     for (int d = 0; d < inRank; ++d) {
-      if (llvm::is_contained(axes, d)) {
-        full[d] = r[next++];
-        if (keepdims)
-          ++resultDim;
-      } else {
+      auto at = llvm::find(axes, d);
+      if (at == axes.end()) {
         full[d] = idx[resultDim++];
+        continue;
       }
+      full[d] = r[axes.size() - 1 - (at - axes.begin())];
+      if (d >= keptFrom)
+        ++resultDim;
+    }
+    splitSum.reset();
+    if (splitBatch) {
+      SplitSum s;
+      s.part = H::Var(kSplitSumName + "_part");
+      H::Expr n = s.part * slice + full[0];
+      r.where(n < in[i].extents[0]);
+      // Bounds inference does not see the predicate (it involves the
+      // part): clamp too, so the last slice reads inside the operand.
+      full[0] = H::min(n, in[i].extents[0] - 1);
+      s.r = r;
+      splitSum = s;
     }
     return r;
+  }
+
+  /// Σ e over the domain reduceOver built: an inline sum, or, split, the
+  /// sum of the slices' partial sums (each a Func over the result's dims
+  /// and the part, scheduled in parallel by the kernel).
+  H::Expr sum(H::Expr e, const H::RDom &r) {
+    if (!splitSum || !r.defined())
+      return reduceExpr(Reduce::Sum, e, r, name + "_sum");
+    bool varies = false;
+    for (int d = 0; d < r.dimensions(); ++d)
+      varies |= H::Internal::expr_uses_var(e, r[d].name());
+    if (!varies) {
+      splitSum.reset();
+      return e * sumCount;
+    }
+    SplitSum &s = *splitSum;
+    s.partial = H::Func(name + "_partial");
+    std::vector<H::Var> pv;
+    std::map<std::string, H::Expr> rename;
+    for (const H::Var &v : vars) {
+      pv.emplace_back(kSplitSumName + "_v" + std::to_string(pv.size()));
+      rename[v.name()] = pv.back();
+    }
+    pv.push_back(s.part);
+    s.partial(pv) = 0.0f;
+    s.partial(pv) += H::Internal::substitute(rename, e);
+    s.shape.assign(result.begin(), result.end());
+    std::vector<H::Expr> at(vars.begin(), vars.end());
+    at.push_back(0);
+    H::Expr total = s.partial(at);
+    for (int p = 1; p < kSplitSumParts; ++p) {
+      at.back() = p;
+      total += s.partial(at);
+    }
+    return total;
   }
 
   H::Func matmul(MatmulOp op) {
@@ -343,8 +431,8 @@ struct Lowering {
   H::Func reduce(ArrayRef<int64_t> axes, bool keepdims, bool mean) {
     begin();
     Index full;
-    H::RDom r = reduceOver(0, axes, keepdims, full);
-    H::Expr s = reduceExpr(Reduce::Sum, in[0].at(full), r, name + "_sum");
+    H::RDom r = reduceOver(0, axes, keptFrom(keepdims), full, true);
+    H::Expr s = sum(in[0].at(full), r);
     out(vars) = mean ? s / product(in[0].extents, axes) : s;
     return out;
   }
@@ -352,43 +440,45 @@ struct Lowering {
   H::Func reduceMax(ArrayRef<int64_t> axes, bool keepdims) {
     begin();
     Index full;
-    H::RDom r = reduceOver(0, axes, keepdims, full);
+    H::RDom r = reduceOver(0, axes, keptFrom(keepdims), full);
     out(vars) = reduceExpr(Reduce::Max, in[0].at(full), r, name + "_max");
     return out;
   }
 
   H::Func sumTo() {
-    // Reduce over the broadcast axes, keeping size-1 dims the result has.
-    isReduction = true;
+    // Reduce over the broadcast axes, keeping size-1 dims the result has
+    // (the leading dims it lacks are dropped).
     ArrayRef<int64_t> big = shapeOf(op->getOperand(0));
     SmallVector<int64_t> axes = broadcastAxes(result, big);
     begin();
-    std::vector<H::Range> ranges;
-    for (int64_t a : axes)
-      ranges.emplace_back(0, in[0].extents[a]);
-    H::RDom r = ranges.empty() ? H::RDom() : H::RDom(ranges, name + "_r");
-    size_t off = big.size() - result.size();
-    Index full(big.size());
-    unsigned next = 0;
-    for (size_t d = 0; d < big.size(); ++d)
-      full[d] = llvm::is_contained(axes, static_cast<int64_t>(d))
-                    ? H::Expr(r[next++])
-                    : idx[d - off];
-    out(vars) = reduceExpr(Reduce::Sum, in[0].at(full), r, name + "_sum");
+    Index full;
+    H::RDom r = reduceOver(0, axes, big.size() - result.size(), full, true);
+    out(vars) = sum(in[0].at(full), r);
     return out;
   }
 
   H::Func reshape() {
-    // Row-major flat index of the result element, unflattened into the input.
+    // Row-major flat index of the result element, unflattened into the
+    // input. Leading dims the two shapes share (the batch) index directly:
+    // [N,3136] -> [N,7,7,64] needs no division, which matters when the
+    // reshape is inlined into a gather (max pooling's gradient).
     Index outExt = extentsOf(result, batch);
+    ArrayRef<int64_t> from = shapeOf(op->getOperand(0));
     begin();
+    size_t common = 0;
+    while (common < from.size() && common < result.size() &&
+           from[common] == result[common])
+      ++common;
     H::Expr flat = 0;
-    for (int d = 0; d < rank(); ++d)
+    for (int d = common; d < rank(); ++d)
       flat = flat * outExt[d] + idx[d];
     const Index &inExt = in[0].extents;
     Index src(inExt.size());
-    for (int d = static_cast<int>(inExt.size()) - 1; d >= 0; --d) {
-      src[d] = flat % inExt[d];
+    for (size_t d = 0; d < common; ++d)
+      src[d] = idx[d];
+    for (int d = static_cast<int>(inExt.size()) - 1;
+         d >= static_cast<int>(common); --d) {
+      src[d] = d == static_cast<int>(common) ? flat : flat % inExt[d];
       flat = flat / inExt[d];
     }
     out(vars) = in[0].at(src);
@@ -400,7 +490,7 @@ struct Lowering {
     Index full;
     SmallVector<int64_t> all =
         llvm::to_vector(llvm::seq<int64_t>(0, in[0].extents.size()));
-    H::RDom r = reduceOver(0, all, false, full);
+    H::RDom r = reduceOver(0, all, keptFrom(false), full);
     H::Expr a = in[0].at(full), y = in[1].at(full), term;
     if (bce) {
       // Logs clamped at -100 as PyTorch does: a saturated sigmoid gives a
@@ -814,8 +904,10 @@ struct Lowering {
   /// elements of the windows that hold it (through tap (a, b)); max
   /// pooling's only where that tap holds the window's first maximum.
   template <typename Op> H::Func poolGrad(Op p, unsigned dyOperand, bool max) {
+    // A gather, not a reduction: inlined into its consumers (batch norm's
+    // gradient sums), it reads the pooled gradient and the picks instead
+    // of writing and rereading a full-size tensor.
     begin();
-    isReduction = true;
     Taps t(poolWindow(p));
     Value dyv = op->getOperand(dyOperand);
     int32_t OH = dim(dyv, 1), OW = dim(dyv, 2);
@@ -1097,6 +1189,64 @@ H::LoopLevel schedulePointwise(H::Func f, ArrayRef<int64_t> shape,
   return element;
 }
 
+/// A split sum's partials (see SplitSum): the slices in parallel, each
+/// streaming its samples through the reduction domain (innermost dim
+/// first) into an accumulator over the result's dims, vectorized along the
+/// innermost. The result is a few channels (in registers) or, for a sum
+/// over the batch only, one sample's worth (in L1/L2).
+void scheduleSplitSum(SplitSum &s, int V) {
+  H::Func p = s.partial;
+  std::vector<H::VarOrRVar> order;
+  std::vector<H::Var> args = p.args();
+  for (size_t d = 0; d + 1 < args.size(); ++d)
+    order.push_back(args[d]);
+  for (int d = 0; d < s.r.dimensions(); ++d)
+    order.push_back(s.r[d]);
+  order.push_back(s.part);
+  // Each part's row of accumulators on cache lines of its own: threads
+  // adding into one line would pass it back and forth every iteration.
+  p.compute_root().parallel(s.part);
+  if (!s.shape.empty())
+    p.align_storage(args[0], kCacheLineFloats);
+  H::Stage u = p.update();
+  u.reorder(order).parallel(s.part);
+  if (!s.shape.empty() &&
+      (ShapedType::isDynamic(s.shape.back()) || s.shape.back() >= V)) {
+    p.vectorize(args[0], V, H::TailStrategy::GuardWithIf);
+    u.vectorize(args[0], V, H::TailStrategy::GuardWithIf);
+  }
+}
+
+/// Whether two split sums run over the same loops (result shape and
+/// reduction domain), so one loop nest can compute both.
+bool sameLoops(const SplitSum &a, const SplitSum &b) {
+  if (a.shape != b.shape || a.r.dimensions() != b.r.dimensions())
+    return false;
+  for (int d = 0; d < a.r.dimensions(); ++d)
+    if (!H::Internal::equal(a.r[d].min(), b.r[d].min()) ||
+        !H::Internal::equal(a.r[d].extent(), b.r[d].extent()))
+      return false;
+  return true;
+}
+
+/// Schedules every split sum of a kernel; sums over the same loops (batch
+/// norm's gradient sums Σdy and Σdy·x̂ over one N·H·W) share one loop nest,
+/// so the operands they have in common stream from memory once.
+void scheduleSplitSums(std::vector<SplitSum> &sums, int V) {
+  std::vector<SplitSum *> leaders;
+  for (SplitSum &s : sums) {
+    scheduleSplitSum(s, V);
+    auto leader =
+        llvm::find_if(leaders, [&](SplitSum *l) { return sameLoops(*l, s); });
+    if (leader == leaders.end()) {
+      leaders.push_back(&s);
+      continue;
+    }
+    s.partial.update().compute_with((*leader)->partial.update(),
+                                    (*leader)->r[0]);
+  }
+}
+
 /// The register-tiled matmul schedule on `out`, a Func over the matmul's
 /// output space (the matmul itself, or its epilogue): TY × TX tiles of
 /// accumulators, column blocks outermost so a packed B panel is reused by
@@ -1329,6 +1479,7 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   Value convResult;
   std::optional<H::Func> convFunc;
   std::vector<std::pair<H::Func, SmallVector<int64_t>>> picks;
+  std::vector<SplitSum> splitSums;
   SmallVector<std::pair<Value, H::Func>> reductions; // computed once each
   unsigned counter = 0;
   for (Operation *op : ops) {
@@ -1363,6 +1514,8 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
     if (!f)
       return std::nullopt;
     llvm::append_range(picks, l.picks);
+    if (l.splitSum && l.splitSum->partial.defined())
+      splitSums.push_back(*l.splitSum);
     if (isa<Conv2dOp, Conv2dInputGradOp, Conv2dFilterGradOp>(op)) {
       if (conv || matmul) {
         op->emitError() << "kernel " << p
@@ -1463,6 +1616,8 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       pick.compute_root();
       schedulePointwise(pick, shape, V);
     }
+  if (!autoschedule)
+    scheduleSplitSums(splitSums, V);
   // A reduction read inside the kernel is computed once, not per use; so
   // are a softmax's row statistics. An autoscheduler decides for itself.
   if (!autoschedule) {

@@ -6,7 +6,8 @@
 #    kiln with fusion on and off;
 #  - compile time of each model and peak RSS of each training process;
 #  - kiln's matmul kernels vs OpenBLAS sgemm at 512^3 and at the MLP's
-#    shapes, in the transpositions the backward pass uses.
+#    shapes, in the transpositions the backward pass uses;
+#  - kiln's convolution kernels vs PyTorch's (oneDNN) at the CNNs' layers.
 # Prints the figures and ratios and writes them, with the machine, to
 # bench/RESULTS.md. A benchmark, not a test: nothing here fails on a ratio.
 set -euo pipefail
@@ -54,7 +55,7 @@ if [ "$setup" = 1 ]; then
   ./scripts/build.sh >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; exit 1; }
 fi
 kiln="$build/bin/kiln"
-for tool in "$kiln" "$build/bin/kiln-matmul-bench" /usr/bin/time; do
+for tool in "$kiln" "$build/bin/kiln-matmul-bench" "$build/bin/kiln-conv-bench" /usr/bin/time; do
   [ -x "$tool" ] || { echo "bench/run.sh: $tool is missing (run without --no-setup)" >&2; exit 1; }
 done
 /usr/bin/python3 -c 'import torch' 2>/dev/null ||
@@ -140,6 +141,19 @@ shapes=(512 512 512 nn 512 512 512 nt 512 512 512 tn
 echo "bench: matmul, kiln vs OpenBLAS sgemm"
 "$build/bin/kiln-matmul-bench" --threads "$threads" "${shapes[@]}" | tee "$work/matmul.out"
 
+# --- convolutions vs PyTorch's oneDNN ---------------------------------------
+# The conv layers of CNNs (a) and (b) at batch 128 (N H W C F K PAD):
+# forward, input gradient and filter gradient of each.
+conv_layers=(128 28 28 1 32 5 2 128 14 14 32 64 5 2
+             128 28 28 1 32 3 1 128 14 14 32 64 3 1)
+echo "bench: convolutions, kiln vs PyTorch (oneDNN)"
+"$build/bin/kiln-conv-bench" --threads "$threads" "${conv_layers[@]}" >"$work/conv.out"
+/usr/bin/python3 bench/torch_conv.py --threads "$threads" "${conv_layers[@]}" >"$work/conv_torch.out"
+# One row per layer and kind: layer, KxK, kind, kiln GF, PyTorch GF, ratio.
+paste -d' ' <(tail -n +2 "$work/conv.out") <(tail -n +2 "$work/conv_torch.out") |
+  awk '{printf "%s %s %s %s %s %.0f%%\n", $1, $2, $3, $4, $9, 100 * $4 / $9}' |
+  tee "$work/conv.rows"
+
 # --- RESULTS.md ------------------------------------------------------------
 {
   echo "# Benchmark results"
@@ -193,5 +207,17 @@ echo "bench: matmul, kiln vs OpenBLAS sgemm"
   echo "| M×K×N | transposition | kiln | OpenBLAS | kiln / OpenBLAS |"
   echo "|---|---|---:|---:|---:|"
   tail -n +2 "$work/matmul.out" | awk '{printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $5, $7}'
+  echo
+  echo "## Convolutions: kiln's kernels vs PyTorch's oneDNN"
+  echo
+  echo "GFLOP/s, best of 20 runs, of the conv layers of CNNs (a) and (b) at"
+  echo "batch 128, stride 1, \"same\" padding: kiln-conv-bench (NHWC, the batch"
+  echo "dynamic as in the models) and bench/torch_conv.py ($(head -1 "$work/conv_torch.out"); NCHW;"
+  echo "the gradients by aten::convolution_backward). The first layers' input"
+  echo "gradient (C = 1) is never computed in training: the images need none."
+  echo
+  echo "| layer N×H×W×C→F | K×K | kind | kiln | PyTorch | kiln / PyTorch |"
+  echo "|---|---|---|---:|---:|---:|"
+  awk '{printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6}' "$work/conv.rows"
 } >"$out"
 echo "bench: wrote $out"

@@ -101,8 +101,8 @@ int main(int argc, char **argv) {
       }
       Layer l{v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
       if (l.oh() < 1 || l.ow() < 1) {
-        std::fprintf(stderr, "error: a %dx%d filter does not fit %dx%d\n",
-                     l.k, l.k, l.h, l.w);
+        std::fprintf(stderr, "error: a %dx%d filter does not fit %dx%d\n", l.k,
+                     l.k, l.h, l.w);
         return 1;
       }
       layers.push_back(l);
@@ -128,15 +128,15 @@ int main(int argc, char **argv) {
   H::Target target = kiln::hl::jitTarget();
   std::mt19937 rng(1);
 
-  std::printf("%-28s %-7s %10s   (threads %d, %s)\n", "layer NxHxWxC->F KxK", "kind",
-              "kiln", threads, target.to_string().c_str());
+  std::printf("%-28s %-7s %10s   (threads %d, %s)\n", "layer NxHxWxC->F KxK",
+              "kind", "kiln", threads, target.to_string().c_str());
   for (const Layer &l : layers) {
     const int64_t dyn = ShapedType::kDynamic;
     auto f32 = [&](ArrayRef<int64_t> s) {
       return RankedTensorType::get(s, b.getF32Type());
     };
-    SmallVector<int64_t> xShape{dyn, l.h, l.w, l.c},
-        wShape{l.k, l.k, l.c, l.f}, yShape{dyn, l.oh(), l.ow(), l.f};
+    SmallVector<int64_t> xShape{dyn, l.h, l.w, l.c}, wShape{l.k, l.k, l.c, l.f},
+        yShape{dyn, l.oh(), l.ow(), l.f};
     auto strides = b.getDenseI64ArrayAttr({1, 1});
     auto padding = b.getDenseI64ArrayAttr({l.pad, l.pad, l.pad, l.pad});
     auto dilation = b.getDenseI64ArrayAttr({1, 1});
@@ -144,8 +144,8 @@ int main(int argc, char **argv) {
     // One function per kind, holding only that op (buildKernel's test path).
     auto kernelFor = [&](Type a, Type c) {
       b.setInsertionPointToEnd(module->getBody());
-      auto fn = b.create<func::FuncOp>(loc, "conv",
-                                       b.getFunctionType({a, c}, {}));
+      auto fn =
+          b.create<func::FuncOp>(loc, "conv", b.getFunctionType({a, c}, {}));
       Block *entry = fn.addEntryBlock();
       b.setInsertionPointToEnd(entry);
       return entry;

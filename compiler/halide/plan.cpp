@@ -40,7 +40,7 @@ DType dtypeOf(Type t) {
 }
 
 std::string kernelKey(Operation *op) {
-  // The op printed without SSA names or locations: equal keys compute the
+  // The op printed without locations: equal keys compute the
   // same function.
   std::string key;
   llvm::raw_string_ostream os(key);
@@ -48,25 +48,17 @@ std::string kernelKey(Operation *op) {
     // Slots are where the runtime puts buffers, not what the kernel does.
     auto slots = k.getSlotsAttr();
     k.removeSlotsAttr();
-    op->print(os,
-              OpPrintingFlags().printGenericOpForm().elideLargeElementsAttrs(
-                  1u << 30));
+    // Printed as if it were the whole IR: values are numbered within the
+    // kernel (block arguments %arg0..., results %0...), so equal kernels
+    // print alike wherever they sit, and the numbering keeps which value
+    // feeds which op (f(c, x) and f(x, c) differ).
+    op->print(os, OpPrintingFlags()
+                      .printGenericOpForm()
+                      .useLocalScope()
+                      .elideLargeElementsAttrs(1u << 30));
     if (slots)
       k.setSlotsAttr(slots);
-    // SSA names differ between otherwise equal kernels: drop them.
-    std::string clean;
-    for (size_t i = 0; i < key.size(); ++i) {
-      if (key[i] == '%') {
-        while (i + 1 < key.size() &&
-               (std::isalnum(key[i + 1]) || key[i + 1] == '_' ||
-                key[i + 1] == '#' || key[i + 1] == ':'))
-          ++i;
-        clean += '%';
-        continue;
-      }
-      clean += key[i];
-    }
-    return clean;
+    return key;
   }
   os << op->getName() << ' ' << op->getAttrDictionary() << ' '
      << op->getPropertiesAsAttribute();
@@ -243,14 +235,14 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
   // a running variance starts at one).
   auto persistent = [&](Operation *op, StringRef name, bool state,
                         InitAttr init) {
-    ParamPlan pp{name.str(),
-                 state,
-                 llvm::to_vector(
-                     cast<RankedTensorType>(op->getResult(0).getType())
-                         .getShape()),
-                 static_cast<int>(init ? init.getKind() : InitKind::zeros),
-                 {0, 0},
-                 formatLoc(op->getLoc())};
+    ParamPlan pp{
+        name.str(),
+        state,
+        llvm::to_vector(
+            cast<RankedTensorType>(op->getResult(0).getType()).getShape()),
+        static_cast<int>(init ? init.getKind() : InitKind::zeros),
+        {0, 0},
+        formatLoc(op->getLoc())};
     if (init)
       for (auto [i, v] : llvm::enumerate(init.getArgs().asArrayRef()))
         pp.initArgs[i] = v;

@@ -808,6 +808,14 @@ std::vector<Case> cases() {
        {2, 3, 4, 6},
        {2, 3, 2, 6},
        {{2, 1}, {0, 1, 1, 0}, {1, 2}, 1}},
+      // The output gradient and the filter of the input gradient have one
+      // type here, so its JVP kernels compute f(1, x) and f(x, 1): they
+      // must not share compiled code (kernelKey keeps the wiring).
+      {"2x6x5x4 * 2x3x2x6 stride [2,1] pad [0,1,1,0] dilation [1,2] groups 2",
+       {2, 6, 5, 4},
+       {2, 3, 2, 6},
+       {2, 3, 2, 6},
+       {{2, 1}, {0, 1, 1, 0}, {1, 2}, 2}},
       {"2x6x5x4 * 1x1x2x6 groups 2",
        {2, 6, 5, 4},
        {1, 1, 2, 6},

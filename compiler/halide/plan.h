@@ -127,8 +127,8 @@ bool isInlinedConstant(mlir::Value v);
 
 /// Two ops share a kernel when their keys are equal: same op, attributes,
 /// operand/result types and inlined constants (for a kern.kernel: same
-/// body, as printed without SSA names, and the same in-place results; the
-/// buffer slots do not matter).
+/// body and wiring, its values numbered within the kernel, and the same
+/// in-place results; the buffer slots do not matter).
 std::string kernelKey(mlir::Operation *op);
 
 /// For each of a kern.kernel's inputs, whether one of its results

@@ -15,21 +15,13 @@
 // on every side, stride 1.
 //
 //===----------------------------------------------------------------------===//
+#include "bench/kernel_bench.h"
 #include "compiler/halide/lower_ops.h"
-#include "dialects/nn/nn_dialect.h"
-#include "runtime/src/thread_pool.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Builders.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
-
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace mlir;
@@ -43,21 +35,6 @@ struct Layer {
   int ow() const { return w + 2 * pad - k + 1; }
   double flops() const { return 2.0 * n * oh() * ow() * f * c * k * k; }
 };
-
-template <typename F> double bestSeconds(F run, int repeat) {
-  // Idle threads of the previous measurement must not steal its cores.
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  run(); // warm up (caches, the thread pool)
-  double best = 1e30;
-  for (int r = 0; r < repeat; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    run();
-    best = std::min(best, std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - t0)
-                              .count());
-  }
-  return best;
-}
 
 /// A Halide buffer for a tensor of MLIR shape `shape` (dims reversed),
 /// filled with uniform noise.
@@ -115,16 +92,10 @@ int main(int argc, char **argv) {
     return usage(argv[0]);
   if (layers.empty())
     layers = {{128, 14, 14, 32, 64, 5, 2}};
-  setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
-  kiln::rt::ThreadPool::setGlobalThreads(threads);
-
-  DialectRegistry registry;
-  registry.insert<kiln::nn::NNDialect, func::FuncDialect>();
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  OpBuilder b(&context);
-  Location loc = UnknownLoc::get(&context);
-  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  kiln::bench::setThreads(threads);
+  kiln::bench::OpModule m;
+  OpBuilder &b = m.b;
+  Location loc = m.loc;
   H::Target target = kiln::hl::jitTarget();
   std::mt19937 rng(1);
 
@@ -142,14 +113,7 @@ int main(int argc, char **argv) {
     auto dilation = b.getDenseI64ArrayAttr({1, 1});
     auto groups = b.getI64IntegerAttr(1);
     // One function per kind, holding only that op (buildKernel's test path).
-    auto kernelFor = [&](Type a, Type c) {
-      b.setInsertionPointToEnd(module->getBody());
-      auto fn =
-          b.create<func::FuncOp>(loc, "conv", b.getFunctionType({a, c}, {}));
-      Block *entry = fn.addEntryBlock();
-      b.setInsertionPointToEnd(entry);
-      return entry;
-    };
+    auto kernelFor = [&](Type a, Type c) { return m.function({a, c}, "conv"); };
     Block *fwd = kernelFor(f32(xShape), f32(wShape));
     Operation *fwdOp = b.create<kiln::nn::Conv2dOp>(
         loc, f32(yShape), fwd->getArgument(0), fwd->getArgument(1), strides,
@@ -192,17 +156,11 @@ int main(int argc, char **argv) {
       kp->inputs[1].set(*k.c);
       kp->batch.set(l.n);
       H::Pipeline pipeline(kp->outputs);
-      pipeline.jit_handlers().custom_do_par_for =
-          [](H::JITUserContext *context,
-             int (*task)(H::JITUserContext *, int, uint8_t *), int min,
-             int size, uint8_t *closure) {
-            return kiln::rt::ThreadPool::global().parFor(
-                context, reinterpret_cast<kiln::rt::TaskFn>(task), min, size,
-                closure);
-          };
+      kiln::bench::useKilnPool(pipeline);
       pipeline.compile_jit(target);
       H::Buffer<float> out(std::vector<int>(k.out.rbegin(), k.out.rend()));
-      double sec = bestSeconds([&] { pipeline.realize(out); }, repeat);
+      double sec =
+          kiln::bench::bestSeconds([&] { pipeline.realize(out); }, repeat);
       std::printf("%-28s %-7s %7.1f GF\n", name, k.name, l.flops() / sec / 1e9);
       std::fflush(stdout);
     }

@@ -15,25 +15,17 @@
 // (--pool halide: Halide's own JIT pool instead).
 //
 //===----------------------------------------------------------------------===//
+#include "bench/kernel_bench.h"
 #include "compiler/halide/lower_ops.h"
-#include "dialects/nn/nn_dialect.h"
-#include "runtime/src/thread_pool.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Builders.h"
-#include "mlir/IR/BuiltinOps.h"
-#include "mlir/IR/MLIRContext.h"
 
 #include <dlfcn.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace mlir;
@@ -64,22 +56,6 @@ Blas loadOpenBlas() {
     }
   }
   return b;
-}
-
-template <typename F> double bestSeconds(F run, int repeat) {
-  // Idle threads of the previous measurement (kiln's pool spins 2 ms,
-  // OpenBLAS's threads ~0.1 s) must not steal cores from this one.
-  std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  run(); // warm up (JIT compile, caches, thread pools)
-  double best = 1e30;
-  for (int r = 0; r < repeat; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    run();
-    best = std::min(best, std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - t0)
-                              .count());
-  }
-  return best;
 }
 
 struct Case {
@@ -155,16 +131,10 @@ int main(int argc, char **argv) {
                          "libopenblas0-pthread); timing kiln only\n");
   if (blas.setThreads)
     blas.setThreads(threads);
-  setenv("HL_NUM_THREADS", std::to_string(threads).c_str(), 1);
-  kiln::rt::ThreadPool::setGlobalThreads(threads);
-
-  DialectRegistry registry;
-  registry.insert<kiln::nn::NNDialect, func::FuncDialect>();
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
-  OpBuilder b(&context);
-  Location loc = UnknownLoc::get(&context);
-  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  kiln::bench::setThreads(threads);
+  kiln::bench::OpModule om;
+  OpBuilder &b = om.b;
+  Location loc = om.loc;
   H::Target target = kiln::hl::jitTarget();
 
   std::printf("%-22s %10s %10s %8s   (threads %d, %s pool, %s)\n", "matmul",
@@ -184,13 +154,9 @@ int main(int argc, char **argv) {
     auto f32 = [&](int64_t r, int64_t col) {
       return RankedTensorType::get({r, col}, b.getF32Type());
     };
-    b.setInsertionPointToEnd(module->getBody());
     Type aType = c.ta ? f32(kDim, mDim) : f32(mDim, kDim);
     Type bType = c.tb ? f32(c.n, kDim) : f32(kDim, c.n);
-    auto fn = b.create<func::FuncOp>(loc, "mm",
-                                     b.getFunctionType({aType, bType}, {}));
-    Block *entry = fn.addEntryBlock();
-    b.setInsertionPointToEnd(entry);
+    Block *entry = om.function({aType, bType}, "mm");
     auto mm =
         b.create<kiln::nn::MatmulOp>(loc, f32(mDim, c.n), entry->getArgument(0),
                                      entry->getArgument(1), c.ta, c.tb);
@@ -213,20 +179,14 @@ int main(int argc, char **argv) {
     kp->batch.set(c.dynK ? c.k : c.m);
     H::Pipeline pipeline(kp->outputs);
     if (kilnPool)
-      pipeline.jit_handlers().custom_do_par_for =
-          [](H::JITUserContext *context,
-             int (*task)(H::JITUserContext *, int, uint8_t *), int min,
-             int size, uint8_t *closure) {
-            return kiln::rt::ThreadPool::global().parFor(
-                context, reinterpret_cast<kiln::rt::TaskFn>(task), min, size,
-                closure);
-          };
+      kiln::bench::useKilnPool(pipeline);
     pipeline.compile_jit(target);
-    double kiln = bestSeconds([&] { pipeline.realize(C); }, repeat);
+    double kilnSec =
+        kiln::bench::bestSeconds([&] { pipeline.realize(C); }, repeat);
     double flops = 2.0 * c.m * c.n * c.k;
     double blasSec = 0;
     if (blas.sgemm) {
-      blasSec = bestSeconds(
+      blasSec = kiln::bench::bestSeconds(
           [&] {
             blas.sgemm(101, c.ta ? 112 : 111, c.tb ? 112 : 111, c.m, c.n, c.k,
                        1.0f, A.data(), ac, B.data(), bc, 0.0f, R.data(), c.n);
@@ -244,10 +204,11 @@ int main(int argc, char **argv) {
                   c.dynM ? "?" : "", c.k, c.dynK ? "?" : "", c.n,
                   c.ta ? "t" : "n", c.tb ? "t" : "n");
     if (blas.sgemm)
-      std::printf("%-22s %7.1f GF %7.1f GF %7.0f%%\n", name, flops / kiln / 1e9,
-                  flops / blasSec / 1e9, 100 * blasSec / kiln);
+      std::printf("%-22s %7.1f GF %7.1f GF %7.0f%%\n", name,
+                  flops / kilnSec / 1e9, flops / blasSec / 1e9,
+                  100 * blasSec / kilnSec);
     else
-      std::printf("%-22s %7.1f GF\n", name, flops / kiln / 1e9);
+      std::printf("%-22s %7.1f GF\n", name, flops / kilnSec / 1e9);
     std::fflush(stdout);
   }
   return 0;

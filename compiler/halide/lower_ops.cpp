@@ -1218,9 +1218,16 @@ void scheduleSplitSum(SplitSum &s, int V) {
 }
 
 /// Whether two split sums run over the same loops (result shape and
-/// reduction domain), so one loop nest can compute both.
+/// reduction domain) and neither reads the other (a variance of a mean),
+/// so one loop nest can compute both.
 bool sameLoops(const SplitSum &a, const SplitSum &b) {
   if (a.shape != b.shape || a.r.dimensions() != b.r.dimensions())
+    return false;
+  auto reads = [](const SplitSum &user, const SplitSum &used) {
+    return H::Internal::find_transitive_calls(user.partial.function())
+        .count(used.partial.name());
+  };
+  if (reads(a, b) || reads(b, a))
     return false;
   for (int d = 0; d < a.r.dimensions(); ++d)
     if (!H::Internal::equal(a.r[d].min(), b.r[d].min()) ||

@@ -1017,11 +1017,15 @@ template <typename Op> struct ConvBuilder {
         op.getDilationAttr(), op.getGroupsAttr(),
         b.getDenseI64ArrayAttr(kernel));
   }
-  /// t1 + t2 where either may be null (zero).
-  Value plus(Value t1, Value t2) {
-    if (!t1 || !t2)
-      return t1 ? t1 : t2;
-    return b.create<AddOp>(op.getLoc(), t1, t2);
+  /// The tangent of a bilinear f(a, c) (each of the three convolutions is
+  /// one): f(ta, c) + f(a, tc), a null tangent contributing nothing.
+  template <typename F>
+  Value bilinearJVP(ValueRange tangents, Value a, Value c, F f) {
+    Value viaA = tangents[0] ? f(tangents[0], c) : Value();
+    Value viaC = tangents[1] ? f(a, tangents[1]) : Value();
+    if (!viaA || !viaC)
+      return viaA ? viaA : viaC;
+    return b.create<AddOp>(op.getLoc(), viaA, viaC);
   }
 };
 template <typename Op> ConvBuilder<Op> convBuilder(Op op, OpBuilder &b) {
@@ -1044,9 +1048,9 @@ LogicalResult Conv2dOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 LogicalResult Conv2dOp::buildJVP(OpBuilder &b, ValueRange tangents,
                                  SmallVectorImpl<Value> &resultTangents) {
   auto c = convBuilder(*this, b);
-  Value viaX = tangents[0] ? c.conv(tangents[0], getFilter()) : Value();
-  Value viaW = tangents[1] ? c.conv(getInput(), tangents[1]) : Value();
-  resultTangents.assign(1, c.plus(viaX, viaW));
+  resultTangents.assign(
+      1, c.bilinearJVP(tangents, getInput(), getFilter(),
+                       [&](Value x, Value w) { return c.conv(x, w); }));
   return success();
 }
 
@@ -1069,13 +1073,11 @@ LogicalResult
 Conv2dInputGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
                             SmallVectorImpl<Value> &resultTangents) {
   auto c = convBuilder(*this, b);
-  Value viaDy = tangents[0]
-                    ? c.inputGrad(tangents[0], getFilter(), getInputSize())
-                    : Value();
-  Value viaW = tangents[1]
-                   ? c.inputGrad(getOutputGrad(), tangents[1], getInputSize())
-                   : Value();
-  resultTangents.assign(1, c.plus(viaDy, viaW));
+  resultTangents.assign(1, c.bilinearJVP(tangents, getOutputGrad(), getFilter(),
+                                         [&](Value dy, Value w) {
+                                           return c.inputGrad(dy, w,
+                                                              getInputSize());
+                                         }));
   return success();
 }
 
@@ -1097,13 +1099,11 @@ LogicalResult
 Conv2dFilterGradOp::buildJVP(OpBuilder &b, ValueRange tangents,
                              SmallVectorImpl<Value> &resultTangents) {
   auto c = convBuilder(*this, b);
-  Value viaX = tangents[0]
-                   ? c.filterGrad(tangents[0], getOutputGrad(), getKernelSize())
-                   : Value();
-  Value viaDy = tangents[1]
-                    ? c.filterGrad(getInput(), tangents[1], getKernelSize())
-                    : Value();
-  resultTangents.assign(1, c.plus(viaX, viaDy));
+  resultTangents.assign(1, c.bilinearJVP(tangents, getInput(), getOutputGrad(),
+                                         [&](Value x, Value dy) {
+                                           return c.filterGrad(x, dy,
+                                                               getKernelSize());
+                                         }));
   return success();
 }
 

@@ -47,7 +47,8 @@ enum class Emit {
   Kern,
   Plan,
   Table,
-  Halide
+  Halide,
+  Device
 };
 
 cl::OptionCategory buildCategory("kiln build options");
@@ -76,6 +77,9 @@ cl::opt<Emit> emit(
                    "kernels with buffer slots and in-place updates (05-plan)"),
         clEnumValN(Emit::Halide, "halide",
                    "each kernel's lowered Halide statement"),
+        clEnumValN(Emit::Device, "device",
+                   "each kernel's GPU code (PTX for a CUDA target, OpenCL C "
+                   "for an OpenCL one)"),
         clEnumValN(Emit::Table, "table", "the generated step table (C)")),
     cl::cat(buildCategory));
 cl::opt<std::string> dumpDir("dump-ir",
@@ -83,11 +87,14 @@ cl::opt<std::string> dumpDir("dump-ir",
                                       "(numbered: 00-nn.mlir ... 05-plan.mlir, "
                                       "06-halide/, 07-table.cpp)"),
                              cl::value_desc("dir"), cl::cat(buildCategory));
-cl::opt<std::string> target("target",
-                            cl::desc("Halide target: 'host' (default) or a "
-                                     "target string such as "
-                                     "x86-64-linux-avx2-fma-f16c-sse41"),
-                            cl::init("host"), cl::cat(buildCategory));
+cl::opt<std::string> target(
+    "target",
+    cl::desc("Halide target: 'host' (default: this CPU), 'host-cuda' (NVIDIA "
+             "GPUs; compute capability 8.0 unless a cuda_capability_NN "
+             "feature is given, e.g. host-cuda-cuda_capability_86), "
+             "'host-opencl', or a Halide target string such as "
+             "x86-64-linux-avx2-fma-f16c-sse41"),
+    cl::init("host"), cl::cat(buildCategory));
 cl::opt<std::string> jvpWrt(
     "jvp", cl::ValueOptional,
     cl::desc("Also derive forward-mode tangents of the loss (the binary's "
@@ -431,14 +438,16 @@ int Build::run() {
   kiln::hl::BackendOptions opts;
   opts.target = target;
   opts.outDir = work.path;
-  if (emit == Emit::Halide) {
+  if (emit == Emit::Halide || emit == Emit::Device) {
     std::string error;
     auto file = openOutputFile(out, &error);
     if (!file) {
       llvm::errs() << "error: " << error << "\n";
       return 1;
     }
-    if (failed(kiln::hl::printLoweredKernels(*plan, opts, file->os())))
+    if (failed(emit == Emit::Halide
+                   ? kiln::hl::printLoweredKernels(*plan, opts, file->os())
+                   : kiln::hl::printDeviceCode(*plan, opts, file->os())))
       return 1;
     file->keep();
     return 0;

@@ -27,15 +27,31 @@ namespace kiln::hl {
 std::optional<std::string> resolveTarget(const std::string &target,
                                          std::string &error) {
   H::Target t;
-  if (target == "host") {
-    t = hostTarget();
-  } else if (!H::Target::validate_target_string(target)) {
+  // "host-<features>" (host-cuda, host-opencl) is this CPU with features
+  // added: the host part goes through kiln's CPU detection too.
+  std::string spelled = target;
+  if (target == "host" || target.rfind("host-", 0) == 0)
+    spelled = hostTarget().to_string() + target.substr(4);
+  if (!H::Target::validate_target_string(spelled)) {
     error = "invalid Halide target '" + target +
-            "' (expected 'host' or e.g. x86-64-linux-avx2-fma-f16c-sse41)";
+            "' (expected 'host', 'host-cuda', 'host-opencl' or a Halide "
+            "target string such as x86-64-linux-avx2-fma-f16c-sse41)";
     return std::nullopt;
-  } else {
-    t = H::Target(target);
   }
+  t = H::Target(spelled);
+  // Halide's CUDA default is compute capability 2.0 (PTX 3.2), which no
+  // current driver loads: without a cuda_capability_NN, use 8.0 (A100; its
+  // PTX also JIT-compiles for newer GPUs such as the H100).
+  static const H::Target::Feature capabilities[] = {
+      H::Target::CUDACapability30, H::Target::CUDACapability32,
+      H::Target::CUDACapability35, H::Target::CUDACapability50,
+      H::Target::CUDACapability61, H::Target::CUDACapability70,
+      H::Target::CUDACapability75, H::Target::CUDACapability80,
+      H::Target::CUDACapability86};
+  if (t.has_feature(H::Target::CUDA) &&
+      !llvm::any_of(capabilities,
+                    [&](H::Target::Feature f) { return t.has_feature(f); }))
+    t = t.with_feature(H::Target::CUDACapability80);
 #ifdef KILN_SANITIZE_ADDRESS
   // A sanitized kiln instruments the kernels too (scripts/sanitize.sh).
   t = t.with_feature(H::Target::ASAN);
@@ -175,6 +191,22 @@ std::optional<std::vector<H::Module>> buildModules(const ModelPlan &plan,
   return modules;
 }
 
+/// The device code a GPU module embeds (Halide keeps it as a buffer named
+/// <api>_gpu_source_kernels): PTX or OpenCL C text, or "" without one.
+std::string deviceCode(const H::Module &m) {
+  for (const H::Buffer<void> &b : m.buffers())
+    if (llvm::StringRef(b.name()).ends_with("gpu_source_kernels")) {
+      const char *text = static_cast<const char *>(b.data());
+      return std::string(text, strnlen(text, b.size_in_bytes()));
+    }
+  return "";
+}
+
+/// The file extension of a target's device code.
+std::string deviceExtension(const H::Target &t) {
+  return t.has_feature(H::Target::CUDA) ? ".ptx" : ".cl";
+}
+
 std::string join(const std::string &dir, const std::string &file) {
   llvm::SmallString<256> path(dir);
   llvm::sys::path::append(path, file);
@@ -208,10 +240,32 @@ FailureOr<BackendResult> compileKernels(const ModelPlan &plan,
         m.compile({{H::OutputFileType::stmt, base + ".stmt"},
                    {H::OutputFileType::stmt_html, base + ".html"},
                    {H::OutputFileType::assembly, base + ".s"}});
+        if (std::string code = deviceCode(m); !code.empty()) {
+          std::error_code ec;
+          llvm::raw_fd_ostream file(base + deviceExtension(target), ec);
+          if (ec) {
+            llvm::errs() << "error: cannot write " << base
+                         << deviceExtension(target) << ": " << ec.message()
+                         << "\n";
+            return failure();
+          }
+          file << code;
+        }
       }
     }
-    H::Module all = H::link_modules("kiln_kernels", *modules);
-    all.compile({{H::OutputFileType::object, kernels}});
+    if (target.has_gpu_feature()) {
+      // One object per kernel: each GPU module embeds its device code under
+      // one fixed symbol name, which Halide's link_modules does not keep
+      // apart (every kernel would load the first kernel's program).
+      for (auto [k, m] : llvm::zip(plan.kernels, *modules)) {
+        result.objects.push_back(join(opts.outDir, k.name + ".o"));
+        m.compile({{H::OutputFileType::object, result.objects.back()}});
+      }
+    } else {
+      H::Module all = H::link_modules("kiln_kernels", *modules);
+      all.compile({{H::OutputFileType::object, kernels}});
+      result.objects.push_back(kernels);
+    }
     H::compile_standalone_runtime(runtime, target);
   } catch (const H::Error &e) {
     // Code generation runs on all kernels at once; find the one that fails
@@ -229,7 +283,7 @@ FailureOr<BackendResult> compileKernels(const ModelPlan &plan,
                  << "\n";
     return failure();
   }
-  result.objects = {kernels, runtime};
+  result.objects.push_back(runtime);
   return result;
 }
 
@@ -266,6 +320,31 @@ LogicalResult printLoweredKernels(const ModelPlan &plan,
       os << (*buffer)->getBuffer() << "\n";
   }
   llvm::sys::fs::remove(tmp);
+  return success();
+}
+
+LogicalResult printDeviceCode(const ModelPlan &plan, const BackendOptions &opts,
+                              llvm::raw_ostream &os) {
+  std::string error;
+  std::optional<std::string> resolved = resolveTarget(opts.target, error);
+  if (!resolved) {
+    llvm::errs() << "error: " << error << "\n";
+    return failure();
+  }
+  H::Target target = H::Target(*resolved).with_feature(H::Target::NoRuntime);
+  if (!target.has_gpu_feature()) {
+    llvm::errs() << "error: --emit=device needs a GPU target (host-cuda, "
+                    "host-opencl), not '"
+                 << opts.target << "'\n";
+    return failure();
+  }
+  auto modules = buildModules(plan, target);
+  if (!modules)
+    return failure();
+  for (auto [k, m] : llvm::zip(plan.kernels, *modules)) {
+    os << "// ----- " << k.name << ": " << k.ops << " at " << k.loc << "\n";
+    os << deviceCode(m) << "\n";
+  }
   return success();
 }
 

@@ -21,8 +21,9 @@ struct BackendOptions {
   std::string target = "host";
   /// Where objects are written.
   std::string outDir;
-  /// If set, each kernel's lowered statement (.stmt), its HTML view and its
-  /// assembly (.s) are written here too.
+  /// If set, each kernel's lowered statement (.stmt), its HTML view, its
+  /// assembly (.s) and its device code (.ptx or .cl, for a GPU target) are
+  /// written here too.
   std::string dumpDir;
 };
 
@@ -40,6 +41,12 @@ mlir::FailureOr<BackendResult> compileKernels(const ModelPlan &plan,
 mlir::LogicalResult printLoweredKernels(const ModelPlan &plan,
                                         const BackendOptions &opts,
                                         llvm::raw_ostream &os);
+
+/// Prints each kernel's device code (--emit=device): PTX for a CUDA target,
+/// OpenCL C for an OpenCL one. Fails for a target without a GPU.
+mlir::LogicalResult printDeviceCode(const ModelPlan &plan,
+                                    const BackendOptions &opts,
+                                    llvm::raw_ostream &os);
 
 /// Resolves "host" or checks a Halide target string; on failure returns
 /// std::nullopt and sets `error`.

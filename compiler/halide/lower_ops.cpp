@@ -1419,6 +1419,70 @@ H::LoopLevel scheduleConv(H::Func out, ConvParts &cv, int V) {
   return H::LoopLevel(out, yi);
 }
 
+/// Threads per block along each of the two innermost dims of a GPU stage.
+constexpr int kGpuTile = 16;
+
+/// Whether update `u` of `f` writes f(args...) with its pure vars in place
+/// (a reduction into each element), so its pure loops can become threads.
+bool pureUpdate(const H::Func &f, int u) {
+  std::vector<H::Expr> lhs = f.update_args(u);
+  std::vector<H::Var> args = f.args();
+  if (lhs.size() != args.size())
+    return false;
+  for (size_t d = 0; d < lhs.size(); ++d) {
+    const auto *v = lhs[d].as<H::Internal::Variable>();
+    if (!v || v->name != args[d].name())
+      return false;
+  }
+  return true;
+}
+
+/// The generic GPU schedule of one stage over `vars` (innermost first): the
+/// two innermost dims in 16 × 16 thread tiles (one dim: 256 threads per
+/// block), outer dims fused into a third block dim, the stage's reduction
+/// serial in each thread. A stage with no pure dim runs as one thread.
+/// Returns the loop level of one thread.
+H::LoopLevel gpuTile(H::Func f, H::Stage s, std::vector<H::Var> vars) {
+  const std::string name = s.name();
+  auto guard = H::TailStrategy::GuardWithIf;
+  if (vars.empty()) {
+    s.gpu_single_thread();
+    return H::LoopLevel::inlined();
+  }
+  H::Var bx(f.name() + "_gbx"), tx(f.name() + "_gtx");
+  if (vars.size() == 1) {
+    s.gpu_tile(vars[0], bx, tx, kGpuTile * kGpuTile, guard);
+    return H::LoopLevel(f, tx);
+  }
+  H::Var by(f.name() + "_gby"), ty(f.name() + "_gty");
+  s.gpu_tile(vars[0], vars[1], bx, by, tx, ty, kGpuTile, kGpuTile, guard);
+  if (vars.size() > 2) {
+    H::VarOrRVar outer = vars[2];
+    for (size_t d = 3; d < vars.size(); ++d) {
+      H::Var fused(f.name() + "_gf" + std::to_string(d));
+      s.fuse(outer, vars[d], fused);
+      outer = fused;
+    }
+    s.gpu_blocks(outer);
+  }
+  return H::LoopLevel(f, tx);
+}
+
+/// A Func computed on its own on the GPU: every stage tiled over its pure
+/// dims (an update that scatters runs as one thread).
+H::LoopLevel gpuRoot(H::Func f, bool root = true) {
+  if (root)
+    f.compute_root();
+  H::LoopLevel thread = gpuTile(f, f, f.args());
+  for (int u = 0; u < f.num_update_definitions(); ++u) {
+    if (pureUpdate(f, u))
+      gpuTile(f, f.update(u), f.args());
+    else
+      f.update(u).gpu_single_thread();
+  }
+  return thread;
+}
+
 } // namespace
 
 std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
@@ -1557,6 +1621,10 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   // One output Func per result shape: a Tuple when several results share
   // it, so one loop nest writes them all.
   bool autoschedule = StringRef(schedule).starts_with("auto:");
+  // Kiln's GPU schedule (an autoscheduler targets the GPU itself) or its
+  // CPU templates.
+  bool gpu = !autoschedule && target.has_gpu_feature();
+  bool cpu = !autoschedule && !gpu;
   SmallVector<Type> resultTypes;
   for (Value r : results)
     resultTypes.push_back(r.getType());
@@ -1578,7 +1646,14 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       H::OutputImageParam buf = out.output_buffers()[i];
       constrainDims([&](int d) { return buf.dim(d); }, shape, batch, i > 0);
     }
-    if (!autoschedule) {
+    if (gpu) {
+      // In-place inputs read per thread, before the thread's stores.
+      H::LoopLevel thread = gpuRoot(out, /*root=*/false);
+      for (auto &[inShape, wrapper] : inPlaceWrappers)
+        if (inShape == shape && !shape.empty())
+          wrapper.compute_at(thread);
+    }
+    if (cpu) {
       bool tiled = matmul && shape == shapeOf(matmulResult) && !matmul->parts;
       // The convolution's epilogue runs per tile, like the matmul's.
       bool convTiled = conv && shape == shapeOf(convResult) &&
@@ -1602,12 +1677,12 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   }
   // Split-K partials are the matmul's tiled loop nest; the sums and the
   // epilogue read them pointwise.
-  if (matmul && matmul->parts && !autoschedule)
+  if (matmul && matmul->parts && cpu)
     scheduleMatmul(matmul->partial, *matmul, V);
   // A convolution whose own result is not an output (a ReLU or pooling
   // reads it inside the kernel) is computed whole, with its template; the
   // filter gradient schedules its partial sums (its output reads them).
-  if (conv && !autoschedule) {
+  if (conv && cpu) {
     bool isOutput = llvm::any_of(
         results, [&](Value r) { return shapeOf(r) == shapeOf(convResult); });
     if (conv->kind == ConvParts::Kind::FilterGrad) {
@@ -1618,16 +1693,16 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
     }
   }
   // Max pooling's gradient reads the winning tap of every window.
-  if (!autoschedule)
+  if (cpu)
     for (auto &[pick, shape] : picks) {
       pick.compute_root();
       schedulePointwise(pick, shape, V);
     }
-  if (!autoschedule)
+  if (cpu)
     scheduleSplitSums(splitSums, V);
   // A reduction read inside the kernel is computed once, not per use; so
   // are a softmax's row statistics. An autoscheduler decides for itself.
-  if (!autoschedule) {
+  if (cpu) {
     for (auto &[value, func] : reductions)
       if (!llvm::is_contained(results, value)) {
         // Vectorized over its innermost dim, the reduction loop inside:
@@ -1640,6 +1715,27 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       st.sum.compute_root();
       schedulePointwise(st.max, st.shape, V);
       schedulePointwise(st.sum, st.shape, V);
+    }
+  }
+  // On the GPU the templates' intermediates are computed whole, each stage
+  // over the threads of its pure dims; a matmul's or convolution's sums
+  // (and any other update of an inlined Func) run inside the consumer's
+  // threads, one element each.
+  if (gpu) {
+    if (matmul && matmul->parts)
+      gpuRoot(matmul->partial);
+    if (conv && conv->kind == ConvParts::Kind::FilterGrad)
+      gpuRoot(conv->partial);
+    for (auto &pick : picks)
+      gpuRoot(pick.first);
+    for (SplitSum &sum : splitSums)
+      gpuRoot(sum.partial);
+    for (auto &[value, func] : reductions)
+      if (!llvm::is_contained(results, value))
+        gpuRoot(func);
+    for (auto &[key, st] : stats) {
+      gpuRoot(st.max);
+      gpuRoot(st.sum);
     }
   }
   return kp;

@@ -6,9 +6,66 @@
 #include <cstring>
 #include <limits>
 
+// Weak, so that binaries without Halide's runtime (unit tests) still link;
+// only a kernel gives a buffer a device copy, so they exist whenever needed.
+#pragma weak halide_copy_to_host
+#pragma weak halide_device_free
+
 namespace kiln::rt {
 
 void Tensor::Free::operator()(uint8_t *p) const { std::free(p); }
+
+Tensor::Tensor(Tensor &&other) noexcept { *this = std::move(other); }
+
+Tensor &Tensor::operator=(Tensor &&other) noexcept {
+  if (this == &other)
+    return *this;
+  if (buffer_.device)
+    halide_device_free(nullptr, &buffer_);
+  dtype_ = other.dtype_;
+  dims_ = std::move(other.dims_);
+  size_ = other.size_;
+  capacityBytes_ = other.capacityBytes_;
+  data_ = std::move(other.data_);
+  ptr_ = other.ptr_;
+  hdims_ = other.hdims_;
+  buffer_ = other.buffer_; // the device copy moves along
+  buffer_.dim = nullptr;   // (raw() points it at this object's dims)
+  other.buffer_ = halide_buffer_t{};
+  other.ptr_ = nullptr;
+  other.size_ = other.capacityBytes_ = 0;
+  return *this;
+}
+
+Tensor::~Tensor() {
+  if (buffer_.device)
+    halide_device_free(nullptr, &buffer_);
+}
+
+const uint8_t *Tensor::readHost() const {
+  if (buffer_.device && (buffer_.flags & halide_buffer_flag_device_dirty)) {
+    buffer_.host = ptr_;
+    if (int rc = halide_copy_to_host(nullptr, &buffer_))
+      throw Error("copying a tensor from the device failed (Halide error " +
+                  std::to_string(rc) + ")");
+  }
+  return ptr_;
+}
+
+uint8_t *Tensor::writeHost() {
+  readHost();
+  // (Also without a device copy yet: Halide uploads only a dirty host.)
+  buffer_.flags |= halide_buffer_flag_host_dirty;
+  return ptr_;
+}
+
+void Tensor::releaseDevice() {
+  if (!buffer_.device)
+    return;
+  readHost();
+  halide_device_free(nullptr, &buffer_);
+  buffer_.flags = 0;
+}
 
 void Tensor::setDtype(kiln_dtype dtype) {
   dtype_ = dtype;
@@ -39,6 +96,8 @@ void Tensor::reshape(const std::vector<int64_t> &dims) {
   int64_t need = std::max<int64_t>(n, 1) * elementSize(dtype_);
   if (!data_ && ptr_)
     throw Error("internal error: reshaping a view of an arena slot");
+  if (need > capacityBytes_ || dims != dims_)
+    releaseDevice(); // the device copy has the old size
   if (need > capacityBytes_) {
     // 64-byte aligned for full-width vector loads; at least one element so
     // an empty tensor still has a valid host pointer.
@@ -59,6 +118,11 @@ void Tensor::view(uint8_t *bytes, const std::vector<int64_t> &dims) {
   int64_t n = 1;
   for (int64_t d : dims)
     n *= d;
+  // An arena slot holds a step's intermediates: nothing to keep, and the
+  // old bytes may be gone with a regrown arena.
+  if (buffer_.device)
+    halide_device_free(nullptr, &buffer_);
+  buffer_.flags = 0;
   data_.reset();
   capacityBytes_ = 0;
   ptr_ = bytes;
@@ -66,6 +130,8 @@ void Tensor::view(uint8_t *bytes, const std::vector<int64_t> &dims) {
 }
 
 void Tensor::setDims(const std::vector<int64_t> &dims, int64_t n) {
+  // New or resized storage: the host holds the contents.
+  buffer_.flags |= halide_buffer_flag_host_dirty;
   dims_ = dims;
   size_ = n;
   int rank = static_cast<int>(dims.size());
@@ -79,9 +145,9 @@ void Tensor::setDims(const std::vector<int64_t> &dims, int64_t n) {
 }
 
 halide_buffer_t *Tensor::raw() {
-  // Rebuilt on each call: the struct points into this object, which may
-  // have moved (the trainer swaps updated parameters in).
-  buffer_ = halide_buffer_t{};
+  // The view is refreshed on each call: the struct points into this
+  // object, which may have moved (the trainer swaps updated parameters in).
+  // The device copy and the dirty flags stay.
   buffer_.host = ptr_;
   buffer_.type = dtype_ == KILN_F32   ? halide_type_t{halide_type_float, 32, 1}
                  : dtype_ == KILN_I32 ? halide_type_t{halide_type_int, 32, 1}

@@ -16,6 +16,14 @@ namespace kiln::rt {
 /// A row-major tensor (f32, i32 or bool) with a halide_buffer_t view. Reshaping
 /// to a size that fits keeps the storage, so per-step rebinding never
 /// allocates.
+///
+/// With GPU kernels the buffer also has a device copy, which Halide's
+/// runtime allocates and fills on a kernel's first use and keeps across
+/// calls: parameters, optimizer state and activations stay on the device
+/// between steps. The host side follows lazily: a read through a const
+/// accessor first copies a newer device copy back; the non-const accessors
+/// are for writing, and mark the host copy as the newer one (the next
+/// kernel uploads it).
 class Tensor {
 public:
   Tensor() = default;
@@ -23,8 +31,9 @@ public:
       : dtype_(dtype) {
     reshape(dims);
   }
-  Tensor(Tensor &&) = default;
-  Tensor &operator=(Tensor &&) = default;
+  Tensor(Tensor &&other) noexcept;
+  Tensor &operator=(Tensor &&other) noexcept;
+  ~Tensor();
 
   void reshape(const std::vector<int64_t> &dims);
   /// Makes this tensor a view of `bytes` (owned elsewhere, large enough
@@ -35,26 +44,45 @@ public:
   kiln_dtype dtype() const { return dtype_; }
   const std::vector<int64_t> &dims() const { return dims_; }
   int64_t size() const { return size_; }
-  /// Typed views of the storage (f32, i32, bool as one byte).
-  float *data() { return reinterpret_cast<float *>(ptr_); }
-  const float *data() const { return reinterpret_cast<const float *>(ptr_); }
-  int32_t *i32() { return reinterpret_cast<int32_t *>(ptr_); }
-  const int32_t *i32() const { return reinterpret_cast<const int32_t *>(ptr_); }
-  uint8_t *bytes() { return ptr_; }
+  /// Typed views of the storage (f32, i32, bool as one byte): const ones to
+  /// read, the others to write (see the class comment).
+  float *data() { return reinterpret_cast<float *>(writeHost()); }
+  const float *data() const {
+    return reinterpret_cast<const float *>(readHost());
+  }
+  int32_t *i32() { return reinterpret_cast<int32_t *>(writeHost()); }
+  const int32_t *i32() const {
+    return reinterpret_cast<const int32_t *>(readHost());
+  }
+  uint8_t *bytes() { return writeHost(); }
   int64_t sizeBytes() const { return size_ * elementSize(dtype_); }
   /// Element `i` as a double, whatever the element type.
   double get(int64_t i) const;
   static size_t elementSize(kiln_dtype dtype) {
     return dtype == KILN_BOOL ? 1 : 4;
   }
-  /// The Halide view, valid until the tensor is reshaped or moved.
+  /// The Halide view, valid until the tensor is reshaped or moved. Kernels
+  /// may move its contents to the device.
   halide_buffer_t *raw();
+  /// Marks the contents stale before a kernel overwrites all of them: a
+  /// host copy written since the last kernel need not go up first.
+  void discardHost() {
+    buffer_.flags &= ~uint64_t(halide_buffer_flag_host_dirty);
+  }
+  /// Whether the contents live on a device (a GPU kernel used the tensor).
+  bool onDevice() const { return buffer_.device != 0; }
 
   /// "?x30" style, for messages.
   static std::string format(const std::vector<int64_t> &dims);
 
 private:
   void setDims(const std::vector<int64_t> &dims, int64_t n);
+  /// The host bytes, current (copied back from the device if newer).
+  const uint8_t *readHost() const;
+  /// The host bytes, current and marked newer than the device copy.
+  uint8_t *writeHost();
+  /// Drops the device copy (the host one made current first).
+  void releaseDevice();
   struct Free {
     void operator()(uint8_t *p) const;
   };
@@ -64,7 +92,9 @@ private:
   std::unique_ptr<uint8_t[], Free> data_; // null for a view
   uint8_t *ptr_ = nullptr;                // data_, or the viewed bytes
   std::array<halide_dimension_t, KILN_MAX_RANK> hdims_{};
-  halide_buffer_t buffer_{};
+  // Persistent: it carries the device copy and the dirty flags. (Mutable:
+  // a const read may copy the device contents back.)
+  mutable halide_buffer_t buffer_{};
 };
 
 /// The dims of a table tensor with the batch dim bound to `batch`.

@@ -15,6 +15,9 @@ pkgs=(
   # tests (gnuplot: the model binary's --plot FILE.png; clang and its
   # compiler-rt: the libFuzzer targets of scripts/fuzz.sh)
   libgtest-dev python3 python3-numpy gnuplot-nox clang libclang-rt-14-dev
+  # the GPU schedules run on this CPU through OpenCL (test/gpu): PoCL, and
+  # the libOpenCL.so that Halide's OpenCL runtime opens
+  pocl-opencl-icd ocl-icd-opencl-dev
   # real data sets: Fashion-MNIST (IDX) and scikit-learn's bundled CSVs
   dataset-fashion-mnist python3-sklearn
 )

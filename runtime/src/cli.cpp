@@ -3,6 +3,7 @@
 #include "analysis.h"
 #include "checkpoint.h"
 #include "data.h"
+#include "device.h"
 #include "error.h"
 #include "metrics.h"
 #include "session.h"
@@ -708,8 +709,13 @@ int info(const kiln_model &m, int argc, char **argv) {
                          "uniform",       "normal",     "xavier_uniform",
                          "xavier_normal", "he_uniform", "he_normal"};
   const char *dtypes[] = {"f32", "i32", "i1"};
-  std::printf("model:     %s\ntarget:    %s\noptimizer: %s\n", m.name, m.target,
-              m.optimizer);
+  std::printf("model:     %s\ntarget:    %s\n", m.name, m.target);
+  Device device = probeDevice(m.target);
+  std::printf("device:    %s\n",
+              device.problem.empty()
+                  ? device.description.c_str()
+                  : (device.api + ": none usable, " + device.problem).c_str());
+  std::printf("optimizer: %s\n", m.optimizer);
   std::printf("lr:        %s\n",
               LrSchedule::fromModel(m.schedule).describe().c_str());
   std::printf("inputs:\n");
@@ -789,6 +795,10 @@ int runCli(const kiln_model &model, int argc, char **argv) {
       std::printf(kUsage, argv[0], argv[0]);
       return 0;
     }
+    // Commands that run kernels need the device the model was built for.
+    if (cmd == "train" || cmd == "derivatives" || cmd == "grad-check" ||
+        cmd == "eval" || cmd == "predict")
+      requireDevice(model.target);
     if (cmd == "train")
       return train(model, argc, argv);
     if (cmd == "derivatives")

@@ -1,0 +1,146 @@
+//===- device.cpp - the GPU a model's kernels run on ----------------------===//
+//
+// Halide's CUDA and OpenCL runtimes load the driver (libcuda.so.1,
+// libOpenCL.so) when the first kernel runs. Probing the same libraries
+// first gives a message that says what is missing, and names the device.
+// The driver APIs are declared here by hand: no CUDA or OpenCL headers.
+//
+//===----------------------------------------------------------------------===//
+#include "device.h"
+#include "error.h"
+
+#include "HalideRuntime.h"
+
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <cstdio>
+
+#pragma weak halide_reuse_device_allocations
+
+namespace kiln::rt {
+
+namespace {
+
+bool hasFeature(const std::string &target, const std::string &feature) {
+  std::string t = "-" + target + "-";
+  return t.find("-" + feature + "-") != std::string::npos;
+}
+
+void *openFirst(std::initializer_list<const char *> names) {
+  for (const char *n : names)
+    if (void *h = dlopen(n, RTLD_LAZY | RTLD_LOCAL))
+      return h;
+  return nullptr;
+}
+
+Device probeCuda() {
+  Device d{"CUDA", "", ""};
+  void *lib = openFirst({"libcuda.so.1", "libcuda.so"});
+  if (!lib) {
+    d.problem = "no NVIDIA driver (libcuda.so.1 cannot be loaded): run it "
+                "on a machine with an NVIDIA GPU and its driver, or rebuild "
+                "the model with --target=host";
+    return d;
+  }
+  using Init = int (*)(unsigned);
+  using Count = int (*)(int *);
+  using Get = int (*)(int *, int);
+  using Name = int (*)(char *, int, int);
+  using Attr = int (*)(int *, int, int);
+  using Mem = int (*)(size_t *, int);
+  auto init = reinterpret_cast<Init>(dlsym(lib, "cuInit"));
+  auto count = reinterpret_cast<Count>(dlsym(lib, "cuDeviceGetCount"));
+  auto get = reinterpret_cast<Get>(dlsym(lib, "cuDeviceGet"));
+  auto name = reinterpret_cast<Name>(dlsym(lib, "cuDeviceGetName"));
+  auto attr = reinterpret_cast<Attr>(dlsym(lib, "cuDeviceGetAttribute"));
+  auto mem = reinterpret_cast<Mem>(dlsym(lib, "cuDeviceTotalMem_v2"));
+  int n = 0, dev = 0;
+  if (!init || !count || !get || init(0) != 0 || count(&n) != 0 || n == 0 ||
+      get(&dev, 0) != 0) {
+    d.problem = "the NVIDIA driver is installed but reports no usable GPU "
+                "(cuInit/cuDeviceGetCount failed or found none)";
+    return d;
+  }
+  char text[256] = "?";
+  if (name)
+    name(text, sizeof text, dev);
+  int major = 0, minor = 0;
+  if (attr) {
+    attr(&major, 75, dev); // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
+    attr(&minor, 76, dev); // ..._MINOR
+  }
+  size_t bytes = 0;
+  if (mem)
+    mem(&bytes, dev);
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "CUDA, %s (compute capability %d.%d, %.0f GiB), device 0 of %d",
+                text, major, minor, bytes / double(1ull << 30), n);
+  d.description = buf;
+  return d;
+}
+
+Device probeOpenCL() {
+  Device d{"OpenCL", "", ""};
+  // Halide's runtime opens the unversioned name (ocl-icd-opencl-dev).
+  void *lib = openFirst({"libOpenCL.so"});
+  if (!lib) {
+    d.problem = "no OpenCL library (libOpenCL.so cannot be loaded; on Debian "
+                "install ocl-icd-opencl-dev and a driver such as "
+                "pocl-opencl-icd)";
+    return d;
+  }
+  using Platforms = int (*)(unsigned, void **, unsigned *);
+  using PlatformInfo = int (*)(void *, unsigned, size_t, void *, size_t *);
+  using Devices = int (*)(void *, uint64_t, unsigned, void **, unsigned *);
+  using DeviceInfo = int (*)(void *, unsigned, size_t, void *, size_t *);
+  auto platforms = reinterpret_cast<Platforms>(dlsym(lib, "clGetPlatformIDs"));
+  auto platformInfo =
+      reinterpret_cast<PlatformInfo>(dlsym(lib, "clGetPlatformInfo"));
+  auto devices = reinterpret_cast<Devices>(dlsym(lib, "clGetDeviceIDs"));
+  auto deviceInfo = reinterpret_cast<DeviceInfo>(dlsym(lib, "clGetDeviceInfo"));
+  void *platform = nullptr, *device = nullptr;
+  unsigned n = 0, m = 0;
+  if (!platforms || !devices || platforms(1, &platform, &n) != 0 || n == 0 ||
+      devices(platform, 0xFFFFFFFFull /*CL_DEVICE_TYPE_ALL*/, 1, &device, &m) !=
+          0 ||
+      m == 0) {
+    d.problem = "no OpenCL platform or device found (is an ICD such as "
+                "pocl-opencl-icd installed?)";
+    return d;
+  }
+  char pname[256] = "?", dname[256] = "?";
+  if (platformInfo)
+    platformInfo(platform, 0x0902 /*CL_PLATFORM_NAME*/, sizeof pname, pname,
+                 nullptr);
+  if (deviceInfo)
+    deviceInfo(device, 0x102B /*CL_DEVICE_NAME*/, sizeof dname, dname, nullptr);
+  d.description = std::string("OpenCL, ") + pname + ", " + dname;
+  return d;
+}
+
+} // namespace
+
+Device probeDevice(const std::string &target) {
+  if (hasFeature(target, "cuda"))
+    return probeCuda();
+  if (hasFeature(target, "opencl"))
+    return probeOpenCL();
+  return Device{"", "CPU (the host target)", ""};
+}
+
+void requireDevice(const std::string &target) {
+  Device d = probeDevice(target);
+  if (d.api.empty())
+    return;
+  if (!d.problem.empty())
+    throw Error("this model's kernels were compiled for " + d.api +
+                " (target " + target + "), but " + d.problem);
+  // Intermediates are allocated per kernel call: keep device memory for
+  // reuse instead of freeing and reallocating it every step.
+  if (halide_reuse_device_allocations)
+    halide_reuse_device_allocations(nullptr, true);
+}
+
+} // namespace kiln::rt

@@ -1,0 +1,27 @@
+//===- device.h - the GPU a model's kernels run on --------------*- C++ -*-===//
+#ifndef KILN_RUNTIME_DEVICE_H
+#define KILN_RUNTIME_DEVICE_H
+
+#include <string>
+
+namespace kiln::rt {
+
+/// The device of a model's kernels, as Halide's GPU runtime will pick it
+/// (CUDA device 0; the first OpenCL platform's first device).
+struct Device {
+  std::string api;         // "" for a CPU target, else "CUDA" or "OpenCL"
+  std::string description; // what `info` prints
+  std::string problem;     // why it cannot run, or ""
+};
+
+/// Looks for the device that `target` (a Halide target string) needs by
+/// loading the driver library the way Halide's runtime will.
+Device probeDevice(const std::string &target);
+
+/// Fails with a clear message when the model's GPU is missing, before any
+/// kernel runs; makes Halide's runtime reuse device allocations.
+void requireDevice(const std::string &target);
+
+} // namespace kiln::rt
+
+#endif // KILN_RUNTIME_DEVICE_H

@@ -287,17 +287,25 @@ FailureOr<BackendResult> compileKernels(const ModelPlan &plan,
   return result;
 }
 
-LogicalResult printLoweredKernels(const ModelPlan &plan,
-                                  const BackendOptions &opts,
-                                  llvm::raw_ostream &os) {
+/// The target of the --emit printers (kernels without Halide's runtime);
+/// nullopt after reporting a bad --target.
+std::optional<H::Target> printingTarget(const BackendOptions &opts) {
   std::string error;
   std::optional<std::string> resolved = resolveTarget(opts.target, error);
   if (!resolved) {
     llvm::errs() << "error: " << error << "\n";
-    return failure();
+    return std::nullopt;
   }
-  H::Target target = H::Target(*resolved).with_feature(H::Target::NoRuntime);
-  auto modules = buildModules(plan, target);
+  return H::Target(*resolved).with_feature(H::Target::NoRuntime);
+}
+
+LogicalResult printLoweredKernels(const ModelPlan &plan,
+                                  const BackendOptions &opts,
+                                  llvm::raw_ostream &os) {
+  std::optional<H::Target> target = printingTarget(opts);
+  if (!target)
+    return failure();
+  auto modules = buildModules(plan, *target);
   if (!modules)
     return failure();
   llvm::SmallString<128> tmp;
@@ -325,20 +333,16 @@ LogicalResult printLoweredKernels(const ModelPlan &plan,
 
 LogicalResult printDeviceCode(const ModelPlan &plan, const BackendOptions &opts,
                               llvm::raw_ostream &os) {
-  std::string error;
-  std::optional<std::string> resolved = resolveTarget(opts.target, error);
-  if (!resolved) {
-    llvm::errs() << "error: " << error << "\n";
+  std::optional<H::Target> target = printingTarget(opts);
+  if (!target)
     return failure();
-  }
-  H::Target target = H::Target(*resolved).with_feature(H::Target::NoRuntime);
-  if (!target.has_gpu_feature()) {
+  if (!target->has_gpu_feature()) {
     llvm::errs() << "error: --emit=device needs a GPU target (host-cuda, "
                     "host-opencl), not '"
                  << opts.target << "'\n";
     return failure();
   }
-  auto modules = buildModules(plan, target);
+  auto modules = buildModules(plan, *target);
   if (!modules)
     return failure();
   for (auto [k, m] : llvm::zip(plan.kernels, *modules)) {

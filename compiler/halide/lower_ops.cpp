@@ -1443,7 +1443,6 @@ bool pureUpdate(const H::Func &f, int u) {
 /// serial in each thread. A stage with no pure dim runs as one thread.
 /// Returns the loop level of one thread.
 H::LoopLevel gpuTile(H::Func f, H::Stage s, std::vector<H::Var> vars) {
-  const std::string name = s.name();
   auto guard = H::TailStrategy::GuardWithIf;
   if (vars.empty()) {
     s.gpu_single_thread();

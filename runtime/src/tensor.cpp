@@ -68,6 +68,7 @@ void Tensor::releaseDevice() {
 }
 
 void Tensor::setDtype(kiln_dtype dtype) {
+  releaseDevice(); // (sized and typed for the old element type)
   dtype_ = dtype;
   reshape(dims_);
 }
@@ -79,7 +80,7 @@ double Tensor::get(int64_t i) const {
   case KILN_I32:
     return i32()[i];
   default:
-    return ptr_[i] != 0;
+    return readHost()[i] != 0;
   }
 }
 
@@ -130,8 +131,11 @@ void Tensor::view(uint8_t *bytes, const std::vector<int64_t> &dims) {
 }
 
 void Tensor::setDims(const std::vector<int64_t> &dims, int64_t n) {
-  // New or resized storage: the host holds the contents.
-  buffer_.flags |= halide_buffer_flag_host_dirty;
+  // New or resized storage (its device copy, if any, was released): the
+  // host holds the contents. An unchanged shape keeps a device copy and
+  // its flags: marking the host newer would upload stale bytes over it.
+  if (!buffer_.device)
+    buffer_.flags |= halide_buffer_flag_host_dirty;
   dims_ = dims;
   size_ = n;
   int rank = static_cast<int>(dims.size());

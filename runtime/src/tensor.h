@@ -69,8 +69,6 @@ public:
   void discardHost() {
     buffer_.flags &= ~uint64_t(halide_buffer_flag_host_dirty);
   }
-  /// Whether the contents live on a device (a GPU kernel used the tensor).
-  bool onDevice() const { return buffer_.device != 0; }
 
   /// "?x30" style, for messages.
   static std::string format(const std::vector<int64_t> &dims);

@@ -20,20 +20,23 @@ usage: bench/run.sh [options]
   --epochs-logreg N  epochs of logistic regression (default 5)
   --epochs-mlp N     epochs of the MLP (default 3)
   --epochs-cnn N     epochs of each CNN (default 2)
-  --quick            1 epoch each (a smoke run; throughput is the best epoch)
+  --rounds N         runs of each logreg/MLP trainer, in turns (default 3;
+                     the median is reported)
+  --quick            1 epoch and 1 round each (a smoke run)
   --no-setup         skip installing packages and building (use build/)
   --out FILE         results file (default bench/RESULTS.md)
 EOF
 }
 
-threads=2 epochs_logreg=5 epochs_mlp=3 epochs_cnn=2 setup=1 out=bench/RESULTS.md
+threads=2 epochs_logreg=5 epochs_mlp=3 epochs_cnn=2 rounds=3 setup=1 out=bench/RESULTS.md
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift ;;
     --epochs-logreg) epochs_logreg=$2; shift ;;
     --epochs-mlp) epochs_mlp=$2; shift ;;
     --epochs-cnn) epochs_cnn=$2; shift ;;
-    --quick) epochs_logreg=1 epochs_mlp=1 epochs_cnn=1 ;;
+    --rounds) rounds=$2; shift ;;
+    --quick) epochs_logreg=1 epochs_mlp=1 epochs_cnn=1 rounds=1 ;;
     --no-setup) setup=0 ;;
     --out) out=$2; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -41,7 +44,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for n in "$threads" "$epochs_logreg" "$epochs_mlp" "$epochs_cnn"; do
+for n in "$threads" "$epochs_logreg" "$epochs_mlp" "$epochs_cnn" "$rounds"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench/run.sh: '$n' is not a positive integer" >&2; exit 2; }
 done
 
@@ -84,49 +87,65 @@ echo "bench: $cpu, $(nproc) CPUs, $mem; $threads threads"
 best_rate() { sed -n 's/.*(\([0-9]*\) samples\/s).*/\1/p' "$1" | sort -n | tail -1; }
 final_acc() { sed -n 's/^final:.*accuracy \([0-9.]*\)%.*/\1/p' "$1"; }
 
-declare -A rate acc rss ctime crss
-train_kiln() { # name model epochs [build flags...]
-  local name=$1 model=$2 epochs=$3
-  shift 3
+declare -A rate acc rss ctime crss runs
+build_kiln() { # name model [build flags...]
+  local name=$1 model=$2
+  shift 2
   /usr/bin/time -f '%e %M' -o "$work/$name.ctime" \
     "$kiln" build "bench/models/$model.cpp" -o "$work/$name" "$@"
   ctime[$name]=$(awk '{print $1}' "$work/$name.ctime")
   crss[$name]=$(awk '{printf "%.0f", $2 / 1024}' "$work/$name.ctime")
+}
+run_kiln() { # name epochs
+  local name=$1 epochs=$2 r
   /usr/bin/time -f '%M' -o "$work/$name.rss" "$work/$name" train \
     --dataset fashion-mnist --epochs "$epochs" --batch-size 128 --val-split 0 \
     --threads "$threads" >"$work/$name.out"
-  rate[$name]=$(best_rate "$work/$name.out")
+  r=$(best_rate "$work/$name.out")
+  runs[$name]="${runs[$name]:-}${runs[$name]:+ }$r"
   acc[$name]=$(final_acc "$work/$name.out")
   rss[$name]=$(awk '{printf "%.0f", $1 / 1024}' "$work/$name.rss")
-  echo "  kiln  $name: ${rate[$name]} samples/s (train accuracy ${acc[$name]}%, peak RSS ${rss[$name]} MiB, compiled in ${ctime[$name]} s)"
+  echo "  kiln  $name: $r samples/s (train accuracy ${acc[$name]}%, peak RSS ${rss[$name]} MiB, compiled in ${ctime[$name]} s)"
 }
-train_torch() { # name model epochs
-  local name=$1 model=$2 epochs=$3
+run_torch() { # name model epochs
+  local name=$1 model=$2 epochs=$3 r
   /usr/bin/time -f '%M' -o "$work/$name.rss" /usr/bin/python3 bench/torch_reference.py \
     "$model" --epochs "$epochs" --batch-size 128 --threads "$threads" >"$work/$name.out"
-  rate[$name]=$(sed -n 's/.*samples_per_s=\([0-9]*\).*/\1/p' "$work/$name.out")
+  r=$(sed -n 's/.*samples_per_s=\([0-9]*\).*/\1/p' "$work/$name.out")
+  runs[$name]="${runs[$name]:-}${runs[$name]:+ }$r"
   acc[$name]=$(sed -n 's/.*train_accuracy=\([0-9.]*\).*/\1/p' "$work/$name.out" |
                awk '{printf "%.2f", $1 * 100}')
   rss[$name]=$(awk '{printf "%.0f", $1 / 1024}' "$work/$name.rss")
-  echo "  torch $name: ${rate[$name]} samples/s (train accuracy ${acc[$name]}%, peak RSS ${rss[$name]} MiB)"
+  echo "  torch $name: $r samples/s (train accuracy ${acc[$name]}%, peak RSS ${rss[$name]} MiB)"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
+# median / span of a name's runs (the rounds' samples/s).
+median() { tr ' ' '\n' <<<"${runs[$1]}" | sort -n |
+  awk '{v[NR] = $1} END {print NR % 2 ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+span() { tr ' ' '\n' <<<"${runs[$1]}" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {print lo "–" hi}'; }
 
-for model in logreg mlp; do
-  epochs=$epochs_logreg
-  [ "$model" = mlp ] && epochs=$epochs_mlp
-  echo "bench: $model, $epochs epoch(s), batch 128, Adam, fp32"
-  train_kiln "$model" "$model" "$epochs"
-  train_kiln "$model-nofusion" "$model" "$epochs" --no-fusion
-  train_torch "$model-torch" "$model" "$epochs"
-  echo "  ratio kiln/PyTorch: $(ratio "${rate[$model]}" "${rate[$model-torch]}")x"
-done
-# The CNNs of examples/ (bench/models/cnn_*.cpp include them).
-for model in cnn_a cnn_b; do
-  echo "bench: $model, $epochs_cnn epoch(s), batch 128, Adam, fp32"
-  train_kiln "$model" "$model" "$epochs_cnn"
-  train_torch "$model-torch" "$model" "$epochs_cnn"
-  echo "  ratio kiln/PyTorch: $(ratio "${rate[$model]}" "${rate[$model-torch]}")x"
+# Each model's kiln binaries and PyTorch run in turns, $rounds times: on a
+# shared (virtual) machine one run of either can be far off its usual
+# speed, so each reports the median of its rounds, with the span.
+for model in logreg mlp cnn_a cnn_b; do
+  case $model in
+    logreg) epochs=$epochs_logreg n=$rounds ;;
+    mlp) epochs=$epochs_mlp n=$rounds ;;
+    *) epochs=$epochs_cnn n=1 ;;
+  esac
+  echo "bench: $model, $epochs epoch(s), batch 128, Adam, fp32, $n round(s)"
+  build_kiln "$model" "$model"
+  # The CNNs (examples/ via bench/models/cnn_*.cpp) only with fusion.
+  case $model in logreg|mlp) build_kiln "$model-nofusion" "$model" --no-fusion ;; esac
+  for ((i = 0; i < n; i++)); do
+    run_kiln "$model" "$epochs"
+    [ -n "${ctime[$model-nofusion]:-}" ] && run_kiln "$model-nofusion" "$epochs"
+    run_torch "$model-torch" "$model" "$epochs"
+  done
+  for name in "$model" "$model-nofusion" "$model-torch"; do
+    [ -n "${runs[$name]:-}" ] && rate[$name]=$(median "$name")
+  done
+  echo "  ratio kiln/PyTorch (medians): $(ratio "${rate[$model]}" "${rate[$model-torch]}")x"
 done
 
 # --- matmul vs OpenBLAS ----------------------------------------------------
@@ -175,6 +194,9 @@ paste -d' ' <(tail -n +2 "$work/conv.out") <(tail -n +2 "$work/conv_torch.out") 
   echo
   echo "Samples/s of the best epoch (PyTorch's script reports the same);"
   echo "epochs: $epochs_logreg for logistic regression, $epochs_mlp for the MLP."
+  echo "Logistic regression and the MLP: the median of $rounds rounds (kiln,"
+  echo "kiln --no-fusion and PyTorch run in turns), the span of the rounds"
+  echo "below the table; the CNNs: one run each."
   echo
   echo "| model | kiln | kiln, --no-fusion | PyTorch | kiln / PyTorch | bar |"
   echo "|---|---:|---:|---:|---:|---|"
@@ -182,6 +204,12 @@ paste -d' ' <(tail -n +2 "$work/conv.out") <(tail -n +2 "$work/conv_torch.out") 
   echo "| MLP 784-512-256-10 ReLU | ${rate[mlp]} | ${rate[mlp-nofusion]} | ${rate[mlp-torch]} | $(ratio "${rate[mlp]}" "${rate[mlp-torch]}")× | ≥ 4× (stretch 6×) |"
   echo "| CNN (a) conv5x5x32-pool-conv5x5x64-pool-1024-10 | ${rate[cnn_a]} | | ${rate[cnn_a-torch]} | $(ratio "${rate[cnn_a]}" "${rate[cnn_a-torch]}")× | ≥ 1.5× |"
   echo "| CNN (b) conv3x3x32-BN-pool-conv3x3x64-BN-pool-128-10 | ${rate[cnn_b]} | | ${rate[cnn_b-torch]} | $(ratio "${rate[cnn_b]}" "${rate[cnn_b-torch]}")× | ≥ 2× |"
+  echo
+  echo "| rounds (samples/s, min–max) | kiln | kiln, --no-fusion | PyTorch |"
+  echo "|---|---:|---:|---:|"
+  for m in logreg mlp; do
+    echo "| $m | $(span "$m") | $(span "$m-nofusion") | $(span "$m-torch") |"
+  done
   echo
   echo "CNN epochs: $epochs_cnn each (examples/fashion_mnist_cnn.cpp and"
   echo "fashion_mnist_bn_cnn.cpp; PyTorch's oneDNN convolutions, NCHW)."

@@ -708,6 +708,17 @@ void Dataset::gather(const int64_t *rows, int64_t lo, int64_t hi,
   }
 }
 
+void Dataset::prefetch(const int64_t *rows, int64_t lo, int64_t hi) const {
+  const char *base = !x8.empty() ? reinterpret_cast<const char *>(x8.data())
+                                 : reinterpret_cast<const char *>(x.data());
+  int64_t rowBytes = features * (x8.empty() ? sizeof(float) : 1);
+  for (int64_t i = lo; i < hi; ++i) {
+    const char *p = base + rows[i] * rowBytes;
+    for (int64_t b = 0; b < rowBytes; b += 64)
+      __builtin_prefetch(p + b, 0, 2);
+  }
+}
+
 void Dataset::normalize(const std::vector<float> &sub,
                         const std::vector<float> &mul) {
   if (scale.empty()) {

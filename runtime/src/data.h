@@ -30,6 +30,8 @@ struct Dataset {
   }
   /// Writes rows[lo..hi) to dst (row i at dst + i·features), mapped.
   void gather(const int64_t *rows, int64_t lo, int64_t hi, float *dst) const;
+  /// Starts fetching rows[lo..hi) into the cache (for the next gather).
+  void prefetch(const int64_t *rows, int64_t lo, int64_t hi) const;
   /// Composes the map with v ↦ (v - sub[c])·mul[c].
   void normalize(const std::vector<float> &sub, const std::vector<float> &mul);
 };

@@ -230,13 +230,18 @@ void Session::checkFeatures(const Dataset &data) const {
 }
 
 void Session::feed(const Dataset &data, const int64_t *rows, int64_t n,
-                   bool labels) {
+                   bool labels, const int64_t *next, int64_t nextN) {
   if (state.featureInput >= 0) {
     x.reshape({n, data.features});
     // The gather is memory-bound: split it over the kernels' threads.
     float *dst = x.data();
+    // A thread's share of the next batch is the same range of rows (the
+    // pool splits a batch of the same size the same way), so each thread
+    // prefetches what it will gather itself.
     auto gather = [&](int64_t lo, int64_t hi) {
       data.gather(rows, lo, hi, dst);
+      if (next && lo < nextN)
+        data.prefetch(next, lo, std::min(hi, nextN));
     };
     if (n * data.features >= (1 << 16))
       ThreadPool::global().parallel(n, gather);

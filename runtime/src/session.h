@@ -58,8 +58,12 @@ public:
   /// Copies `n` rows of `data` into the input tensors (the labels too
   /// unless `labels` is false); `data` has passed checkData (or
   /// checkFeatures, without labels).
+  /// `next`/`nextN`: the rows the following feed will gather, prefetched
+  /// by each thread after its share of this batch (the kernels then run
+  /// while they come in from memory).
   void feed(const Dataset &data, const int64_t *rows, int64_t n,
-            bool labels = true);
+            bool labels = true, const int64_t *next = nullptr,
+            int64_t nextN = 0);
   /// The executor of `fn`, its arguments bound to the state and the inputs.
   Executor &executor(const kiln_function &fn);
   /// Index of the result of `fn` with this kind (and name), or -1.

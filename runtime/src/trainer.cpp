@@ -76,7 +76,10 @@ double Trainer::epoch(const Dataset &data, std::vector<int64_t> rows,
   double lastDraw = 0;
   for (size_t start = first * batch; start < rows.size(); start += batch) {
     int64_t n = std::min<int64_t>(batch, rows.size() - start);
-    session_.feed(data, rows.data() + start, n);
+    size_t following = start + n;
+    session_.feed(data, rows.data() + start, n, /*labels=*/true,
+                  rows.data() + following,
+                  std::min<int64_t>(batch, rows.size() - following));
     if (counted)
       state.setHyper("step", static_cast<double>(state.steps + 1));
     if (scheduled)

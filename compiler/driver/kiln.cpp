@@ -332,7 +332,9 @@ int Build::run() {
     return 1;
   }
   std::string targetError;
-  if (!kiln::hl::resolveTarget(target, targetError)) {
+  std::optional<std::string> resolvedTarget =
+      kiln::hl::resolveTarget(target, targetError);
+  if (!resolvedTarget) {
     llvm::errs() << "error: " << targetError << "\n";
     return 1;
   }
@@ -403,6 +405,24 @@ int Build::run() {
       return 1;
     }
     stageOptions.autoschedule = name.str();
+    // Halide 14's autoschedulers and GPU targets (tried on PoCL): say so.
+    llvm::SmallVector<llvm::StringRef> features;
+    llvm::StringRef(*resolvedTarget).split(features, '-');
+    if (llvm::is_contained(features, "cuda") ||
+        llvm::is_contained(features, "opencl"))
+      llvm::errs()
+          << "warning: --schedule=" << s << " on a GPU target: "
+          << (name == "Li2018"
+                  ? "Halide 14's Li2018 GPU schedules can index out of "
+                    "bounds at run time (ShiftInwards tiles over batch-sized "
+                    "dims; the MLP's softmax cross-entropy kernel fails), "
+                    "which the binary reports as a kernel error"
+                  : "Halide 14's " + name.str() +
+                        " has no GPU support: the kernels it schedules run "
+                        "on the host, copying their buffers from and to the "
+                        "device")
+          << "; kiln's GPU schedule (the default, --schedule=kiln) has "
+             "neither problem\n";
   }
   for (llvm::StringRef name : llvm::split(jvpWrt.getValue(), ','))
     if (!name.trim().empty())
@@ -460,7 +480,7 @@ int Build::run() {
       return 1;
     }
   }
-  std::string resolved = *kiln::hl::resolveTarget(target, targetError);
+  const std::string &resolved = *resolvedTarget;
   if (emit == Emit::Table)
     return writeFile(out,
                      [&](llvm::raw_ostream &os) {

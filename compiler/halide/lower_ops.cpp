@@ -229,6 +229,9 @@ struct Lowering {
   StatsCache &stats;
   MatmulParts &mm;
   ConvParts &cv;
+  // Kiln's GPU schedule: its templates compute whole register tiles, past
+  // the result's last rows and channels, which read the inputs' last ones.
+  bool gpu;
 
   std::vector<H::Var> vars;
   Index idx;
@@ -379,7 +382,10 @@ struct Lowering {
     mm.narrowTN = ta && !tb && !ShapedType::isDynamic(mm.n) &&
                   mm.n < vectorWidth && !ShapedType::isDynamic(mm.m) &&
                   mm.m >= 2 * vectorWidth;
+    H::Expr rows = ta ? in[0].extents[1] : in[0].extents[0];
     auto a = [&](H::Expr k, H::Expr row) {
+      if (gpu)
+        row = H::min(row, rows - 1);
       return ta ? in[0].at({k, row}) : in[0].at({row, k});
     };
     // b(x, k): with B transposed its columns are strided, so the schedule
@@ -387,8 +393,9 @@ struct Lowering {
     mm.panel = H::Func(name + "_bpanel");
     mm.panelX = H::Var(name + "_bx");
     H::Var bk(name + "_bk");
-    H::Expr col = mm.ragged ? H::min(mm.panelX, static_cast<int32_t>(mm.n - 1))
-                            : H::Expr(mm.panelX);
+    H::Expr cols = tb ? in[1].extents[0] : in[1].extents[1];
+    H::Expr col =
+        mm.ragged || gpu ? H::min(mm.panelX, cols - 1) : H::Expr(mm.panelX);
     mm.panel(mm.panelX, bk) = tb ? in[1].at({col, bk}) : in[1].at({bk, col});
     mm.prod = H::Func(name + "_prod");
     mm.x = H::Var(name + "_px");
@@ -397,7 +404,8 @@ struct Lowering {
     // 784x10 = xᵀ·dZ) has too few output tiles to share between threads
     // without every thread reading the whole batch: split the reduction
     // instead, each thread summing a slice of the rows into a partial.
-    bool splitK = ta && !tb && !ShapedType::isDynamic(mm.m) &&
+    // (On the GPU every output element has its own thread anyway.)
+    bool splitK = !gpu && ta && !tb && !ShapedType::isDynamic(mm.m) &&
                   !ShapedType::isDynamic(mm.n) &&
                   mm.m * mm.n <= kSplitKMaxElements &&
                   mm.m * mm.n >= kSplitKMinElements && !mm.narrowTN &&
@@ -750,8 +758,8 @@ struct Lowering {
       H::Var wf(name + "_wf"), wc(name + "_wc"), wkw(name + "_wkw"),
           wkh(name + "_wkh");
       cv.weights = H::Func(name + "_w");
-      cv.weights(wf, wc, wkw, wkh) =
-          in[1].at({wkh, wkw, wc, cv.ragged ? H::min(wf, F - 1) : H::Expr(wf)});
+      cv.weights(wf, wc, wkw, wkh) = in[1].at(
+          {wkh, wkw, wc, cv.ragged || gpu ? H::min(wf, F - 1) : H::Expr(wf)});
       cv.r = H::RDom({{0, cg}, {0, KW}, {0, KH}}, name + "_r");
       H::Expr chan = groups == 1
                          ? H::Expr(cv.r.x)
@@ -790,8 +798,8 @@ struct Lowering {
           tkh(name + "_tkh");
       cv.weights = H::Func(name + "_wt");
       H::Expr local = groups == 1 ? H::Expr(tc) : tc % cg;
-      cv.weights(tc, tf, tkw, tkh) =
-          in[1].at({tkh, tkw, cv.ragged ? H::min(local, cg - 1) : local, tf});
+      cv.weights(tc, tf, tkw, tkh) = in[1].at(
+          {tkh, tkw, cv.ragged || gpu ? H::min(local, cg - 1) : local, tf});
       cv.r = H::RDom({{0, fg}, {0, KW}, {0, KH}}, name + "_r");
       H::Expr f =
           groups == 1 ? H::Expr(cv.r.x) : (H::min(v, C - 1) / cg) * fg + cv.r.x;
@@ -1467,6 +1475,68 @@ H::LoopLevel gpuTile(H::Func f, H::Stage s, std::vector<H::Var> vars) {
   return H::LoopLevel(f, tx);
 }
 
+/// Kiln's GPU templates: `out`'s two innermost dims in blocks of 16 × 16
+/// threads, each thread a register tile of RX × RY elements whose sums
+/// `prod` (over its dims px, py) accumulates over the whole reduction, so
+/// every value a thread loads feeds RX or RY multiply-adds (the generic
+/// schedule: one). The loads go through the L1 cache, where a block's
+/// threads share what they read. Outer dims are a third block dim. Tiles
+/// past the edge read clamped inputs (see Lowering::gpu), so every tile has
+/// a constant size and stays in registers; only the stores are guarded.
+/// Returns the level of one output element.
+H::LoopLevel gpuRegisterTiles(H::Func out, H::Func prod, H::Var px, H::Var py,
+                              std::vector<H::VarOrRVar> reduction, int RX,
+                              int RY) {
+  auto guard = H::TailStrategy::GuardWithIf;
+  std::vector<H::Var> vars = out.args();
+  std::string n = out.name();
+  H::Var xo(n + "_gbx"), yo(n + "_gby"), xi(n + "_xi"), yi(n + "_yi"),
+      tx(n + "_gtx"), ty(n + "_gty"), xii(n + "_xii"), yii(n + "_yii");
+  out.tile(vars[0], vars[1], xo, yo, xi, yi, kGpuTile * RX, kGpuTile * RY,
+           guard)
+      .split(xi, tx, xii, RX, guard)
+      .split(yi, ty, yii, RY, guard)
+      .reorder(xii, yii, tx, ty, xo, yo)
+      .gpu_blocks(xo, yo)
+      .gpu_threads(tx, ty)
+      .unroll(xii)
+      .unroll(yii);
+  if (vars.size() > 2) {
+    H::VarOrRVar outer = vars[2];
+    for (size_t d = 3; d < vars.size(); ++d) {
+      H::Var fused(n + "_gf" + std::to_string(d));
+      out.fuse(outer, vars[d], fused);
+      outer = fused;
+    }
+    out.gpu_blocks(outer);
+  }
+  prod.compute_at(out, tx)
+      .bound_extent(px, RX)
+      .bound_extent(py, RY)
+      .unroll(px)
+      .unroll(py);
+  std::vector<H::VarOrRVar> order{px, py};
+  llvm::append_range(order, reduction);
+  prod.update().reorder(order).unroll(px).unroll(py);
+  return H::LoopLevel(out, xii);
+}
+
+/// The GPU matmul template: 2 × 2 register tiles (one column per thread
+/// for a narrow result such as 10 classes).
+H::LoopLevel scheduleMatmulGpu(H::Func out, MatmulParts &mm) {
+  int RX = !ShapedType::isDynamic(mm.n) && mm.n <= kGpuTile ? 1 : 2;
+  return gpuRegisterTiles(out, mm.prod, mm.x, mm.y, {mm.r.x}, RX, 2);
+}
+
+/// The GPU convolution template (forward and input gradient): each thread
+/// sums two channels of one pixel when there are 32 or more, so each input
+/// value it loads feeds two multiply-adds.
+H::LoopLevel scheduleConvGpu(H::Func out, ConvParts &cv) {
+  int RV = cv.vectorExtent >= 2 * kGpuTile ? 2 : 1;
+  return gpuRegisterTiles(out, cv.prod, cv.v, cv.j, {cv.r.x, cv.r.y, cv.r.z},
+                          RV, 1);
+}
+
 /// A Func computed on its own on the GPU: every stage tiled over its pure
 /// dims (an update that scatters runs as one thread).
 H::LoopLevel gpuRoot(H::Func f, bool root = true) {
@@ -1542,6 +1612,11 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   }
   kp.args.push_back(kp.batch);
 
+  bool autoschedule = StringRef(schedule).starts_with("auto:");
+  // Kiln's GPU schedule (an autoscheduler targets the GPU itself) or its
+  // CPU templates.
+  bool gpu = !autoschedule && target.has_gpu_feature();
+  bool cpu = !autoschedule && !gpu;
   StatsCache stats;
   std::optional<MatmulParts> matmul;
   Value matmulResult;
@@ -1579,7 +1654,8 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
                V,
                stats,
                parts,
-               convParts};
+               convParts,
+               gpu};
     std::optional<H::Func> f = l.lower();
     if (!f)
       return std::nullopt;
@@ -1619,11 +1695,6 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
 
   // One output Func per result shape: a Tuple when several results share
   // it, so one loop nest writes them all.
-  bool autoschedule = StringRef(schedule).starts_with("auto:");
-  // Kiln's GPU schedule (an autoscheduler targets the GPU itself) or its
-  // CPU templates.
-  bool gpu = !autoschedule && target.has_gpu_feature();
-  bool cpu = !autoschedule && !gpu;
   SmallVector<Type> resultTypes;
   for (Value r : results)
     resultTypes.push_back(r.getType());
@@ -1646,11 +1717,16 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       constrainDims([&](int d) { return buf.dim(d); }, shape, batch, i > 0);
     }
     if (gpu) {
-      // In-place inputs read per thread, before the thread's stores.
-      H::LoopLevel thread = gpuRoot(out, /*root=*/false);
+      // In-place inputs read per element, before the element's stores.
+      bool tiled = matmul && shape == shapeOf(matmulResult) && !matmul->parts;
+      bool convTiled = conv && shape == shapeOf(convResult) &&
+                       conv->kind != ConvParts::Kind::FilterGrad;
+      H::LoopLevel element = tiled       ? scheduleMatmulGpu(out, *matmul)
+                             : convTiled ? scheduleConvGpu(out, *conv)
+                                         : gpuRoot(out, /*root=*/false);
       for (auto &[inShape, wrapper] : inPlaceWrappers)
         if (inShape == shape && !shape.empty())
-          wrapper.compute_at(thread);
+          wrapper.compute_at(element);
     }
     if (cpu) {
       bool tiled = matmul && shape == shapeOf(matmulResult) && !matmul->parts;

@@ -15,12 +15,28 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 
 #pragma weak halide_reuse_device_allocations
+#pragma weak halide_set_error_handler
 
 namespace kiln::rt {
 
 namespace {
+
+// Kernels may fail on the pool's threads: one store, locked.
+std::mutex gErrorMutex;
+std::string gError;
+
+void recordHalideError(void *, const char *msg) {
+  std::string m = msg ? msg : "";
+  while (!m.empty() && (m.back() == '\n' || m.back() == '.'))
+    m.pop_back();
+  if (m.rfind("Error: ", 0) == 0)
+    m.erase(0, 7);
+  std::lock_guard<std::mutex> lock(gErrorMutex);
+  gError += (gError.empty() ? "" : "; ") + m;
+}
 
 bool hasFeature(const std::string &target, const std::string &feature) {
   std::string t = "-" + target + "-";
@@ -141,6 +157,22 @@ void requireDevice(const std::string &target) {
   // reuse instead of freeing and reallocating it every step.
   if (halide_reuse_device_allocations)
     halide_reuse_device_allocations(nullptr, true);
+}
+
+void catchHalideErrors() {
+  static std::once_flag once;
+  // (Absent from binaries without kernels, e.g. the runtime's own tests.)
+  std::call_once(once, [] {
+    if (halide_set_error_handler)
+      halide_set_error_handler(recordHalideError);
+  });
+}
+
+std::string takeHalideError() {
+  std::lock_guard<std::mutex> lock(gErrorMutex);
+  std::string m;
+  m.swap(gError);
+  return m;
 }
 
 } // namespace kiln::rt

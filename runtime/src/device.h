@@ -22,6 +22,13 @@ Device probeDevice(const std::string &target);
 /// kernel runs; makes Halide's runtime reuse device allocations.
 void requireDevice(const std::string &target);
 
+/// Makes Halide's runtime report errors to kiln instead of printing them
+/// and aborting the process (its default): a failing kernel or device copy
+/// then returns its error code, and takeHalideError() says what happened.
+void catchHalideErrors();
+/// The messages Halide reported since the last call ("" if none), joined.
+std::string takeHalideError();
+
 } // namespace kiln::rt
 
 #endif // KILN_RUNTIME_DEVICE_H

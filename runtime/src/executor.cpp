@@ -1,5 +1,6 @@
 //===- executor.cpp - run one step function of the table ------------------===//
 #include "executor.h"
+#include "device.h"
 #include "error.h"
 
 #include <algorithm>
@@ -11,6 +12,7 @@ namespace kiln::rt {
 Executor::Executor(const kiln_function &fn)
     : fn_(fn), args_(fn.num_args, nullptr), argOfTensor_(fn.num_tensors, -1),
       owned_(fn.num_tensors) {
+  catchHalideErrors();
   for (int i = 0; i < fn.num_args; ++i)
     argOfTensor_[fn.args[i].tensor] = i;
   for (int t = 0; t < fn.num_tensors; ++t) {
@@ -126,11 +128,14 @@ void Executor::run(int64_t batch) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
               .count();
     }
-    if (rc)
+    if (rc) {
+      std::string why = takeHalideError();
       throw Error(std::string(fn_.name) + ": kernel " + call.kernel + " (" +
                   call.op +
                   (call.loc[0] ? std::string(" at ") + call.loc : "") +
-                  ") failed with Halide error " + std::to_string(rc));
+                  ") failed with Halide error " + std::to_string(rc) +
+                  (why.empty() ? "" : ": " + why));
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 //===- tensor.cpp - host tensors handed to Halide kernels -----------------===//
 #include "tensor.h"
+#include "device.h"
 #include "error.h"
 
 #include <cstdlib>
@@ -45,9 +46,11 @@ Tensor::~Tensor() {
 const uint8_t *Tensor::readHost() const {
   if (buffer_.device && (buffer_.flags & halide_buffer_flag_device_dirty)) {
     buffer_.host = ptr_;
-    if (int rc = halide_copy_to_host(nullptr, &buffer_))
+    if (int rc = halide_copy_to_host(nullptr, &buffer_)) {
+      std::string why = takeHalideError();
       throw Error("copying a tensor from the device failed (Halide error " +
-                  std::to_string(rc) + ")");
+                  std::to_string(rc) + (why.empty() ? "" : ": " + why) + ")");
+    }
   }
   return ptr_;
 }

@@ -408,7 +408,7 @@ struct Lowering {
     bool splitK = !gpu && ta && !tb && !ShapedType::isDynamic(mm.m) &&
                   !ShapedType::isDynamic(mm.n) &&
                   mm.m * mm.n <= kSplitKMaxElements &&
-                  mm.m * mm.n >= kSplitKMinElements && !mm.narrowTN &&
+                  mm.m * mm.n >= kSplitKMinElements &&
                   ShapedType::isDynamic(op.getLhs().getType().getDimSize(0));
     if (!splitK) {
       mm.prod(mm.x, mm.y) = 0.0f;
@@ -1295,6 +1295,16 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
         .vectorize(mm.y, V, H::TailStrategy::GuardWithIf)
         .unroll(mm.y)
         .unroll(mm.x);
+    if (mm.parts) {
+      // Split-K: `out` is the partial sums, one per slice of the batch, in
+      // parallel. The pool gives thread t the t-th share of this loop and
+      // of the runtime's gather, so each thread sums rows its own cache
+      // holds (reading every row from both threads cost the next gather
+      // a cross-core invalidation per line). Tiles are stored whole, rows
+      // contiguous.
+      out.compute_root().reorder_storage(y, x, mm.part).parallel(mm.part);
+      return H::LoopLevel(out, xi);
+    }
     out.parallel(yo);
     return H::LoopLevel(out, xi);
   }
@@ -1304,7 +1314,12 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
   // vectors and one broadcast of A. AVX-512 has 32 vector registers
   // (14 × 2 accumulators), AVX2 16 (6 × 2). Measured on Sapphire Rapids
   // with bench/matmul_bench.cpp.
-  const int TY = V >= 16 ? 14 : 6;
+  //
+  // A result one vector wide (10 classes) needs a single accumulator per
+  // row: 16 rows (12 on AVX2) still leave registers for B, and a batch of
+  // 128 splits into whole tiles, evenly over 2 or 4 threads (14-row tiles
+  // gave one thread 70 rows and the other 58).
+  const int TY = TX == V ? (V >= 16 ? 16 : 12) : (V >= 16 ? 14 : 6);
   H::Var xo(out.name() + "_xo"), yo(out.name() + "_yo"), xi(out.name() + "_xi"),
       yi(out.name() + "_yi");
   out.tile(x, y, xo, yo, xi, yi, TX, TY, H::TailStrategy::GuardWithIf)
@@ -1333,6 +1348,20 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
   else
     out.parallel(yo);
   return H::LoopLevel(out, yi);
+}
+
+/// The epilogue of a split-K narrow Aᵀ·B (a 784x10 weight's gradient
+/// and optimizer update): vectors along the rows, where the partial sums
+/// are contiguous, all columns of a vector of rows per iteration, the
+/// vectors of rows in parallel. Returns the level of one vector.
+H::LoopLevel scheduleNarrowEpilogue(H::Func out, int V) {
+  H::Var x = out.args()[0], y = out.args()[1];
+  H::Var yo(out.name() + "_yo"), yi(out.name() + "_yi");
+  out.split(y, yo, yi, V, H::TailStrategy::GuardWithIf)
+      .reorder(yi, x, yo)
+      .vectorize(yi)
+      .parallel(yo);
+  return H::LoopLevel(out, x);
 }
 
 /// Accumulators of a convolution template: a whole vector when the
@@ -1730,15 +1759,18 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
     }
     if (cpu) {
       bool tiled = matmul && shape == shapeOf(matmulResult) && !matmul->parts;
+      bool narrowSplit = matmul && shape == shapeOf(matmulResult) &&
+                         matmul->parts && matmul->narrowTN;
       // The convolution's epilogue runs per tile, like the matmul's.
       bool convTiled = conv && shape == shapeOf(convResult) &&
                        conv->kind != ConvParts::Kind::FilterGrad;
-      H::LoopLevel element = tiled       ? scheduleMatmul(out, *matmul, V)
-                             : convTiled ? scheduleConv(out, *conv, V)
-                                         : schedulePointwise(out, shape, V);
+      H::LoopLevel element = tiled         ? scheduleMatmul(out, *matmul, V)
+                             : narrowSplit ? scheduleNarrowEpilogue(out, V)
+                             : convTiled   ? scheduleConv(out, *conv, V)
+                                           : schedulePointwise(out, shape, V);
       // Read in-place inputs along the output's vectors (its rows for a
       // narrow Aᵀ·B, else its innermost dim).
-      int vectorDim = tiled && matmul->narrowTN ? 1 : 0;
+      int vectorDim = (tiled || narrowSplit) && matmul->narrowTN ? 1 : 0;
       for (auto &[inShape, wrapper] : inPlaceWrappers)
         if (inShape == shape) {
           wrapper.compute_at(element);

@@ -1297,10 +1297,11 @@ H::LoopLevel scheduleMatmul(H::Func out, MatmulParts &mm, int V) {
         .unroll(mm.x);
     if (mm.parts) {
       // Split-K: `out` is the partial sums, one per slice of the batch, in
-      // parallel. The pool gives thread t the t-th share of this loop and
-      // of the runtime's gather, so each thread sums rows its own cache
-      // holds (reading every row from both threads cost the next gather
-      // a cross-core invalidation per line). Tiles are stored whole, rows
+      // parallel. The pool starts thread t on the t-th share of this loop
+      // and of the runtime's gather, so a thread mostly sums rows its own
+      // cache holds (a slice stolen by a faster thread is the exception);
+      // reading every row from both threads cost the next gather a
+      // cross-core invalidation per line. Tiles are stored whole, rows
       // contiguous.
       out.compute_root().reorder_storage(y, x, mm.part).parallel(mm.part);
       return H::LoopLevel(out, xi);
@@ -1770,7 +1771,7 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
                                            : schedulePointwise(out, shape, V);
       // Read in-place inputs along the output's vectors (its rows for a
       // narrow Aᵀ·B, else its innermost dim).
-      int vectorDim = (tiled || narrowSplit) && matmul->narrowTN ? 1 : 0;
+      int vectorDim = (tiled && matmul->narrowTN) || narrowSplit ? 1 : 0;
       for (auto &[inShape, wrapper] : inPlaceWrappers)
         if (inShape == shape) {
           wrapper.compute_at(element);

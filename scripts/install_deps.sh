@@ -16,8 +16,8 @@ pkgs=(
   # compiler-rt: the libFuzzer targets of scripts/fuzz.sh)
   libgtest-dev python3 python3-numpy gnuplot-nox clang libclang-rt-14-dev
   # the GPU schedules run on this CPU through OpenCL (test/gpu): PoCL, and
-  # the libOpenCL.so that Halide's OpenCL runtime opens
-  pocl-opencl-icd ocl-icd-opencl-dev
+  # the ICD loader (libOpenCL.so.1) that the model binaries open
+  pocl-opencl-icd ocl-icd-libopencl1
   # real data sets: Fashion-MNIST (IDX) and scikit-learn's bundled CSVs
   dataset-fashion-mnist python3-sklearn
 )

@@ -47,9 +47,9 @@ if os.path.exists(os.path.join(sklearn_data, "breast_cancer.csv")):
     config.available_features.add("sklearn-data")
 if os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
     config.available_features.add("fashion-mnist")
-# OpenCL through PoCL runs the GPU schedules on this CPU (test/gpu): Halide's
-# runtime opens libOpenCL.so (ocl-icd-opencl-dev), which needs an ICD.
-if (any(os.path.exists(os.path.join(d, "libOpenCL.so"))
+# OpenCL through PoCL runs the GPU schedules on this CPU (test/gpu): the
+# runtime opens libOpenCL.so.1 (ocl-icd-libopencl1), which needs an ICD.
+if (any(os.path.exists(os.path.join(d, "libOpenCL.so.1"))
         for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"))
         and os.path.isdir("/etc/OpenCL/vendors") and os.listdir("/etc/OpenCL/vendors")):
     config.available_features.add("opencl")

@@ -1,9 +1,9 @@
 //===- device.cpp - the GPU a model's kernels run on ----------------------===//
 //
-// Halide's CUDA and OpenCL runtimes load the driver (libcuda.so.1,
-// libOpenCL.so) when the first kernel runs. Probing the same libraries
-// first gives a message that says what is missing, and names the device.
-// The driver APIs are declared here by hand: no CUDA or OpenCL headers.
+// Halide's CUDA and OpenCL runtimes load the driver when the first kernel
+// runs. Probing it first gives a message that says what is missing, and
+// names the device. The driver APIs are declared here by hand: no CUDA or
+// OpenCL headers.
 //
 //===----------------------------------------------------------------------===//
 #include "device.h"
@@ -43,9 +43,14 @@ bool hasFeature(const std::string &target, const std::string &feature) {
   return t.find("-" + feature + "-") != std::string::npos;
 }
 
+// Global: Halide's runtimes look a driver symbol up in the process before
+// they dlopen the unversioned name (libcuda.so, libOpenCL.so), which only
+// a driver's development files may install. Opened here, the versioned
+// library (all a driver install or a container's GPU mount may give) is
+// what the kernels call.
 void *openFirst(std::initializer_list<const char *> names) {
   for (const char *n : names)
-    if (void *h = dlopen(n, RTLD_LAZY | RTLD_LOCAL))
+    if (void *h = dlopen(n, RTLD_LAZY | RTLD_GLOBAL))
       return h;
   return nullptr;
 }
@@ -99,11 +104,10 @@ Device probeCuda() {
 
 Device probeOpenCL() {
   Device d{"OpenCL", "", ""};
-  // Halide's runtime opens the unversioned name (ocl-icd-opencl-dev).
-  void *lib = openFirst({"libOpenCL.so"});
+  void *lib = openFirst({"libOpenCL.so.1", "libOpenCL.so"});
   if (!lib) {
-    d.problem = "no OpenCL library (libOpenCL.so cannot be loaded; on Debian "
-                "install ocl-icd-opencl-dev and a driver such as "
+    d.problem = "no OpenCL library (libOpenCL.so.1 cannot be loaded; on "
+                "Debian install ocl-icd-libopencl1 and a driver such as "
                 "pocl-opencl-icd)";
     return d;
   }

@@ -94,7 +94,7 @@ output:
   --log-every N         print every N epochs (default: about 20 lines)
   --quiet               print only the final line
   --profile             time every kernel of train_step and print the
-                        heaviest
+                        heaviest (on a GPU, each waits for its kernel)
 )";
 
 const char *kDerivativesHelp =

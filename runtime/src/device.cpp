@@ -19,6 +19,7 @@
 
 #pragma weak halide_reuse_device_allocations
 #pragma weak halide_set_error_handler
+#pragma weak halide_device_sync
 
 namespace kiln::rt {
 
@@ -170,6 +171,12 @@ void catchHalideErrors() {
     if (halide_set_error_handler)
       halide_set_error_handler(recordHalideError);
   });
+}
+
+int syncDevice(halide_buffer_t *buf) {
+  if (!buf || !buf->device_interface || !halide_device_sync)
+    return 0;
+  return halide_device_sync(nullptr, buf);
 }
 
 std::string takeHalideError() {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+struct halide_buffer_t;
+
 namespace kiln::rt {
 
 /// The device of a model's kernels, as Halide's GPU runtime will pick it
@@ -28,6 +30,11 @@ void requireDevice(const std::string &target);
 void catchHalideErrors();
 /// The messages Halide reported since the last call ("" if none), joined.
 std::string takeHalideError();
+
+/// Waits until the device has finished writing `buf` (a no-op for a buffer
+/// with no device copy). GPU kernels run asynchronously: a kernel's time,
+/// as --profile measures it, ends here. Returns Halide's error code.
+int syncDevice(halide_buffer_t *buf);
 
 } // namespace kiln::rt
 

@@ -122,6 +122,9 @@ void Executor::run(int64_t batch) {
     auto t0 = profile_ ? std::chrono::steady_clock::now()
                        : std::chrono::steady_clock::time_point();
     int rc = call.fn(argv_.data());
+    // A GPU kernel's call returns once it is queued: wait for its results.
+    for (int i = 0; profile_ && rc == 0 && i < call.num_outputs; ++i)
+      rc = syncDevice(slot(call.outputs[i]).raw());
     if (profile_) {
       profile_->resize(fn_.num_calls, 0.0);
       (*profile_)[c] +=

@@ -1,23 +1,39 @@
 #!/usr/bin/env bash
 # GPU test-and-bench, for a machine with an NVIDIA GPU (never needed in CI):
 # builds the MLP and CNN (a) examples for the CPU and for the GPU, runs the
-# GPU binaries' gradient checks, trains one epoch of each on both targets,
-# compares the loss curves (float tolerance) and prints samples/s and the
-# GPU/CPU ratio. --target host-opencl runs the same script on PoCL (a check
-# of the script, not a benchmark).
+# GPU binaries' gradient checks, trains each on both targets, compares the
+# loss curves (float tolerance) and prints samples/s and the GPU/CPU ratio.
+#
+# On one machine (kiln built, a GPU present): bench/gpu.sh [options].
+# Split across two machines, when the GPU machine cannot build kiln:
+#   bench/gpu.sh --pack DIR   here: builds the binaries, copies the data
+#                             set, runs the CPU side; DIR is all the other
+#                             machine needs (about 35 MB)
+#   bench/gpu.sh --from DIR   there: no kiln, only DIR and python3; runs the
+#                             GPU side against the CPU results in DIR
+# --target host-opencl runs the whole thing on PoCL (a check of the script,
+# not a benchmark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-target=host-cuda epochs=1 threads=2 out="" subset=()
+target="" epochs=2 threads=2 out="" subset=() pack="" from="" save="" profile=0
 usage() {
   cat <<'USAGE'
 usage: bench/gpu.sh [options]
-  --target T   GPU target (default host-cuda; host-cuda-cuda_capability_86,
-               host-opencl, ...)
-  --epochs N   epochs of each model (default 1)
+  --target T   GPU target (default host-cuda; with --pack
+               x86-64-linux-avx2-fma-f16c-sse41-cuda-cuda_capability_80, a
+               host part any x86-64 machine with AVX2 runs)
+  --epochs N   epochs of each model (default 2; samples/s is the best
+               epoch's, so the first epoch's driver JIT of the PTX is not
+               counted)
   --threads N  CPU threads of the CPU runs (default 2)
-  --out FILE   append the results table to FILE (e.g. bench/RESULTS.md)
   --subset N   train on the first N samples only (a quick check)
+  --profile    also print the GPU's per-kernel times (one more epoch each)
+  --out FILE   append the results table to FILE (e.g. bench/RESULTS.md)
+  --pack DIR   build and run the CPU side only, into DIR (see above)
+  --from DIR   run the GPU side only, from a DIR made by --pack (whose
+               --target, --epochs, --threads and --subset apply)
+  --save DIR   with --from: copy the GPU runs' logs into DIR
 USAGE
 }
 while [ $# -gt 0 ]; do
@@ -27,46 +43,116 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift ;;
     --out) out=$2; shift ;;
     --subset) subset=(--subset "$2"); shift ;;
+    --profile) profile=1 ;;
+    --pack) pack=$2; shift ;;
+    --from) from=$2; shift ;;
+    --save) save=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench/gpu.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
   esac
   shift
 done
+fail() { echo "bench/gpu.sh: $*" >&2; exit 1; }
+tmp=()
+trap 'rm -rf "${tmp[@]}"' EXIT
+[ -n "$pack" ] && [ -n "$from" ] && fail "give --pack or --from, not both"
 
-build="${KILN_BUILD_DIR:-build}"
-kiln="$build/bin/kiln"
-[ -x "$kiln" ] || { echo "bench/gpu.sh: $kiln is missing (scripts/build.sh)" >&2; exit 1; }
-work=$(mktemp -d /tmp/kiln-gpu.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+models=(fashion_mnist_mlp fashion_mnist_cnn)
+data=(--dataset fashion-mnist)
+if [ -n "$from" ]; then
+  # Everything comes from DIR, and so do the settings of its CPU runs.
+  [ -f "$from/settings" ] || fail "$from is not a directory made by --pack"
+  [ -z "$target" ] || fail "--target is fixed by --pack ($from/settings)"
+  # shellcheck source=/dev/null
+  . "$from/settings"
+  data+=(--data-path "$from/data")
+  bins=$from/bin
+else
+  build="${KILN_BUILD_DIR:-build}"
+  kiln="$build/bin/kiln"
+  [ -x "$kiln" ] || fail "$kiln is missing (scripts/build.sh)"
+  if [ -z "$target" ]; then
+    target=host-cuda
+    [ -n "$pack" ] && target=x86-64-linux-avx2-fma-f16c-sse41-cuda-cuda_capability_80
+  fi
+  if [ -n "$pack" ]; then
+    rm -rf "$pack"
+    mkdir -p "$pack/bin" "$pack/data" "$pack/cpu"
+    cp /usr/share/datasets/fashion-mnist/*.gz "$pack/data/"
+    bins=$pack/bin
+  else
+    bins=$(mktemp -d /tmp/kiln-gpu.XXXXXX)
+    tmp+=("$bins")
+  fi
+  for model in "${models[@]}"; do
+    "$kiln" build "examples/$model.cpp" -o "$bins/$model.cpu"
+    "$kiln" build "examples/$model.cpp" --target="$target" -o "$bins/$model.gpu"
+  done
+  cpu_name=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+fi
+logs=$(mktemp -d /tmp/kiln-gpu-logs.XXXXXX)
+tmp+=("$logs")
+train() { # binary, log: one timed training run
+  "$1" train "${data[@]}" --epochs "$epochs" --val-split 0 --batch-size 128 \
+    --threads "$threads" --test "${subset[@]}" > "$2"
+  tail -2 "$2"
+}
 
+# The CPU side: here, or already in DIR.
+for model in "${models[@]}"; do
+  if [ -n "$from" ]; then
+    cp "$from/cpu/$model.cpu.out" "$logs/"
+  else
+    echo "gpu.sh: $model on the CPU ($threads threads)"
+    train "$bins/$model.cpu" "$logs/$model.cpu.out"
+  fi
+done
+if [ -n "$pack" ]; then
+  cp "$logs"/*.cpu.out "$pack/cpu/"
+  rm -f "$bins"/*.cpu
+  {
+    printf 'target=%q epochs=%q threads=%q\n' "$target" "$epochs" "$threads"
+    printf 'subset=(%s)\n' "${subset[*]}"
+    printf 'cpu_name=%q commit=%q\n' "$cpu_name" "$commit"
+  } > "$pack/settings"
+  echo "gpu.sh: packed $(du -sh "$pack" | cut -f1) into $pack; on the GPU" \
+    "machine run: bench/gpu.sh --from $pack [--save DIR] [--out FILE]"
+  exit 0
+fi
+
+# The GPU side.
 rate() { sed -n 's/.*(\([0-9]*\) samples\/s).*/\1/p' "$1" | sort -n | tail -1; }
+accuracy() { sed -n 's/^test:.*accuracy \([0-9.]*\)%.*/\1/p' "$1"; }
 status=0
 rows=()
-for model in fashion_mnist_mlp fashion_mnist_cnn; do
-  "$kiln" build "examples/$model.cpp" -o "$work/$model.cpu"
-  "$kiln" build "examples/$model.cpp" --target="$target" -o "$work/$model.gpu"
-  "$work/$model.gpu" info | sed -n 's/^device: *//p' > "$work/device"
-  echo "gpu.sh: $model on $(cat "$work/device")"
+device=""
+for model in "${models[@]}"; do
+  gpu=$bins/$model.gpu
+  device=$("$gpu" info | sed -n 's/^device: *//p')
+  echo "gpu.sh: $model on $device"
   step=1e-3
   [ "$model" = fashion_mnist_cnn ] && step=1e-4 # (see test/gpu/opencl_training.test)
-  "$work/$model.gpu" grad-check --dataset fashion-mnist --subset 64 --step "$step" | tail -1 || status=1
-  for t in cpu gpu; do
-    "$work/$model.$t" train --dataset fashion-mnist --epochs "$epochs" --val-split 0 \
-      --batch-size 128 --threads "$threads" --test "${subset[@]}" > "$work/$model.$t.out"
-    tail -2 "$work/$model.$t.out"
-  done
-  python3 test/helpers/compare_runs.py "$work/$model.cpu.out" "$work/$model.gpu.out" 1e-3 || status=1
-  cpu=$(rate "$work/$model.cpu.out") gpu=$(rate "$work/$model.gpu.out")
-  ratio=$(awk -v a="$gpu" -v b="$cpu" 'BEGIN {printf "%.1f", a / b}')
-  acc_cpu=$(sed -n 's/^test:.*accuracy \([0-9.]*\)%.*/\1/p' "$work/$model.cpu.out")
-  acc_gpu=$(sed -n 's/^test:.*accuracy \([0-9.]*\)%.*/\1/p' "$work/$model.gpu.out")
-  echo "gpu.sh: $model: GPU $gpu samples/s, CPU ($threads threads) $cpu samples/s: ${ratio}x; test accuracy GPU $acc_gpu%, CPU $acc_cpu%"
-  rows+=("| $model | $gpu | $cpu | ${ratio}× | $acc_gpu% | $acc_cpu% |")
+  "$gpu" grad-check "${data[@]}" --subset 64 --step "$step" | tail -1 || status=1
+  train "$gpu" "$logs/$model.gpu.out"
+  python3 test/helpers/compare_runs.py "$logs/$model.cpu.out" "$logs/$model.gpu.out" 1e-3 || status=1
+  if [ "$profile" = 1 ]; then
+    "$gpu" train "${data[@]}" --epochs 1 --val-split 0 --batch-size 128 \
+      --profile "${subset[@]}" | sed -n '/^profile:/,$p'
+  fi
+  c=$(rate "$logs/$model.cpu.out") g=$(rate "$logs/$model.gpu.out")
+  ratio=$(awk -v a="$g" -v b="$c" 'BEGIN {printf "%.1f", a / b}')
+  ag=$(accuracy "$logs/$model.gpu.out") ac=$(accuracy "$logs/$model.cpu.out")
+  echo "gpu.sh: $model: GPU $g samples/s, CPU ($threads threads) $c samples/s: ${ratio}x; test accuracy GPU $ag%, CPU $ac%"
+  rows+=("| $model | $g | $c | ${ratio}× | $ag% | $ac% |")
 done
+[ -n "$save" ] && mkdir -p "$save" && cp "$logs"/*.out "$save/"
 if [ -n "$out" ]; then
   {
     echo
-    echo "## GPU: $(cat "$work/device") (bench/gpu.sh, target $target, $epochs epoch(s), batch 128)"
+    echo "## GPU: $device (bench/gpu.sh, target $target, $epochs epoch(s), batch 128)"
+    echo
+    echo "CPU side: ${cpu_name:-unknown}, $threads threads; kiln $commit."
     echo
     echo "| model | GPU samples/s | CPU samples/s ($threads threads) | GPU / CPU | GPU test accuracy | CPU test accuracy |"
     echo "|---|---:|---:|---:|---:|---:|"

@@ -208,10 +208,41 @@ struct SplitSum {
   H::Func partial;
   H::Var part;
   H::RDom r;
+  int parts = 0;
   SmallVector<int64_t> shape; // of the result
 };
-/// Slices of a split sum, as for split-K matmuls (kSplitKParts).
+/// Slices of a split sum on the CPU, as for split-K matmuls (kSplitKParts).
 constexpr int kSplitSumParts = 4;
+/// On the GPU, a sum over the batch into a few outputs (a bias or filter
+/// gradient) is cut into enough slices that its partials fill the GPU
+/// (about this many threads, each summing fewer samples): four slices of
+/// the batch gave conv1's 32 bias sums 128 threads of 25,088 additions,
+/// serial in each.
+constexpr int64_t kGpuPartialThreads = 1 << 18;
+/// At most this many slices (one sample each at batch 128); the outputs
+/// add them up, a load in flight per slice.
+constexpr int kGpuMaxParts = 128;
+
+/// The number of elements of a static shape, 0 if some dim is dynamic.
+int64_t staticElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d))
+      return 0;
+    n *= d;
+  }
+  return n;
+}
+
+/// Slices of the batch for a split reduction into `outputs` elements (0 if
+/// unknown): the CPU's fixed count, or the GPU's (see kGpuPartialThreads).
+int batchSlices(int64_t outputs, bool gpu) {
+  if (!gpu || outputs <= 0)
+    return kSplitSumParts;
+  int64_t parts = (kGpuPartialThreads + outputs - 1) / outputs;
+  return static_cast<int>(
+      std::clamp<int64_t>(parts, kSplitSumParts, kGpuMaxParts));
+}
 /// Floats per cache line.
 constexpr int kCacheLineFloats = 16;
 /// The prefix of a split sum's loop variables, the same in every op.
@@ -282,7 +313,7 @@ struct Lowering {
   /// `keptFrom` on stay in the result (size 1); earlier ones are dropped.
   /// The RDom runs innermost dim first, so the reduction streams through
   /// memory. With `split`, a reduction over the batch (axis 0) whose result
-  /// keeps some dim is cut into kSplitSumParts slices of the batch: `full`
+  /// keeps some dim is cut into batchSlices() slices of the batch: `full`
   /// then depends on `sumPart`, and sum() builds the parallel partials.
   H::RDom reduceOver(unsigned i, ArrayRef<int64_t> axes, int keptFrom,
                      Index &full, bool split = false) {
@@ -294,9 +325,9 @@ struct Lowering {
     axes = sorted;
     bool splitBatch = split && !axes.empty() && axes.front() == 0 &&
                       static_cast<int>(axes.size()) < inRank;
+    int parts = batchSlices(staticElements(result), gpu);
     H::Expr slice =
-        splitBatch ? (in[i].extents[0] + (kSplitSumParts - 1)) / kSplitSumParts
-                   : H::Expr();
+        splitBatch ? (in[i].extents[0] + (parts - 1)) / parts : H::Expr();
     std::vector<H::Range> ranges;
     for (int64_t a : llvm::reverse(axes))
       ranges.emplace_back(0, a == 0 && splitBatch ? slice : in[i].extents[a]);
@@ -326,6 +357,7 @@ struct Lowering {
       // part): clamp too, so the last slice reads inside the operand.
       full[0] = H::min(n, in[i].extents[0] - 1);
       s.r = r;
+      s.parts = parts;
       splitSum = s;
     }
     return r;
@@ -359,7 +391,7 @@ struct Lowering {
     std::vector<H::Expr> at(vars.begin(), vars.end());
     at.push_back(0);
     H::Expr total = s.partial(at);
-    for (int p = 1; p < kSplitSumParts; ++p) {
+    for (int p = 1; p < s.parts; ++p) {
       at.back() = p;
       total += s.partial(at);
     }
@@ -829,7 +861,7 @@ struct Lowering {
     cv.inner(v, j, i, n, s) += dyf(fv, cv.r.x, cv.r.y, s) *
                                cv.staged(chan, cv.r.x * sw + i * dw - left,
                                          cv.r.y * sh + n * dh - top, s);
-    cv.parts = kSplitKParts;
+    cv.parts = batchSlices(staticElements(result), gpu);
     cv.part = H::Var(name + "_part");
     H::Expr N = in[0].extents[0]; // the batch size, or a static count
     H::Expr slice = (N + (cv.parts - 1)) / cv.parts;
@@ -1457,7 +1489,8 @@ H::LoopLevel scheduleConv(H::Func out, ConvParts &cv, int V) {
   return H::LoopLevel(out, yi);
 }
 
-/// Threads per block along each of the two innermost dims of a GPU stage.
+/// Threads per block along each of the two dims a GPU template tiles (the
+/// generic schedule: kGpuTile² along its one fused dim).
 constexpr int kGpuTile = 16;
 
 /// Whether update `u` of `f` writes f(args...) with its pure vars in place
@@ -1475,33 +1508,26 @@ bool pureUpdate(const H::Func &f, int u) {
   return true;
 }
 
-/// The generic GPU schedule of one stage over `vars` (innermost first): the
-/// two innermost dims in 16 × 16 thread tiles (one dim: 256 threads per
-/// block), outer dims fused into a third block dim, the stage's reduction
-/// serial in each thread. A stage with no pure dim runs as one thread.
-/// Returns the loop level of one thread.
+/// The generic GPU schedule of one stage over `vars` (innermost first):
+/// every pure dim fused into one, innermost fastest, in blocks of 256
+/// threads, the stage's reduction serial in each thread. Fused, a warp's
+/// loads are 32 consecutive elements, and a stage whose inner dims are
+/// small fills its blocks (16 × 16 tiles over conv1's 32 filters × 1 input
+/// channel left 15 of 16 threads idle). A stage with no pure dim runs as
+/// one thread. Returns the loop level of one thread.
 H::LoopLevel gpuTile(H::Func f, H::Stage s, std::vector<H::Var> vars) {
-  auto guard = H::TailStrategy::GuardWithIf;
   if (vars.empty()) {
     s.gpu_single_thread();
     return H::LoopLevel::inlined();
   }
+  H::VarOrRVar all = vars[0];
+  for (size_t d = 1; d < vars.size(); ++d) {
+    H::Var fused(f.name() + "_gf" + std::to_string(d));
+    s.fuse(all, vars[d], fused);
+    all = fused;
+  }
   H::Var bx(f.name() + "_gbx"), tx(f.name() + "_gtx");
-  if (vars.size() == 1) {
-    s.gpu_tile(vars[0], bx, tx, kGpuTile * kGpuTile, guard);
-    return H::LoopLevel(f, tx);
-  }
-  H::Var by(f.name() + "_gby"), ty(f.name() + "_gty");
-  s.gpu_tile(vars[0], vars[1], bx, by, tx, ty, kGpuTile, kGpuTile, guard);
-  if (vars.size() > 2) {
-    H::VarOrRVar outer = vars[2];
-    for (size_t d = 3; d < vars.size(); ++d) {
-      H::Var fused(f.name() + "_gf" + std::to_string(d));
-      s.fuse(outer, vars[d], fused);
-      outer = fused;
-    }
-    s.gpu_blocks(outer);
-  }
+  s.gpu_tile(all, bx, tx, kGpuTile * kGpuTile, H::TailStrategy::GuardWithIf);
   return H::LoopLevel(f, tx);
 }
 

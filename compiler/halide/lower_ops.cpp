@@ -1536,7 +1536,8 @@ H::LoopLevel gpuTile(H::Func f, H::Stage s, std::vector<H::Var> vars) {
 /// `prod` (over its dims px, py) accumulates over the whole reduction, so
 /// every value a thread loads feeds RX or RY multiply-adds (the generic
 /// schedule: one). The loads go through the L1 cache, where a block's
-/// threads share what they read. Outer dims are a third block dim. Tiles
+/// threads share what they read. Outer dims, fused, are the first block
+/// dim (the tile's columns and rows the second and third). Tiles
 /// past the edge read clamped inputs (see Lowering::gpu), so every tile has
 /// a constant size and stays in registers; only the stores are guarded.
 /// Returns the level of one output element.
@@ -1552,19 +1553,21 @@ H::LoopLevel gpuRegisterTiles(H::Func out, H::Func prod, H::Var px, H::Var py,
            guard)
       .split(xi, tx, xii, RX, guard)
       .split(yi, ty, yii, RY, guard)
-      .reorder(xii, yii, tx, ty, xo, yo)
-      .gpu_blocks(xo, yo)
       .gpu_threads(tx, ty)
       .unroll(xii)
       .unroll(yii);
   if (vars.size() > 2) {
+    // The outer dims (a convolution's batch × rows) are the first block
+    // dim, the only one CUDA lets exceed 65,535 blocks.
     H::VarOrRVar outer = vars[2];
     for (size_t d = 3; d < vars.size(); ++d) {
       H::Var fused(n + "_gf" + std::to_string(d));
       out.fuse(outer, vars[d], fused);
       outer = fused;
     }
-    out.gpu_blocks(outer);
+    out.reorder(xii, yii, tx, ty, outer, xo, yo).gpu_blocks(outer, xo, yo);
+  } else {
+    out.reorder(xii, yii, tx, ty, xo, yo).gpu_blocks(xo, yo);
   }
   prod.compute_at(out, tx)
       .bound_extent(px, RX)

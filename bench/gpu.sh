@@ -130,6 +130,7 @@ device=""
 for model in "${models[@]}"; do
   gpu=$bins/$model.gpu
   device=$("$gpu" info | sed -n 's/^device: *//p')
+  case "$device" in *"none usable"*) fail "no GPU to run on: $device" ;; esac
   echo "gpu.sh: $model on $device"
   step=1e-3
   [ "$model" = fashion_mnist_cnn ] && step=1e-4 # (see test/gpu/opencl_training.test)

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #pragma weak halide_reuse_device_allocations
@@ -56,7 +57,7 @@ void *openFirst(std::initializer_list<const char *> names) {
   return nullptr;
 }
 
-Device probeCuda() {
+Device probeCuda(const std::string &target) {
   Device d{"CUDA", "", ""};
   void *lib = openFirst({"libcuda.so.1", "libcuda.so"});
   if (!lib) {
@@ -100,6 +101,9 @@ Device probeCuda() {
                 "CUDA, %s (compute capability %d.%d, %.0f GiB), device 0 of %d",
                 text, major, minor, bytes / double(1ull << 30), n);
   d.description = buf;
+  d.problem = capabilityProblem(target, major, minor);
+  if (!d.problem.empty())
+    d.problem = std::string(text) + ": " + d.problem;
   return d;
 }
 
@@ -143,9 +147,27 @@ Device probeOpenCL() {
 
 } // namespace
 
+std::string capabilityProblem(const std::string &target, int major, int minor) {
+  // Halide's feature names: cuda_capability_86 is 8.6.
+  std::string t = "-" + target + "-", key = "-cuda_capability_";
+  size_t at = t.find(key);
+  if (at == std::string::npos)
+    return "";
+  int built = std::atoi(t.c_str() + at + key.size());
+  if (built <= major * 10 + minor)
+    return "";
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "the kernels' PTX needs compute capability %d.%d, the GPU "
+                "has %d.%d: rebuild with --target=host-cuda-cuda_capability_"
+                "%d%d (or lower)",
+                built / 10, built % 10, major, minor, major, minor);
+  return buf;
+}
+
 Device probeDevice(const std::string &target) {
   if (hasFeature(target, "cuda"))
-    return probeCuda();
+    return probeCuda(target);
   if (hasFeature(target, "opencl"))
     return probeOpenCL();
   return Device{"", "CPU (the host target)", ""};

@@ -20,6 +20,10 @@ struct Device {
 /// loading the driver library the way Halide's runtime will.
 Device probeDevice(const std::string &target);
 
+/// Why a CUDA device of compute capability major.minor cannot run PTX built
+/// for `target` (its cuda_capability_NN, newer than the device), or "".
+std::string capabilityProblem(const std::string &target, int major, int minor);
+
 /// Fails with a clear message when the model's GPU is missing, before any
 /// kernel runs; makes Halide's runtime reuse device allocations.
 void requireDevice(const std::string &target);

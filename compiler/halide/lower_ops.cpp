@@ -223,22 +223,12 @@ constexpr int64_t kGpuPartialThreads = 1 << 18;
 /// add them up, a load in flight per slice.
 constexpr int kGpuMaxParts = 128;
 
-/// The number of elements of a static shape, 0 if some dim is dynamic.
-int64_t staticElements(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (ShapedType::isDynamic(d))
-      return 0;
-    n *= d;
-  }
-  return n;
-}
-
-/// Slices of the batch for a split reduction into `outputs` elements (0 if
-/// unknown): the CPU's fixed count, or the GPU's (see kGpuPartialThreads).
-int batchSlices(int64_t outputs, bool gpu) {
-  if (!gpu || outputs <= 0)
+/// Slices of the batch for a split reduction into a result of `shape`: the
+/// CPU's fixed count, or the GPU's (see kGpuPartialThreads).
+int batchSlices(ArrayRef<int64_t> shape, bool gpu) {
+  if (!gpu || ShapedType::isDynamicShape(shape))
     return kSplitSumParts;
+  int64_t outputs = std::max<int64_t>(ShapedType::getNumElements(shape), 1);
   int64_t parts = (kGpuPartialThreads + outputs - 1) / outputs;
   return static_cast<int>(
       std::clamp<int64_t>(parts, kSplitSumParts, kGpuMaxParts));
@@ -325,7 +315,7 @@ struct Lowering {
     axes = sorted;
     bool splitBatch = split && !axes.empty() && axes.front() == 0 &&
                       static_cast<int>(axes.size()) < inRank;
-    int parts = batchSlices(staticElements(result), gpu);
+    int parts = batchSlices(result, gpu);
     H::Expr slice =
         splitBatch ? (in[i].extents[0] + (parts - 1)) / parts : H::Expr();
     std::vector<H::Range> ranges;
@@ -861,7 +851,7 @@ struct Lowering {
     cv.inner(v, j, i, n, s) += dyf(fv, cv.r.x, cv.r.y, s) *
                                cv.staged(chan, cv.r.x * sw + i * dw - left,
                                          cv.r.y * sh + n * dh - top, s);
-    cv.parts = batchSlices(staticElements(result), gpu);
+    cv.parts = batchSlices(result, gpu);
     cv.part = H::Var(name + "_part");
     H::Expr N = in[0].extents[0]; // the batch size, or a static count
     H::Expr slice = (N + (cv.parts - 1)) / cv.parts;

@@ -53,6 +53,13 @@ if (any(os.path.exists(os.path.join(d, "libOpenCL.so.1"))
         for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"))
         and os.path.isdir("/etc/OpenCL/vendors") and os.listdir("/etc/OpenCL/vendors")):
     config.available_features.add("opencl")
+# NVIDIA's ptxas (CUDA toolkit; not a Debian 12 package, so never in CI)
+# assembles the PTX as a GPU's driver would (test/gpu/ptxas.test).
+ptxas = shutil.which("ptxas") or next(
+    (p for p in ("/usr/local/cuda/bin/ptxas",) if os.access(p, os.X_OK)), None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
 if shutil.which("gnuplot"):
     config.available_features.add("gnuplot")
 try:

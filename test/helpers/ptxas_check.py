@@ -1,6 +1,8 @@
 """Assembles every kernel's PTX in `kiln build --emit=device` output with
-NVIDIA's ptxas for one GPU (as the driver's JIT does on that GPU) and prints
-one line per kernel and a summary:
+NVIDIA's ptxas for one GPU as the driver's JIT does there under Halide's
+CUDA runtime (which caps it at 64 registers a thread unless
+HL_CUDA_JIT_MAX_REGISTERS says otherwise), and prints one line per kernel
+and a summary:
 
   kiln_kN: entries E registers R spill-bytes S
   assembled K of N kernels for sm_XX, spill-bytes S, max registers R
@@ -25,7 +27,8 @@ with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, name + ".ptx")
         with open(src, "w") as out:
             out.write(chunk)
-        run = subprocess.run([ptxas, "--gpu-name", gpu, "-v", "-o", os.devnull, src],
+        run = subprocess.run([ptxas, "--gpu-name", gpu, "--maxrregcount", "64", "-v",
+                              "-o", os.devnull, src],
                              capture_output=True, text=True)
         log = run.stdout + run.stderr
         if run.returncode != 0:

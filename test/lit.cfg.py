@@ -26,6 +26,9 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%helpers", os.path.join(config.test_source_root, "helpers")))
 config.substitutions.append(("%examples", os.path.join(config.kiln_src_root, "examples")))
 config.substitutions.append(("%bench", os.path.join(config.kiln_src_root, "bench")))
+# The stand-in NVIDIA driver (test/helpers/fake_cuda.cpp): put it first in
+# LD_LIBRARY_PATH to run a CUDA build's host side without a GPU.
+config.substitutions.append(("%fake_cuda_dir", os.path.join(config.kiln_obj_root, "test", "fake_cuda")))
 config.substitutions.append(("%scripts", os.path.join(config.kiln_src_root, "scripts")))
 # valgrind checks, where valgrind is installed and the build is not
 # sanitized (valgrind cannot run ASan binaries).

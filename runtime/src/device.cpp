@@ -78,11 +78,32 @@ Device probeCuda(const std::string &target) {
   auto name = reinterpret_cast<Name>(dlsym(lib, "cuDeviceGetName"));
   auto attr = reinterpret_cast<Attr>(dlsym(lib, "cuDeviceGetAttribute"));
   auto mem = reinterpret_cast<Mem>(dlsym(lib, "cuDeviceTotalMem_v2"));
+  using ErrorName = int (*)(int, const char **);
+  auto errorName = reinterpret_cast<ErrorName>(dlsym(lib, "cuGetErrorName"));
+  // "cuInit: CUDA_ERROR_NO_DEVICE", the driver's name for a failed call.
+  auto failed = [&](const char *call, int code) {
+    const char *text = nullptr;
+    if (!errorName || errorName(code, &text) != 0 || !text)
+      return std::string(call) + ": error " + std::to_string(code);
+    return std::string(call) + ": " + text;
+  };
+  if (!init || !count || !get) {
+    d.problem = "the NVIDIA driver library lacks cuInit, cuDeviceGetCount or "
+                "cuDeviceGet";
+    return d;
+  }
   int n = 0, dev = 0;
-  if (!init || !count || !get || init(0) != 0 || count(&n) != 0 || n == 0 ||
-      get(&dev, 0) != 0) {
-    d.problem = "the NVIDIA driver is installed but reports no usable GPU "
-                "(cuInit/cuDeviceGetCount failed or found none)";
+  std::string why;
+  if (int e = init(0))
+    why = failed("cuInit", e);
+  else if (int e = count(&n))
+    why = failed("cuDeviceGetCount", e);
+  else if (int e = n > 0 ? get(&dev, 0) : 0)
+    why = failed("cuDeviceGet", e);
+  if (!why.empty() || n == 0) {
+    d.problem =
+        "the NVIDIA driver is installed but " +
+        (why.empty() ? "reports no GPU" : "no GPU is usable (" + why + ")");
     return d;
   }
   char text[256] = "?";

@@ -733,8 +733,11 @@ struct Lowering {
   }
 
   /// An NHWC operand as a Func over (c, w, h, n), zero outside [0, W) ×
-  /// [0, H) when `padded` (convolution padding reads these zeros).
-  H::Func nhwc(unsigned operand, bool padded, const std::string &tag) {
+  /// [0, H) when `padded` (convolution padding reads these zeros). With
+  /// `clamped`, reads outside come from the nearest edge: the GPU template's
+  /// tiles past the output's edge read there (their results are dropped).
+  H::Func nhwc(unsigned operand, bool padded, const std::string &tag,
+               bool clamped = false) {
     H::Var c(name + tag + "_c"), w(name + tag + "_w"), h(name + tag + "_h"),
         n(name + tag + "_n");
     H::Func f(name + tag);
@@ -742,7 +745,10 @@ struct Lowering {
     int32_t H_ = dim(v, 1), W = dim(v, 2);
     View view = in[operand];
     if (!padded) {
-      f(c, w, h, n) = view.at({n, h, w, c});
+      f(c, w, h, n) =
+          clamped
+              ? view.at({n, H::clamp(h, 0, H_ - 1), H::clamp(w, 0, W - 1), c})
+              : view.at({n, h, w, c});
       return f;
     }
     H::Expr inside = w >= 0 && w < W && h >= 0 && h < H_;
@@ -776,7 +782,7 @@ struct Lowering {
       cv.vectorExtent = F;
       cv.width = result[2];
       cv.ragged = F % vectorWidth != 0;
-      cv.staged = nhwc(0, padded, "_xpad");
+      cv.staged = nhwc(0, padded, "_xpad", /*clamped=*/gpu);
       H::Var wf(name + "_wf"), wc(name + "_wc"), wkw(name + "_wkw"),
           wkh(name + "_wkh");
       cv.weights = H::Func(name + "_w");

@@ -68,12 +68,23 @@ void Executor::prepare(int64_t batch) {
     offset[s] = total;
     total += (slotBytes[s] + 63) / 64 * 64; // each slot 64-byte aligned
   }
-  arena_.reshape({std::max<int64_t>(total, 1)});
+  arenaBytes_ = total;
+  if (!arena_ || total > arenaCapacity_) {
+    int64_t bytes = std::max<int64_t>(total, 64);
+    auto *p = static_cast<uint8_t *>(std::aligned_alloc(64, bytes));
+    if (!p)
+      throw Error("out of memory allocating the arena of " +
+                  std::to_string(bytes) + " bytes for batch " +
+                  std::to_string(batch));
+    // (Not cleared: every slot is a kernel's output before it is read.)
+    arena_.reset(p);
+    arenaCapacity_ = bytes;
+  }
   for (int t = 0; t < fn_.num_tensors; ++t) {
     const kiln_tensor &desc = fn_.tensors[t];
     if (argOfTensor_[t] < 0 && !desc.data && desc.slot >= 0 &&
         desc.slot < fn_.num_slots)
-      owned_[t].view(arena_.bytes() + offset[desc.slot], dims[t]);
+      owned_[t].view(arena_.get() + offset[desc.slot], dims[t]);
   }
   preparedBatch_ = batch;
 }

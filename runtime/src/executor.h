@@ -5,6 +5,8 @@
 #include "kiln/model_abi.h"
 #include "tensor.h"
 
+#include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,7 +33,7 @@ public:
   Tensor &result(int index);
 
   /// Bytes of the arena holding the step's planned tensors.
-  int64_t arenaBytes() const { return arena_.size(); }
+  int64_t arenaBytes() const { return arenaBytes_; }
 
 private:
   Tensor &slot(int tensorId);
@@ -42,8 +44,14 @@ private:
   std::vector<Tensor *> args_;   // per argument
   std::vector<int> argOfTensor_; // tensor id -> argument index or -1
   std::vector<Tensor> owned_;    // per tensor id (unused for arguments)
-  Tensor arena_{{}, KILN_BOOL};  // bytes of the slots, 64-byte aligned
-  std::vector<void *> argv_;     // scratch for kernel calls
+  // The slots' bytes, 64-byte aligned. Plain storage, not a Tensor: it
+  // may pass a tensor's 2^31 elements (CNNs at batch 4096).
+  struct FreeBytes {
+    void operator()(uint8_t *p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, FreeBytes> arena_;
+  int64_t arenaBytes_ = 0, arenaCapacity_ = 0;
+  std::vector<void *> argv_; // scratch for kernel calls
   std::vector<double> *profile_ = nullptr;
   int64_t preparedBatch_ = -1;
   int32_t batch32_ = 0;

@@ -31,7 +31,9 @@ Tensor &Tensor::operator=(Tensor &&other) noexcept {
   ptr_ = other.ptr_;
   hdims_ = other.hdims_;
   buffer_ = other.buffer_; // the device copy moves along
-  buffer_.dim = nullptr;   // (raw() points it at this object's dims)
+  // At this object's dims: freeing the device copy reads them (Halide's
+  // CUDA runtime sizes a reused allocation by them) before raw() is called.
+  buffer_.dim = buffer_.dimensions > 0 ? hdims_.data() : nullptr;
   other.buffer_ = halide_buffer_t{};
   other.ptr_ = nullptr;
   other.size_ = other.capacityBytes_ = 0;

@@ -29,6 +29,25 @@ int fakeAddScaled(void **args) {
 
 int failingKernel(void **) { return -3; }
 
+// A stand-in for Halide's halide_device_free (the runtime references it
+// weakly; only a buffer with a device copy calls it): records the extent
+// of dim 0 it sees, as Halide's CUDA runtime reads the dims to size the
+// allocation it caches.
+int gDeviceFrees = 0;
+int64_t gFreedExtent = -1;
+
+} // namespace
+
+extern "C" int halide_device_free(void *, halide_buffer_t *buf) {
+  ++gDeviceFrees;
+  gFreedExtent = buf->dimensions > 0 && buf->dim ? buf->dim[0].extent : -1;
+  buf->device = 0;
+  buf->device_interface = nullptr;
+  return 0;
+}
+
+namespace {
+
 // f(x: [?, 2], c: constant [?... no: 2]) : t2 = x + c * batch
 const float kConst[] = {10, 20};
 const kiln_tensor kTensors[] = {
@@ -150,4 +169,52 @@ TEST(Tensor, HalideViewIsRowMajorInnermostFirst) {
   Tensor scalar(std::vector<int64_t>{});
   EXPECT_EQ(scalar.size(), 1);
   EXPECT_EQ(scalar.raw()->dimensions, 0);
+}
+
+// A tensor moved (the trainer swaps updated state in) and then destroyed
+// or overwritten frees its device copy with its dims in view; the CUDA
+// runtime crashed on a null dim array at the end of the batch-norm CNN's
+// training.
+TEST(Tensor, MovedDeviceCopyIsFreedWithItsDims) {
+  gDeviceFrees = 0;
+  {
+    Tensor a({2, 3});
+    a.raw()->device = 42; // as if a kernel had given it a device copy
+    Tensor b(std::move(a));
+    gFreedExtent = -1;
+  }
+  EXPECT_EQ(gDeviceFrees, 1);
+  EXPECT_EQ(gFreedExtent, 3);
+  Tensor c({5, 7}), d({1, 4});
+  c.raw()->device = 43;
+  d.raw()->device = 44;
+  Tensor e(std::move(c));
+  e = std::move(d); // frees e's copy (from c), then takes d's
+  EXPECT_EQ(gDeviceFrees, 2);
+  EXPECT_EQ(gFreedExtent, 7);
+  e.reshape({2, 2}); // a new shape drops the old device copy
+  EXPECT_EQ(gDeviceFrees, 3);
+  EXPECT_EQ(gFreedExtent, 4);
+}
+
+// The arena may pass 2^31 bytes (a tensor's most elements): two slots of
+// 1 GiB each (the batch-norm CNN's is 4 GB at batch 4096). No kernel
+// writes them, so the pages are never touched.
+TEST(Executor, ArenaBeyondTwoGiB) {
+  constexpr int64_t kQuarterG = int64_t(1) << 28; // floats: 1 GiB
+  const kiln_tensor tensors[] = {
+      {KILN_F32, 2, {KILN_BATCH_DIM, 1}, nullptr, -1},
+      {KILN_F32, 2, {KILN_BATCH_DIM, kQuarterG}, nullptr, 0},
+      {KILN_F32, 2, {KILN_BATCH_DIM, kQuarterG}, nullptr, 1},
+  };
+  const kiln_binding args[] = {{"x", KILN_BIND_INPUT, 0, "none"}};
+  const kiln_binding results[] = {{"out", KILN_BIND_OUTPUT, 2, "none"}};
+  const kiln_function fn = {"big", 3, tensors, 2, 1,
+                            args,  1, results, 0, nullptr};
+  Executor ex(fn);
+  Tensor x({1, 1});
+  ex.bindArg(0, &x);
+  ex.run(1);
+  EXPECT_EQ(ex.arenaBytes(), int64_t(1) << 31);
+  EXPECT_EQ(ex.result(0).dims(), (std::vector<int64_t>{1, kQuarterG}));
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <string>
 
@@ -57,6 +58,14 @@ double norm(const Tensor &t) {
   return std::sqrt(s);
 }
 
+/// Width of the parameter-name column: the longest name, at least 14.
+int nameWidth(const kiln_model &m) {
+  size_t w = 14;
+  for (int p = 0; p < m.num_params; ++p)
+    w = std::max(w, std::strlen(m.params[p].name));
+  return static_cast<int>(w);
+}
+
 } // namespace
 
 void printDerivatives(Session &session, const Dataset *data,
@@ -72,6 +81,7 @@ void printDerivatives(Session &session, const Dataset *data,
     std::fprintf(out, " on %lld samples of %s", static_cast<long long>(n),
                  data->source.c_str());
   std::fprintf(out, "\nreverse mode (d loss / d parameter):\n");
+  int w = nameWidth(m);
   std::vector<double> sums(m.num_params, NAN);
   for (int p = 0; p < m.num_params; ++p) {
     int r = Session::findResult(grad, KILN_BIND_GRADIENT, m.params[p].name);
@@ -80,9 +90,9 @@ void printDerivatives(Session &session, const Dataset *data,
     const Tensor &t = g.result(r);
     sums[p] = sum(t);
     if (t.size() == 1)
-      std::fprintf(out, "  %-14s %.6g\n", m.params[p].name, t.data()[0]);
+      std::fprintf(out, "  %-*s %.6g\n", w, m.params[p].name, t.data()[0]);
     else
-      std::fprintf(out, "  %-14s %-10s norm %.6g  [%s]\n", m.params[p].name,
+      std::fprintf(out, "  %-*s %-10s norm %.6g  [%s]\n", w, m.params[p].name,
                    Tensor::format(t.dims()).c_str(), norm(t),
                    preview(t).c_str());
   }
@@ -96,7 +106,7 @@ void printDerivatives(Session &session, const Dataset *data,
         Session::findResult(*m.jvp, KILN_BIND_LOSS_TANGENT, m.params[p].name);
     if (r < 0)
       continue;
-    std::fprintf(out, "  %-14s %.6g  (sum of the reverse gradient: %.6g)\n",
+    std::fprintf(out, "  %-*s %.6g  (sum of the reverse gradient: %.6g)\n", w,
                  m.params[p].name, j.result(r).data()[0], sums[p]);
   }
 }
@@ -124,7 +134,8 @@ bool gradCheck(Session &session, const Dataset *data,
                "max(1, |x|))\n",
                m.name, static_cast<long long>(n), data ? " of " : "",
                data ? data->source.c_str() : "", opts.step);
-  std::fprintf(out, "  %-14s %-10s %8s %12s %12s\n", "parameter", "shape",
+  int w = nameWidth(m);
+  std::fprintf(out, "  %-*s %-10s %8s %12s %12s\n", w, "parameter", "shape",
                "checked", "max |grad|", "worst error");
   Rng rng(opts.seed, /*stream=*/3);
   double worstAll = 0;
@@ -161,7 +172,7 @@ bool gradCheck(Session &session, const Dataset *data,
       maxGrad = std::max(maxGrad, std::fabs(double(g[c])));
     }
     worstAll = std::max(worstAll, worst);
-    std::fprintf(out, "  %-14s %-10s %8zu %12.4g %12.3e  %s\n",
+    std::fprintf(out, "  %-*s %-10s %8zu %12.4g %12.3e  %s\n", w,
                  m.params[p].name, Tensor::format(theta.dims()).c_str(),
                  coords.size(), maxGrad, worst,
                  worst <= opts.tolerance ? "ok" : "FAILED");

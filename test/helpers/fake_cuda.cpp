@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -61,6 +62,10 @@ struct Module {
 struct Function {
   std::string name;
 };
+// Handles live until the process ends (LeakSanitizer sees them here).
+std::mutex gHandleMutex;
+std::list<Module> gModules;
+std::map<std::pair<void *, std::string>, Function> gFunctions;
 
 } // namespace
 
@@ -175,7 +180,8 @@ CUresult cuModuleLoadData(void **module, const void *image) {
   const char *ptx = static_cast<const char *>(image);
   if (!std::strstr(ptx, ".target sm_"))
     return kInvalidValue; // not PTX
-  *module = new Module{ptx};
+  std::lock_guard<std::mutex> lock(gHandleMutex);
+  *module = &gModules.emplace_back(Module{ptx});
   log("module");
   return kSuccess;
 }
@@ -183,16 +189,15 @@ CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned, int *,
                             void **) {
   return cuModuleLoadData(module, image);
 }
-CUresult cuModuleUnload(void *module) {
-  delete static_cast<Module *>(module);
-  return kSuccess;
-}
+CUresult cuModuleUnload(void *) { return kSuccess; }
 CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
   // The module must define the entry point the host code asks for.
   std::string entry = std::string(".entry ") + name + "(";
   if (static_cast<Module *>(module)->ptx.find(entry) == std::string::npos)
     return kNotFound;
-  *function = new Function{name}; // (one per launch site; never freed)
+  std::lock_guard<std::mutex> lock(gHandleMutex);
+  *function =
+      &gFunctions.try_emplace({module, name}, Function{name}).first->second;
   return kSuccess;
 }
 

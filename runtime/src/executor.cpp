@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 
 namespace kiln::rt {
@@ -69,22 +70,24 @@ void Executor::prepare(int64_t batch) {
     total += (slotBytes[s] + 63) / 64 * 64; // each slot 64-byte aligned
   }
   arenaBytes_ = total;
-  if (!arena_ || total > arenaCapacity_) {
+  if (!arenaStorage_ || total > arenaCapacity_) {
     int64_t bytes = std::max<int64_t>(total, 64);
-    auto *p = static_cast<uint8_t *>(std::aligned_alloc(64, bytes));
+    // Zeroed (calloc: fresh pages cost nothing until touched), with 63
+    // bytes to spare for the 64-byte alignment of the first slot.
+    auto *p = static_cast<uint8_t *>(std::calloc(bytes + 63, 1));
     if (!p)
       throw Error("out of memory allocating the arena of " +
                   std::to_string(bytes) + " bytes for batch " +
                   std::to_string(batch));
-    // (Not cleared: every slot is a kernel's output before it is read.)
-    arena_.reset(p);
+    arenaStorage_.reset(p);
+    arena_ = p + (64 - reinterpret_cast<uintptr_t>(p) % 64) % 64;
     arenaCapacity_ = bytes;
   }
   for (int t = 0; t < fn_.num_tensors; ++t) {
     const kiln_tensor &desc = fn_.tensors[t];
     if (argOfTensor_[t] < 0 && !desc.data && desc.slot >= 0 &&
         desc.slot < fn_.num_slots)
-      owned_[t].view(arena_.get() + offset[desc.slot], dims[t]);
+      owned_[t].view(arena_ + offset[desc.slot], dims[t]);
   }
   preparedBatch_ = batch;
 }

@@ -49,7 +49,8 @@ private:
   struct FreeBytes {
     void operator()(uint8_t *p) const { std::free(p); }
   };
-  std::unique_ptr<uint8_t, FreeBytes> arena_;
+  std::unique_ptr<uint8_t, FreeBytes> arenaStorage_;
+  uint8_t *arena_ = nullptr; // 64-byte aligned, in arenaStorage_
   int64_t arenaBytes_ = 0, arenaCapacity_ = 0;
   std::vector<void *> argv_; // scratch for kernel calls
   std::vector<double> *profile_ = nullptr;

@@ -5,7 +5,6 @@
 #include "kiln/model_abi.h"
 #include "tensor.h"
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,10 +45,7 @@ private:
   std::vector<Tensor> owned_;    // per tensor id (unused for arguments)
   // The slots' bytes, 64-byte aligned. Plain storage, not a Tensor: it
   // may pass a tensor's 2^31 elements (CNNs at batch 4096).
-  struct FreeBytes {
-    void operator()(uint8_t *p) const { std::free(p); }
-  };
-  std::unique_ptr<uint8_t, FreeBytes> arenaStorage_;
+  std::unique_ptr<uint8_t[], Tensor::Free> arenaStorage_;
   uint8_t *arena_ = nullptr; // 64-byte aligned, in arenaStorage_
   int64_t arenaBytes_ = 0, arenaCapacity_ = 0;
   std::vector<void *> argv_; // scratch for kernel calls

@@ -73,6 +73,11 @@ public:
   /// "?x30" style, for messages.
   static std::string format(const std::vector<int64_t> &dims);
 
+  /// Deleter of bytes from malloc/calloc/aligned_alloc.
+  struct Free {
+    void operator()(uint8_t *p) const;
+  };
+
 private:
   void setDims(const std::vector<int64_t> &dims, int64_t n);
   /// The host bytes, current (copied back from the device if newer).
@@ -81,9 +86,6 @@ private:
   uint8_t *writeHost();
   /// Drops the device copy (the host one made current first).
   void releaseDevice();
-  struct Free {
-    void operator()(uint8_t *p) const;
-  };
   kiln_dtype dtype_ = KILN_F32;
   std::vector<int64_t> dims_;
   int64_t size_ = 0, capacityBytes_ = 0;

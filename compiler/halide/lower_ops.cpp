@@ -223,6 +223,10 @@ constexpr int64_t kGpuPartialThreads = 1 << 18;
 /// add them up, a load in flight per slice.
 constexpr int kGpuMaxParts = 128;
 
+/// A sum of a whole tensor of at least this many elements is split on the
+/// GPU (smaller ones, a bias's, cost one thread less than a launch).
+constexpr int64_t kGpuWholeSplitElements = 1 << 12;
+
 /// Slices of the batch for a split reduction into a result of `shape`: the
 /// CPU's fixed count, or the GPU's (see kGpuPartialThreads).
 int batchSlices(ArrayRef<int64_t> shape, bool gpu) {
@@ -313,9 +317,19 @@ struct Lowering {
     SmallVector<int64_t> sorted(axes);
     llvm::sort(sorted);
     axes = sorted;
+    // On the GPU a sum of a whole tensor is split along its first dim too:
+    // unsplit, one thread makes every addition (fc1's L2 penalty took 70%
+    // of the MLP's step on an H100). The CPU sums it vectorized, unsplit.
+    ArrayRef<int64_t> inShape = shapeOf(op->getOperand(i));
+    bool whole = static_cast<int>(axes.size()) == inRank;
+    bool bigWhole = gpu && whole && (ShapedType::isDynamicShape(inShape) ||
+                                     ShapedType::getNumElements(inShape) >=
+                                         kGpuWholeSplitElements);
     bool splitBatch = split && !axes.empty() && axes.front() == 0 &&
-                      static_cast<int>(axes.size()) < inRank;
+                      (!whole || bigWhole);
     int parts = batchSlices(result, gpu);
+    if (bigWhole && !ShapedType::isDynamic(inShape[0]))
+      parts = std::min<int64_t>(parts, inShape[0]);
     H::Expr slice =
         splitBatch ? (in[i].extents[0] + (parts - 1)) / parts : H::Expr();
     std::vector<H::Range> ranges;
@@ -1859,6 +1873,12 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
       gpuRoot(matmul->partial);
     if (conv && conv->kind == ConvParts::Kind::FilterGrad)
       gpuRoot(conv->partial);
+    // The input gradient's transposed filters, packed once per call as on
+    // the CPU: read in place, a warp's consecutive channels load filters
+    // F floats apart, 32 cache lines a load (conv2's input gradient took
+    // 44% of the CNN's step on an H100).
+    if (conv && conv->kind == ConvParts::Kind::InputGrad)
+      gpuRoot(conv->weights);
     for (auto &pick : picks)
       gpuRoot(pick.first);
     for (SplitSum &sum : splitSums)

@@ -92,7 +92,8 @@ else
     "$kiln" build "examples/$model.cpp" --target="$target" -o "$bins/$model.gpu"
   done
   cpu_name=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  # A tree with changes is named as such: the figures are not the commit's.
+  commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 fi
 logs=$(mktemp -d /tmp/kiln-gpu-logs.XXXXXX)
 tmp+=("$logs")

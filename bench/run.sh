@@ -174,6 +174,9 @@ paste -d' ' <(tail -n +2 "$work/conv.out") <(tail -n +2 "$work/conv_torch.out") 
   tee "$work/conv.rows"
 
 # --- RESULTS.md ------------------------------------------------------------
+# bench/gpu.sh's sections ("## GPU: ...", appended at the end) come from
+# another machine: kept, not overwritten.
+gpu_sections=$(sed -n '/^## GPU: /,$p' "$out" 2>/dev/null || true)
 {
   echo "# Benchmark results"
   echo
@@ -247,5 +250,9 @@ paste -d' ' <(tail -n +2 "$work/conv.out") <(tail -n +2 "$work/conv_torch.out") 
   echo "| layer N×H×W×C→F | K×K | kind | kiln | PyTorch | kiln / PyTorch |"
   echo "|---|---|---|---:|---:|---:|"
   awk '{printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6}' "$work/conv.rows"
+  if [ -n "$gpu_sections" ]; then
+    echo
+    echo "$gpu_sections"
+  fi
 } >"$out"
 echo "bench: wrote $out"

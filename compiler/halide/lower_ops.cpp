@@ -211,6 +211,22 @@ struct SplitSum {
   int parts = 0;
   SmallVector<int64_t> shape; // of the result
 };
+
+/// Threads per block along each of the two dims a GPU template tiles (the
+/// generic schedule: kGpuTile² along its one fused dim).
+constexpr int kGpuTile = 16;
+
+/// On the GPU a matmul with few output tiles splits its reduction until
+/// there are about this many blocks (4 resident per SM fill an H100's 132)...
+constexpr int64_t kGpuSplitKBlocks = 512;
+/// ...in slices of at least this many products, at most this many slices.
+constexpr int64_t kGpuSplitKMinSlice = 256;
+constexpr int kGpuSplitKMaxParts = 8;
+/// The rows a GPU matmul is planned for when they are the batch (dynamic):
+/// the default batch size. A larger batch has blocks enough without the
+/// split, which then costs it one more pass over the result.
+constexpr int64_t kGpuPlannedRows = 128;
+
 /// Slices of a split sum on the CPU, as for split-K matmuls (kSplitKParts).
 constexpr int kSplitSumParts = 4;
 /// On the GPU, a sum over the batch into a few outputs (a bias or filter
@@ -241,6 +257,25 @@ int batchSlices(ArrayRef<int64_t> shape, bool gpu) {
 constexpr int kCacheLineFloats = 16;
 /// The prefix of a split sum's loop variables, the same in every op.
 const std::string kSplitSumName = "split";
+
+/// Slices of a GPU matmul's reduction over K (1: unsplit) for an m × n
+/// result in scheduleMatmulGpu's blocks (32 rows of 32 columns, 16 for a
+/// narrow result):
+/// at batch 128, fc1's 128 blocks each made all 3,136 products, a quarter
+/// of the H100's resident blocks.
+int gpuSplitK(int64_t m, int64_t n, int64_t k) {
+  if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k))
+    return 1;
+  if (ShapedType::isDynamic(m))
+    m = kGpuPlannedRows;
+  int64_t cols = n <= kGpuTile ? kGpuTile : 2 * kGpuTile;
+  int64_t rows = 2 * kGpuTile;
+  int64_t blocks = ((n + cols - 1) / cols) * ((m + rows - 1) / rows);
+  int64_t parts = (kGpuSplitKBlocks + blocks - 1) / blocks;
+  parts =
+      std::min<int64_t>({parts, k / kGpuSplitKMinSlice, kGpuSplitKMaxParts});
+  return static_cast<int>(std::max<int64_t>(parts, 1));
+}
 
 /// Defines one op's Func from its operands' views. No schedules here:
 /// the kernel schedules its pipeline as a whole.
@@ -322,11 +357,12 @@ struct Lowering {
     // of the MLP's step on an H100). The CPU sums it vectorized, unsplit.
     ArrayRef<int64_t> inShape = shapeOf(op->getOperand(i));
     bool whole = static_cast<int>(axes.size()) == inRank;
-    bool bigWhole = gpu && whole && (ShapedType::isDynamicShape(inShape) ||
-                                     ShapedType::getNumElements(inShape) >=
-                                         kGpuWholeSplitElements);
-    bool splitBatch = split && !axes.empty() && axes.front() == 0 &&
-                      (!whole || bigWhole);
+    bool bigWhole =
+        gpu && whole &&
+        (ShapedType::isDynamicShape(inShape) ||
+         ShapedType::getNumElements(inShape) >= kGpuWholeSplitElements);
+    bool splitBatch =
+        split && !axes.empty() && axes.front() == 0 && (!whole || bigWhole);
     int parts = batchSlices(result, gpu);
     if (bigWhole && !ShapedType::isDynamic(inShape[0]))
       parts = std::min<int64_t>(parts, inShape[0]);
@@ -441,18 +477,20 @@ struct Lowering {
     // without every thread reading the whole batch: split the reduction
     // instead, each thread summing a slice of the rows into a partial.
     // (On the GPU every output element has its own thread anyway.)
-    bool splitK = !gpu && ta && !tb && !ShapedType::isDynamic(mm.m) &&
-                  !ShapedType::isDynamic(mm.n) &&
-                  mm.m * mm.n <= kSplitKMaxElements &&
-                  mm.m * mm.n >= kSplitKMinElements &&
-                  ShapedType::isDynamic(op.getLhs().getType().getDimSize(0));
+    ArrayRef<int64_t> lhs = shapeOf(op.getLhs());
+    int gpuParts = gpu ? gpuSplitK(mm.m, mm.n, ta ? lhs[0] : lhs[1]) : 1;
+    bool splitK =
+        gpuParts > 1 ||
+        (!gpu && ta && !tb && !ShapedType::isDynamic(mm.m) &&
+         !ShapedType::isDynamic(mm.n) && mm.m * mm.n <= kSplitKMaxElements &&
+         mm.m * mm.n >= kSplitKMinElements && ShapedType::isDynamic(lhs[0]));
     if (!splitK) {
       mm.prod(mm.x, mm.y) = 0.0f;
       mm.prod(mm.x, mm.y) += a(mm.r.x, mm.y) * mm.panel(mm.x, mm.r.x);
       out(vars) = mm.prod(vars[0], vars[1]);
       return out;
     }
-    mm.parts = kSplitKParts;
+    mm.parts = gpu ? gpuParts : kSplitKParts;
     mm.part = H::Var(name + "_part");
     H::Expr slice = (kExtent + (mm.parts - 1)) / mm.parts;
     mm.r = H::RDom(0, slice, name + "_k");
@@ -1499,10 +1537,6 @@ H::LoopLevel scheduleConv(H::Func out, ConvParts &cv, int V) {
   return H::LoopLevel(out, yi);
 }
 
-/// Threads per block along each of the two dims a GPU template tiles (the
-/// generic schedule: kGpuTile² along its one fused dim).
-constexpr int kGpuTile = 16;
-
 /// Whether update `u` of `f` writes f(args...) with its pure vars in place
 /// (a reduction into each element), so its pure loops can become threads.
 bool pureUpdate(const H::Func &f, int u) {
@@ -1869,8 +1903,16 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   // (and any other update of an inlined Func) run inside the consumer's
   // threads, one element each.
   if (gpu) {
-    if (matmul && matmul->parts)
-      gpuRoot(matmul->partial);
+    // A transposed B is packed into columns once per call, as on the CPU:
+    // read in place, a warp's consecutive columns load floats K apart
+    // (fc1's input gradient: 1,024).
+    if (matmul && matmul->transposedB)
+      gpuRoot(matmul->panel);
+    // Split-K partials: the register-tiled template, a block dim per slice.
+    if (matmul && matmul->parts) {
+      matmul->partial.compute_root();
+      scheduleMatmulGpu(matmul->partial, *matmul);
+    }
     if (conv && conv->kind == ConvParts::Kind::FilterGrad)
       gpuRoot(conv->partial);
     // The input gradient's transposed filters, packed once per call as on

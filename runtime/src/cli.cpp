@@ -94,7 +94,8 @@ output:
   --log-every N         print every N epochs (default: about 20 lines)
   --quiet               print only the final line
   --profile             time every kernel of train_step and print the
-                        heaviest (on a GPU, each waits for its kernel)
+                        heaviest (on a GPU, each waits for its kernel; the
+                        first step, which sets the device up, is not timed)
 )";
 
 const char *kDerivativesHelp =

@@ -21,6 +21,14 @@
 #pragma weak halide_reuse_device_allocations
 #pragma weak halide_set_error_handler
 #pragma weak halide_device_sync
+#pragma weak halide_copy_to_device
+
+// Halide's GPU runtimes (HalideRuntimeCuda.h, HalideRuntimeOpenCL.h), in a
+// model binary only when its kernels use them.
+extern "C" const halide_device_interface_t *halide_cuda_device_interface();
+extern "C" const halide_device_interface_t *halide_opencl_device_interface();
+#pragma weak halide_cuda_device_interface
+#pragma weak halide_opencl_device_interface
 
 namespace kiln::rt {
 
@@ -29,6 +37,10 @@ namespace {
 // Kernels may fail on the pool's threads: one store, locked.
 std::mutex gErrorMutex;
 std::string gError;
+
+// The device interface of the model's kernels, once requireDevice() found
+// their device; null on a CPU target.
+const halide_device_interface_t *gDeviceInterface = nullptr;
 
 void recordHalideError(void *, const char *msg) {
   std::string m = msg ? msg : "";
@@ -205,7 +217,19 @@ void requireDevice(const std::string &target) {
   // reuse instead of freeing and reallocating it every step.
   if (halide_reuse_device_allocations)
     halide_reuse_device_allocations(nullptr, true);
+  if (d.api == "CUDA" && halide_cuda_device_interface)
+    gDeviceInterface = halide_cuda_device_interface();
+  else if (d.api == "OpenCL" && halide_opencl_device_interface)
+    gDeviceInterface = halide_opencl_device_interface();
 }
+
+int uploadToDevice(halide_buffer_t *buf) {
+  if (!gDeviceInterface || !halide_copy_to_device || !buf)
+    return 0;
+  return halide_copy_to_device(nullptr, buf, gDeviceInterface);
+}
+
+bool onDevice() { return gDeviceInterface != nullptr; }
 
 void catchHalideErrors() {
   static std::once_flag once;

@@ -35,6 +35,16 @@ void catchHalideErrors();
 /// The messages Halide reported since the last call ("" if none), joined.
 std::string takeHalideError();
 
+/// Copies `buf`'s host data to the device requireDevice() opened, when the
+/// host copy is newer (allocating the device copy on first use); a no-op
+/// on a CPU target, before requireDevice(), or for a current device copy.
+/// Kernels do this themselves, lazily; done before a step's first kernel,
+/// the copies (synchronous) do not stall a GPU that is already running the
+/// step. Returns Halide's error code.
+int uploadToDevice(halide_buffer_t *buf);
+/// Whether requireDevice() opened a GPU for the kernels.
+bool onDevice();
+
 /// Waits until the device has finished writing `buf` (a no-op for a buffer
 /// with no device copy). GPU kernels run asynchronously: a kernel's time,
 /// as --profile measures it, ends here. Returns Halide's error code.

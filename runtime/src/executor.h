@@ -24,8 +24,13 @@ public:
   int findResult(kiln_binding_kind kind, const std::string &name) const;
 
   void bindArg(int index, Tensor *tensor) { args_[index] = tensor; }
-  /// Times every kernel call into `profile` (seconds per call index).
-  void setProfile(std::vector<double> *profile) { profile_ = profile; }
+  /// Times every kernel call into `profile` (seconds per call index), and
+  /// the copies of the arguments to the device at its end (one more entry),
+  /// from the second run on.
+  void setProfile(std::vector<double> *profile) {
+    profile_ = profile;
+    profiledRuns_ = 0;
+  }
   /// Runs every kernel for a batch of `batch` samples. Checks the bound
   /// arguments' shapes first.
   void run(int64_t batch);
@@ -42,7 +47,10 @@ private:
   const kiln_function &fn_;
   std::vector<Tensor *> args_;   // per argument
   std::vector<int> argOfTensor_; // tensor id -> argument index or -1
-  std::vector<Tensor> owned_;    // per tensor id (unused for arguments)
+  // Arguments a kernel reads before any writes them: copied to the device
+  // (a GPU target) before the first kernel runs.
+  std::vector<int> readArgs_;
+  std::vector<Tensor> owned_; // per tensor id (unused for arguments)
   // The slots' bytes, 64-byte aligned. Plain storage, not a Tensor: it
   // may pass a tensor's 2^31 elements (CNNs at batch 4096).
   std::unique_ptr<uint8_t[], Tensor::Free> arenaStorage_;
@@ -50,6 +58,7 @@ private:
   int64_t arenaBytes_ = 0, arenaCapacity_ = 0;
   std::vector<void *> argv_; // scratch for kernel calls
   std::vector<double> *profile_ = nullptr;
+  int64_t profiledRuns_ = 0; // runs since setProfile
   int64_t preparedBatch_ = -1;
   int32_t batch32_ = 0;
 };

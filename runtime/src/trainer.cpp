@@ -1,5 +1,6 @@
 //===- trainer.cpp - the training loop and evaluation ---------------------===//
 #include "trainer.h"
+#include "device.h"
 #include "error.h"
 #include "metrics.h"
 #include "rng.h"
@@ -347,14 +348,15 @@ void Trainer::fit(const Dataset &data, const Split &split,
     writePlot(opts.plotPath, history, haveVal);
   if (opts.profile && !profile_.empty()) {
     const kiln_function &fn = *session_.state.desc.train_step;
-    std::vector<int> order(profile_.size());
+    // The kernels' entries, then the step's uploads (Executor::run).
+    std::vector<int> order(fn.num_calls);
     for (size_t i = 0; i < order.size(); ++i)
       order[i] = static_cast<int>(i);
     std::sort(order.begin(), order.end(),
               [&](int a, int b) { return profile_[a] > profile_[b]; });
     double sum = 0;
-    for (double t : profile_)
-      sum += t;
+    for (int i : order)
+      sum += profile_[i];
     std::fprintf(log_,
                  "profile: train_step kernels, %.3f s in %d calls per "
                  "step; the heaviest:\n",
@@ -365,6 +367,11 @@ void Trainer::fit(const Dataset &data, const Split &split,
                    100 * profile_[order[i]] / sum, profile_[order[i]], c.kernel,
                    c.op, c.loc);
     }
+    if (onDevice() && profile_.size() > order.size())
+      std::fprintf(log_,
+                   "profile: copying the steps' inputs to the device, %.3f "
+                   "s\n",
+                   profile_.back());
   }
   std::fflush(log_);
 }

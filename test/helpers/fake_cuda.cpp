@@ -5,7 +5,8 @@
 // Device memory is host memory; kernels are checked and counted, not run.
 //
 // KILN_FAKE_CUDA picks a behaviour: unset or "gpu" (one GPU), "no-device",
-// "init-error", "oom" (every allocation fails). KILN_FAKE_CUDA_CC is the
+// "init-error", "oom" (every allocation fails), "launch-error" (every launch
+// fails for want of resources). KILN_FAKE_CUDA_CC is the
 // compute capability (default 90, i.e. 9.0). KILN_FAKE_CUDA_LOG names a file
 // that gets one line per allocation, copy and launch.
 #include <cstdarg>
@@ -25,7 +26,7 @@ using CUdeviceptr = unsigned long long;
 // CUresult values this stand-in returns.
 constexpr CUresult kSuccess = 0, kInvalidValue = 1, kOutOfMemory = 2,
                    kNoDevice = 100, kInvalidHandle = 400, kNotFound = 500,
-                   kNotSupported = 801;
+                   kLaunchOutOfResources = 701, kNotSupported = 801;
 
 std::string mode() {
   const char *m = std::getenv("KILN_FAKE_CUDA");
@@ -79,6 +80,7 @@ CUresult cuGetErrorName(CUresult error, const char **name) {
       {kNoDevice, "CUDA_ERROR_NO_DEVICE"},
       {kInvalidHandle, "CUDA_ERROR_INVALID_HANDLE"},
       {kNotFound, "CUDA_ERROR_NOT_FOUND"},
+      {kLaunchOutOfResources, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"},
       {kNotSupported, "CUDA_ERROR_NOT_SUPPORTED"}};
   auto it = names.find(error);
   if (it == names.end())
@@ -212,6 +214,8 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   log("launch %s blocks %u,%u,%u threads %u,%u,%u%s",
       static_cast<Function *>(function)->name.c_str(), gx, gy, gz, bx, by, bz,
       ok ? "" : " INVALID");
+  if (mode() == "launch-error")
+    return kLaunchOutOfResources;
   return ok ? kSuccess : kInvalidValue;
 }
 

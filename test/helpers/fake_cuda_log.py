@@ -2,13 +2,19 @@
 segments that each end with a download (a training step ends with its
 loss coming down), one line each:
 
-  segment N: launches L allocs A up SIZES down SIZE
+  segment N: launches L allocs A up SIZES down SIZE late K
 
-SIZES are the bytes of each upload, sorted, or "-". Launches outside CUDA's
-limits are printed as they were logged ("... INVALID")."""
+SIZES are the bytes of each upload, sorted, or "-"; K counts the uploads
+after the segment's first launch (each waits for the kernels queued before
+it). Launches outside CUDA's limits are printed as they were logged
+("... INVALID")."""
 import sys
 
-segments, current = [], {"launches": 0, "allocs": 0, "up": []}
+def fresh():
+    return {"launches": 0, "allocs": 0, "up": [], "late": 0}
+
+
+segments, current = [], fresh()
 with open(sys.argv[1]) as f:
     for line in f:
         words = line.split()
@@ -22,14 +28,15 @@ with open(sys.argv[1]) as f:
             current["allocs"] += 1
         elif words[0] == "htod":
             current["up"].append(int(words[1]))
+            current["late"] += current["launches"] > 0
         elif words[0] == "dtoh":
             current["down"] = int(words[1])
             segments.append(current)
-            current = {"launches": 0, "allocs": 0, "up": []}
+            current = fresh()
 if current["launches"] or current["up"]:
     current["down"] = "-"
     segments.append(current)
 for n, s in enumerate(segments, 1):
     up = " ".join(str(b) for b in sorted(s["up"])) or "-"
-    print("segment %d: launches %d allocs %d up %s down %s"
-          % (n, s["launches"], s["allocs"], up, s["down"]))
+    print("segment %d: launches %d allocs %d up %s down %s late %d"
+          % (n, s["launches"], s["allocs"], up, s["down"], s["late"]))

@@ -150,6 +150,23 @@ TEST(Executor, KernelFailureNamesOpAndLocation) {
                         "with Halide error -3"));
 }
 
+TEST(Executor, ProfileSkipsTheFirstRun) {
+  // The first run sets a GPU up (context, modules): not a kernel's time.
+  Executor ex(kFn);
+  Tensor x({2, 2}), y({2, 2});
+  ex.bindArg(0, &x);
+  ex.bindArg(1, &y);
+  std::vector<double> profile;
+  ex.setProfile(&profile);
+  ex.run(2);
+  EXPECT_TRUE(profile.empty());
+  ex.run(2);
+  // One entry per call, and the uploads (none on the CPU) at the end.
+  ASSERT_EQ(profile.size(), 2u);
+  EXPECT_GT(profile[0], 0.0);
+  EXPECT_GE(profile[1], 0.0);
+}
+
 TEST(Executor, UnboundArgument) {
   Executor ex(kFn);
   EXPECT_THAT(errorOf([&] { ex.run(1); }),

@@ -144,8 +144,7 @@ void Executor::run(int64_t batch) {
       std::string why = takeHalideError();
       throw Error(std::string(fn_.name) + ": copying argument '" +
                   fn_.args[a].name +
-                  "' to the device failed with Halide "
-                  "error " +
+                  "' to the device failed with Halide error " +
                   std::to_string(rc) + (why.empty() ? "" : ": " + why));
     }
   if (profile) {

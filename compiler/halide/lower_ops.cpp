@@ -258,18 +258,23 @@ constexpr int kCacheLineFloats = 16;
 /// The prefix of a split sum's loop variables, the same in every op.
 const std::string kSplitSumName = "split";
 
+/// Columns of the GPU matmul template's register tile for a result n
+/// wide: one for a narrow result (10 classes), else two. Rows: two.
+int gpuMatmulTileCols(int64_t n) {
+  return !ShapedType::isDynamic(n) && n <= kGpuTile ? 1 : 2;
+}
+constexpr int kGpuMatmulTileRows = 2;
+
 /// Slices of a GPU matmul's reduction over K (1: unsplit) for an m × n
-/// result in scheduleMatmulGpu's blocks (32 rows of 32 columns, 16 for a
-/// narrow result):
-/// at batch 128, fc1's 128 blocks each made all 3,136 products, a quarter
-/// of the H100's resident blocks.
+/// result in scheduleMatmulGpu's blocks: at batch 128, fc1's 128 blocks
+/// each made all 3,136 products, a quarter of the H100's resident blocks.
 int gpuSplitK(int64_t m, int64_t n, int64_t k) {
   if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k))
     return 1;
   if (ShapedType::isDynamic(m))
     m = kGpuPlannedRows;
-  int64_t cols = n <= kGpuTile ? kGpuTile : 2 * kGpuTile;
-  int64_t rows = 2 * kGpuTile;
+  int64_t cols = kGpuTile * gpuMatmulTileCols(n);
+  int64_t rows = kGpuTile * kGpuMatmulTileRows;
   int64_t blocks = ((n + cols - 1) / cols) * ((m + rows - 1) / rows);
   int64_t parts = (kGpuSplitKBlocks + blocks - 1) / blocks;
   parts =
@@ -1627,8 +1632,8 @@ H::LoopLevel gpuRegisterTiles(H::Func out, H::Func prod, H::Var px, H::Var py,
 /// The GPU matmul template: 2 × 2 register tiles (one column per thread
 /// for a narrow result such as 10 classes).
 H::LoopLevel scheduleMatmulGpu(H::Func out, MatmulParts &mm) {
-  int RX = !ShapedType::isDynamic(mm.n) && mm.n <= kGpuTile ? 1 : 2;
-  return gpuRegisterTiles(out, mm.prod, mm.x, mm.y, {mm.r.x}, RX, 2);
+  return gpuRegisterTiles(out, mm.prod, mm.x, mm.y, {mm.r.x},
+                          gpuMatmulTileCols(mm.n), kGpuMatmulTileRows);
 }
 
 /// The GPU convolution template (forward and input gradient): each thread

@@ -128,6 +128,13 @@ cl::opt<bool> keepTemps("keep-temps",
                         cl::cat(buildCategory));
 cl::opt<bool> verbose("v", cl::desc("Print the commands kiln runs"),
                       cl::cat(buildCategory));
+// Tests only: a deliberately wrong gradient (--kiln-autodiff=break-vjp),
+// to show that the binary's grad-check catches it.
+cl::opt<std::string> breakVjp(
+    "test-break-vjp", cl::Hidden,
+    cl::desc("Build a deliberately wrong gradient: conv2d-filter, max-pool "
+             "or batch-norm (tests of grad-check)"),
+    cl::cat(buildCategory));
 
 struct StageInfo {
   kiln::Stage stage;
@@ -394,6 +401,7 @@ int Build::run() {
   kiln::StageOptions stageOptions;
   stageOptions.jvp = jvpWrt.getNumOccurrences() > 0 || emit == Emit::Jvp;
   stageOptions.fusion = !noFusion;
+  stageOptions.breakVjp = breakVjp;
   if (schedule != "kiln") {
     llvm::StringRef s = schedule;
     llvm::StringRef name = s.drop_front(5);

@@ -153,11 +153,24 @@ std::optional<std::string> autoscheduledCodegenError(const KernelPlan &k,
   return error;
 }
 
+/// The target a kernel is compiled for: the model's, or its CPU part for a
+/// float64 kernel (grad-check's reference runs on the host, so a GPU
+/// build's float32 kernels are checked against the CPU's float64 ones).
+H::Target kernelTarget(const KernelPlan &k, const H::Target &target) {
+  if (!k.f64)
+    return target;
+  return target.without_feature(H::Target::CUDA)
+      .without_feature(H::Target::OpenCL)
+      .without_feature(H::Target::CLDoubles)
+      .without_feature(H::Target::Metal);
+}
+
 /// Builds every kernel's Halide module; nullopt after an error was emitted.
 std::optional<std::vector<H::Module>> buildModules(const ModelPlan &plan,
-                                                   const H::Target &target) {
+                                                   const H::Target &model) {
   std::vector<H::Module> modules;
   for (const KernelPlan &k : plan.kernels) {
+    H::Target target = kernelTarget(k, model);
     try {
       std::optional<KernelPipeline> kp = buildKernel(k, target);
       if (!kp)
@@ -323,7 +336,8 @@ LogicalResult printLoweredKernels(const ModelPlan &plan,
       return failure();
     }
     auto buffer = llvm::MemoryBuffer::getFile(tmp);
-    os << "// ----- " << k.name << ": " << k.ops << " at " << k.loc << "\n";
+    os << "// ----- " << k.name << ": " << k.ops << (k.f64 ? " (float64)" : "")
+       << " at " << k.loc << "\n";
     if (buffer)
       os << (*buffer)->getBuffer() << "\n";
   }
@@ -346,6 +360,8 @@ LogicalResult printDeviceCode(const ModelPlan &plan, const BackendOptions &opts,
   if (!modules)
     return failure();
   for (auto [k, m] : llvm::zip(plan.kernels, *modules)) {
+    if (k.f64)
+      continue; // on the CPU: no device code
     os << "// ----- " << k.name << ": " << k.ops << " at " << k.loc << "\n";
     os << deviceCode(m) << "\n";
   }

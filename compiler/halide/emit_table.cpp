@@ -15,7 +15,8 @@ static_assert(static_cast<int>(nn::InitKind::he_normal) ==
               "InitKind and kiln_init_kind must agree");
 static_assert(static_cast<int>(BindKind::LossTangent) == KILN_BIND_LOSS_TANGENT,
               "BindKind and kiln_binding_kind must agree");
-static_assert(static_cast<int>(DType::Bool) == KILN_BOOL,
+static_assert(static_cast<int>(DType::Bool) == KILN_BOOL &&
+                  static_cast<int>(DType::F64) == KILN_F64,
               "DType and kiln_dtype must agree");
 
 namespace {
@@ -62,12 +63,13 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
     if (!t.isConstant)
       continue;
     const char *ctype = t.dtype == DType::F32   ? "float"
+                        : t.dtype == DType::F64 ? "double"
                         : t.dtype == DType::I32 ? "int32_t"
                                                 : "uint8_t";
     os << "static const " << ctype << " " << p << "_data" << i << "[] = {";
     for (auto [j, x] : llvm::enumerate(t.data)) {
       os << (j ? ", " : "");
-      if (t.dtype == DType::F32)
+      if (t.dtype == DType::F32 || t.dtype == DType::F64)
         os << floatLiteral(x);
       else
         os << static_cast<int64_t>(x);
@@ -195,6 +197,7 @@ void emitTable(const ModelPlan &plan, const std::string &target,
      << plan.hypers.size() << ", hypers";
   for (const char *fn : kStepFunctions)
     os << ", " << find(fn);
+  os << ", " << find(kGradientF64);
   os << ", " << plan.kernels.size() << ", " << dataset << "};\n";
 }
 

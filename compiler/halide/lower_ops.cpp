@@ -44,11 +44,20 @@ ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
-/// f32 → Float(32), i32 → Int(32), i1 → Bool (one byte per element).
+/// The type f32 tensors compute in: Float(32), or Float(64) while a
+/// kernel's float64 variant is built (grad-check's reference gradient).
+/// Set by buildKernel for the kernel it builds.
+thread_local H::Type floatType = H::Float(32);
+
+/// A constant of the float type (a float literal would be f32 whatever the
+/// pipeline's precision, and Halide refuses mixed selects and updates).
+H::Expr fconst(double v) { return H::Internal::make_const(floatType, v); }
+
+/// f32 → floatType, i32 → Int(32), i1 → Bool (one byte per element).
 H::Type halideType(Type t) {
   Type e = cast<RankedTensorType>(t).getElementType();
   if (e.isF32())
-    return H::Float(32);
+    return floatType;
   if (e.isInteger(32))
     return H::Int(32);
   return H::Bool();
@@ -134,7 +143,7 @@ H::Expr product(const Index &extents, ArrayRef<int64_t> axes) {
   H::Expr n = 1;
   for (int64_t a : axes)
     n = n * extents[a];
-  return H::cast<float>(n);
+  return H::cast(floatType, n);
 }
 
 /// Per-slice max and Σ exp(x − max) along an axis, as Funcs over the other
@@ -430,7 +439,7 @@ struct Lowering {
       rename[v.name()] = pv.back();
     }
     pv.push_back(s.part);
-    s.partial(pv) = 0.0f;
+    s.partial(pv) = fconst(0);
     s.partial(pv) += H::Internal::substitute(rename, e);
     s.shape.assign(result.begin(), result.end());
     std::vector<H::Expr> at(vars.begin(), vars.end());
@@ -490,7 +499,7 @@ struct Lowering {
          !ShapedType::isDynamic(mm.n) && mm.m * mm.n <= kSplitKMaxElements &&
          mm.m * mm.n >= kSplitKMinElements && ShapedType::isDynamic(lhs[0]));
     if (!splitK) {
-      mm.prod(mm.x, mm.y) = 0.0f;
+      mm.prod(mm.x, mm.y) = fconst(0);
       mm.prod(mm.x, mm.y) += a(mm.r.x, mm.y) * mm.panel(mm.x, mm.r.x);
       out(vars) = mm.prod(vars[0], vars[1]);
       return out;
@@ -504,7 +513,7 @@ struct Lowering {
     // Bounds inference does not see the predicate (it involves `part`):
     // clamp too, so the last slice's reads stay inside the inputs.
     k = H::min(k, kExtent - 1);
-    mm.prod(mm.x, mm.y, mm.part) = 0.0f;
+    mm.prod(mm.x, mm.y, mm.part) = fconst(0);
     mm.prod(mm.x, mm.y, mm.part) += a(k, mm.y) * mm.panel(mm.x, k);
     mm.partial = H::Func(name + "_partial");
     mm.partial(mm.x, mm.y, mm.part) = mm.prod(mm.x, mm.y, mm.part);
@@ -686,7 +695,7 @@ struct Lowering {
       inside = inside && rel >= 0 && rel % step == 0 && q < extent;
       src[d] = H::clamp(q, 0, extent - 1);
     }
-    out(vars) = H::select(inside, in[0].at(src), 0.0f);
+    out(vars) = H::select(inside, in[0].at(src), fconst(0));
     return out;
   }
 
@@ -694,7 +703,7 @@ struct Lowering {
     begin();
     Index rest(idx.begin(), idx.end() - 1);
     H::Expr cls = idx.back();
-    out(vars) = H::select(in[0].at(rest) == cls, 1.0f, 0.0f);
+    out(vars) = H::select(in[0].at(rest) == cls, fconst(1), fconst(0));
     return out;
   }
 
@@ -811,7 +820,7 @@ struct Lowering {
     H::Expr inside = w >= 0 && w < W && h >= 0 && h < H_;
     f(c, w, h, n) = H::select(
         inside, view.at({n, H::clamp(h, 0, H_ - 1), H::clamp(w, 0, W - 1), c}),
-        0.0f);
+        fconst(0));
     return f;
   }
 
@@ -849,7 +858,7 @@ struct Lowering {
       H::Expr chan = groups == 1
                          ? H::Expr(cv.r.x)
                          : (H::min(v, F - 1) / (F / groups)) * cg + cv.r.x;
-      cv.prod(v, j, i, n) = 0.0f;
+      cv.prod(v, j, i, n) = fconst(0);
       cv.prod(v, j, i, n) += cv.staged(chan, j * sw + cv.r.y * dw - left,
                                        i * sh + cv.r.z * dh - top, n) *
                              cv.weights(v, cv.r.x, cv.r.y, cv.r.z);
@@ -877,7 +886,7 @@ struct Lowering {
       cv.staged = H::Func(name + "_dyup");
       cv.staged(uf, uq, up, un) = H::select(
           onGrid, dyf(uf, H::clamp(qs, 0, OW - 1), H::clamp(ps, 0, OH - 1), un),
-          0.0f);
+          fconst(0));
       // Transposed weights, channels innermost: packed once per call.
       H::Var tc(name + "_tc"), tf(name + "_tf"), tkw(name + "_tkw"),
           tkh(name + "_tkh");
@@ -888,7 +897,7 @@ struct Lowering {
       cv.r = H::RDom({{0, fg}, {0, KW}, {0, KH}}, name + "_r");
       H::Expr f =
           groups == 1 ? H::Expr(cv.r.x) : (H::min(v, C - 1) / cg) * fg + cv.r.x;
-      cv.prod(v, j, i, n) = 0.0f;
+      cv.prod(v, j, i, n) = fconst(0);
       cv.prod(v, j, i, n) +=
           cv.staged(f, j + left - cv.r.y * dw, i + top - cv.r.z * dh, n) *
           cv.weights(v, f, cv.r.y, cv.r.z);
@@ -910,7 +919,7 @@ struct Lowering {
     cv.r = H::RDom({{0, OW}, {0, OH}}, name + "_r");
     H::Expr fv = cv.ragged ? H::min(v, F - 1) : H::Expr(v);
     H::Expr chan = groups == 1 ? H::Expr(j) : (fv / fg) * cg + j;
-    cv.inner(v, j, i, n, s) = 0.0f;
+    cv.inner(v, j, i, n, s) = fconst(0);
     cv.inner(v, j, i, n, s) += dyf(fv, cv.r.x, cv.r.y, s) *
                                cv.staged(chan, cv.r.x * sw + i * dw - left,
                                          cv.r.y * sh + n * dh - top, s);
@@ -922,7 +931,7 @@ struct Lowering {
     H::Expr sample = cv.part * slice + cv.rn.x;
     cv.rn.where(sample < N);
     cv.partial = H::Func(name + "_partial");
-    cv.partial(v, j, i, n, cv.part) = 0.0f;
+    cv.partial(v, j, i, n, cv.part) = fconst(0);
     cv.partial(v, j, i, n, cv.part) +=
         cv.inner(v, j, i, n, H::min(sample, N - 1));
     H::Expr sum = cv.partial(vars[0], vars[1], vars[2], vars[3], 0);
@@ -957,7 +966,7 @@ struct Lowering {
   H::Expr windowMax(const Taps &t, const Index &o) {
     H::RDom r({{0, t.kw}, {0, t.kh}}, name + "_r");
     auto [inside, at] = tap(0, t, o, r.y, r.x);
-    return H::maximum(H::select(inside, in[0].at(at), H::Float(32).min()),
+    return H::maximum(H::select(inside, in[0].at(at), floatType.min()),
                       name + "_max");
   }
 
@@ -986,7 +995,7 @@ struct Lowering {
     H::Expr best = windowMax(t, idx);
     out(vars) = !p.getValues()
                     ? best
-                    : firstMaxTap(t, idx, best, 0.0f,
+                    : firstMaxTap(t, idx, best, fconst(0),
                                   [&](int32_t, int32_t, const Index &at) {
                                     return in[1].at(at);
                                   });
@@ -1017,7 +1026,7 @@ struct Lowering {
                              });
       picks.emplace_back(pick, llvm::to_vector(shapeOf(dyv)));
     }
-    H::Expr sum = 0.0f;
+    H::Expr sum = fconst(0);
     for (int32_t a = 0; a < t.kh; ++a)
       for (int32_t b = 0; b < t.kw; ++b) {
         H::Expr ri = h + t.top - a, rj = w + t.left - b;
@@ -1030,7 +1039,7 @@ struct Lowering {
         H::Expr ic = H::clamp(i, 0, OH - 1), jc = H::clamp(j, 0, OW - 1);
         if (max)
           valid = valid && pick(c, jc, ic, n) == a * t.kw + b;
-        sum += H::select(valid, in[dyOperand].at({n, ic, jc, c}), 0.0f);
+        sum += H::select(valid, in[dyOperand].at({n, ic, jc, c}), fconst(0));
       }
     out(vars) = max ? sum : sum * (1.0f / static_cast<float>(t.kh * t.kw));
     return out;
@@ -1040,11 +1049,11 @@ struct Lowering {
     begin();
     isReduction = true;
     Taps t(poolWindow(p));
-    H::Expr sum = 0.0f;
+    H::Expr sum = fconst(0);
     for (int32_t a = 0; a < t.kh; ++a)
       for (int32_t b = 0; b < t.kw; ++b) {
         auto [inside, at] = tap(0, t, idx, a, b);
-        sum += H::select(inside, in[0].at(at), 0.0f);
+        sum += H::select(inside, in[0].at(at), fconst(0));
       }
     out(vars) = sum * (1.0f / static_cast<float>(t.kh * t.kw));
     return out;
@@ -1095,7 +1104,8 @@ struct Lowering {
         .Case([&](SignOp) {
           return pointwise([&] {
             H::Expr x = operand(0);
-            return H::select(x > 0.0f, 1.0f, H::select(x < 0.0f, -1.0f, 0.0f));
+            return H::select(x > 0.0f, fconst(1),
+                             H::select(x < 0.0f, fconst(-1), fconst(0)));
           });
         })
         .Case([&](SinOp) {
@@ -1113,7 +1123,7 @@ struct Lowering {
           return pointwise([&] {
             H::Expr z = gaussianDraw<H::Expr, H::Expr>(
                 randomSeed(), H::Expr(salt), randomCoords(),
-                [](H::Expr v) { return H::cast<float>(v); },
+                [](H::Expr v) { return H::cast(floatType, v); },
                 [](H::Expr v) { return H::sqrt(v); },
                 [](H::Expr v) { return H::log(v); },
                 [](H::Expr v) { return H::cos(v); });
@@ -1129,7 +1139,7 @@ struct Lowering {
             H::Expr h = dropoutHash<H::Expr>(randomSeed(), H::Expr(salt),
                                              randomCoords());
             return H::select((h >> H::Expr(8u)) >= H::Expr(threshold),
-                             operand(0) * scale, 0.0f);
+                             operand(0) * scale, fconst(0));
           });
         })
         .Case([&](SoftmaxOp s) { return softmax(s.getAxis(), false); })
@@ -1217,7 +1227,7 @@ View constantView(ConstantOp c, const std::string &name) {
   auto dense = cast<DenseElementsAttr>(c.getValue());
   Type e = dense.getElementType();
   if (dense.isSplat()) {
-    H::Expr x = e.isF32()         ? H::Expr(dense.getSplatValue<float>())
+    H::Expr x = e.isF32()         ? fconst(dense.getSplatValue<float>())
                 : e.isInteger(32) ? H::Expr(dense.getSplatValue<int32_t>())
                                   : H::cast<bool>(dense.getSplatValue<bool>());
     View v;
@@ -1225,8 +1235,14 @@ View constantView(ConstantOp c, const std::string &name) {
     v.at = [x](const Index &) { return x; };
     return v;
   }
-  if (e.isF32())
-    return bufferView<float>(dense, name);
+  if (e.isF32()) {
+    View v = bufferView<float>(dense, name);
+    if (floatType != H::Float(32))
+      v.at = [at = v.at](const Index &idx) {
+        return H::cast(floatType, at(idx));
+      };
+    return v;
+  }
   if (e.isInteger(32))
     return bufferView<int32_t>(dense, name);
   return bufferView<bool>(dense, name);
@@ -1667,6 +1683,16 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
                                           bool kilnSchedule) {
   Operation *root = kernel.op;
   const std::string &p = kernel.name;
+  // A float64 variant computes in Float(64) with kiln's own schedule (it
+  // checks gradients, so its speed hardly matters).
+  struct FloatTypeScope {
+    H::Type saved = floatType;
+    explicit FloatTypeScope(bool f64) {
+      floatType = f64 ? H::Float(64) : H::Float(32);
+    }
+    ~FloatTypeScope() { floatType = saved; }
+  } floatScope(kernel.f64);
+  kilnSchedule |= kernel.f64;
   // The kernel's ops, inputs and results: a kern.kernel's body, or one op.
   SmallVector<Operation *> ops;
   SmallVector<Value> inputs, results;

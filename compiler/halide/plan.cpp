@@ -8,6 +8,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
+#include <map>
 
 using namespace mlir;
 using namespace kiln::nn;
@@ -383,6 +384,30 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
       fp.calls.push_back(std::move(call));
     }
     plan.functions.push_back(std::move(fp));
+  }
+  // The gradient again, every kernel computing in float64: grad-check's
+  // central differences of its loss resolve what float32 round-off hides.
+  auto gradient = llvm::find_if(plan.functions, [](const FunctionPlan &f) {
+    return f.name == "gradient";
+  });
+  if (gradient != plan.functions.end()) {
+    FunctionPlan f64 = *gradient;
+    f64.name = kGradientF64;
+    for (TensorPlan &t : f64.tensors)
+      if (t.dtype == DType::F32)
+        t.dtype = DType::F64;
+    std::map<unsigned, unsigned> twin;
+    for (CallPlan &c : f64.calls) {
+      auto [it, inserted] = twin.try_emplace(c.kernel, plan.kernels.size());
+      if (inserted) {
+        KernelPlan k = plan.kernels[c.kernel];
+        k.name = "kiln_k" + std::to_string(plan.kernels.size());
+        k.f64 = true;
+        plan.kernels.push_back(std::move(k));
+      }
+      c.kernel = it->second;
+    }
+    plan.functions.push_back(std::move(f64));
   }
   if (plan.functions.empty())
     return module.emitError() << "no train_step, eval_step or predict "

@@ -18,7 +18,8 @@
 namespace kiln::hl {
 
 /// Same numbering as kiln_dtype in runtime/include/kiln/model_abi.h.
-enum class DType { F32, I32, Bool };
+/// F64 is only ever the float64 variant's (gradient_f64) view of an f32.
+enum class DType { F32, I32, Bool, F64 };
 DType dtypeOf(mlir::Type tensorType);
 
 struct TensorPlan {
@@ -72,6 +73,8 @@ struct KernelPlan {
   mlir::Operation *op; // a kern.kernel (or, for tests, one nn op)
   std::string loc;     // of the first op that needed it
   std::string ops;     // the nn ops it computes, e.g. "matmul+add+relu"
+  /// Computes in float64 on the CPU: a kernel of gradient_f64.
+  bool f64 = false;
 };
 
 struct ParamPlan {
@@ -105,7 +108,9 @@ struct ModelPlan {
   std::vector<ParamPlan> params;
   std::vector<InputPlan> inputs;
   std::vector<std::pair<std::string, double>> hypers;
-  /// train_step, eval_step, predict, gradient, jvp (those that exist)
+  /// train_step, eval_step, predict, gradient, jvp (those that exist), and
+  /// gradient_f64 with the gradient
+  /// function's kernels computing in float64 (grad-check's reference)
   std::vector<FunctionPlan> functions;
   std::vector<KernelPlan> kernels;
   std::optional<DatasetPlan> dataset;
@@ -114,6 +119,8 @@ struct ModelPlan {
 /// The step functions a model binary can hold, in table order.
 inline constexpr const char *kStepFunctions[] = {"train_step", "eval_step",
                                                  "predict", "gradient", "jvp"};
+/// The float64 twin of "gradient", which grad-check differentiates.
+inline constexpr const char *kGradientF64 = "gradient_f64";
 
 /// Builds the plan of a module after --kiln-outline-steps. Emits an error
 /// (at the op) for anything the back end cannot compile.

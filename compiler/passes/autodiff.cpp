@@ -7,6 +7,7 @@
 // with several users.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/passes/break_vjp.h"
 #include "compiler/passes/model_utils.h"
 #include "compiler/passes/passes.h"
 
@@ -22,7 +23,8 @@ namespace kiln {
 
 namespace {
 
-LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
+LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames,
+                            StringRef breakVjp) {
   Block &body = model.getBodyBlock();
   // A model's own updates of its state (batch norm's running statistics)
   // are not derivatives; a gradient or a parameter's update is.
@@ -86,7 +88,12 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
         loss->getLoc(), cast<RankedTensorType>(loss->getValue().getType()),
         1.0f);
 
+  llvm::DenseSet<Operation *> skipped;
+  if (breakVjp == "batch-norm")
+    skipped = kiln::batchStatistics(model);
   for (Operation *op : llvm::reverse(forward)) {
+    if (skipped.contains(op))
+      continue;
     SmallVector<Value> resultGrads;
     bool any = false;
     for (Value r : op->getResults()) {
@@ -161,14 +168,22 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
     }
     b.create<GradientOp>(d->getLoc(), v, g);
   }
+  if (!breakVjp.empty())
+    return kiln::breakDerivatives(model, breakVjp);
   return success();
 }
 
 struct AutodiffPass : kiln::impl::AutodiffBase<AutodiffPass> {
   using AutodiffBase::AutodiffBase;
   void runOnOperation() override {
+    if (!breakVjp.empty() && !kiln::isBreakVjpKind(breakVjp)) {
+      getOperation().emitError()
+          << "unknown break-vjp kind '" << breakVjp
+          << "' (expected conv2d-filter, max-pool or batch-norm)";
+      return signalPassFailure();
+    }
     for (auto model : getOperation().getOps<ModelOp>())
-      if (failed(differentiate(model, wrt)))
+      if (failed(differentiate(model, wrt, breakVjp)))
         return signalPassFailure();
   }
 };

@@ -29,6 +29,9 @@ struct StageOptions {
   /// non-matmul kernels (empty: kiln's own schedules).
   bool fusion = true;
   std::string autoschedule;
+  /// Tests only: --kiln-autodiff's break-vjp (a deliberately wrong
+  /// gradient that grad-check must catch).
+  std::string breakVjp;
 };
 
 /// Bytes of a tensor of this type with the batch dim bound to `batch`.

@@ -27,6 +27,10 @@ def Autodiff : Pass<"kiln-autodiff", "::mlir::ModuleOp"> {
     ListOption<"wrt", "wrt", "std::string",
                "Names of the parameters and feature inputs to differentiate "
                "with respect to (default: every parameter)">,
+    Option<"breakVjp", "break-vjp", "std::string", "",
+           "Tests only: build a deliberately wrong gradient (conv2d-filter, "
+           "max-pool or batch-norm; see break_vjp.cpp) that grad-check must "
+           "catch">,
   ];
   let dependentDialects = ["::kiln::nn::NNDialect"];
 }

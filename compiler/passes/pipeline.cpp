@@ -15,7 +15,7 @@ void addStagePasses(OpPassManager &pm, Stage stage,
     pm.addPass(createVerifyShapes());
     return;
   case Stage::Grad:
-    pm.addPass(createAutodiff());
+    pm.addPass(createAutodiff(AutodiffOptions{{}, options.breakVjp}));
     if (options.jvp) {
       JvpOptions jvp;
       jvp.wrt = options.jvpWrt;

@@ -110,17 +110,27 @@ and forward mode too when the model was built with `kiln build --jvp`.
 
 const char *kGradCheckHelp = R"(usage: %s grad-check [data options] [options]
 
-Compares the compiled gradient with central finite differences of the
-compiled loss on the first batch of the training split, at the initial
-parameters (--seed), and prints the worst relative error per parameter.
-Exits with 1 when one exceeds the tolerance.
+Checks the compiled gradient on the first batch of the training split, at
+the initial parameters (--seed), the way PyTorch's gradcheck does: in
+float64. The binary carries a float64 build of its gradient function
+(on the CPU); per parameter, grad-check compares
+  - that gradient with central differences of its float64 loss at sampled
+    coordinates (h and h/2, Richardson-extrapolated); a coordinate whose
+    differences show a kink within h (a ReLU, max or max-pool switch) is
+    counted and skipped, not judged;
+  - the model's own float32 gradient (its target: CPU or GPU) with the
+    float64 one, over the whole tensor.
+Exits with 1 when a parameter fails either, naming it.
 
 %s  --batch-size N        samples in the batch (default 32)
   --samples N           coordinates checked per parameter (default 16)
-  --step X              h = X * max(1, |x|) (default 1e-3; the float32
-                        round-off of the two losses, ~4 ulp / h, is
-                        discounted from the error)
-  --tolerance X         relative error that fails the check (default 1e-2)
+  --step X              h = X * max(1, |x|) (default 1e-6)
+  --tolerance X         relative error of the float64 gradient against the
+                        differences that fails the check (default 1e-4)
+  --f32-tolerance X     |g32 - g64| / |g64| that fails the check
+                        (default 1e-3)
+  --show-coordinates    print every coordinate checked: x, h, both
+                        gradients and the differences
 )";
 
 const char *kUsage = R"(usage: %s <command> [options]
@@ -669,8 +679,11 @@ int predictCommand(const kiln_model &model, int argc, char **argv) {
 int analyse(const kiln_model &model, int argc, char **argv, bool check) {
   std::set<std::string> valued = {"batch-size"};
   if (check)
-    valued.insert({"samples", "step", "tolerance"});
-  Args a = parseArgs(argc, argv, withData(valued), {"help"});
+    valued.insert({"samples", "step", "tolerance", "f32-tolerance"});
+  std::set<std::string> flags = {"help"};
+  if (check)
+    flags.insert("show-coordinates");
+  Args a = parseArgs(argc, argv, withData(valued), flags);
   if (a.flags.count("help")) {
     std::printf(check ? kGradCheckHelp : kDerivativesHelp, argv[0], kDataHelp);
     return 0;
@@ -694,9 +707,11 @@ int analyse(const kiln_model &model, int argc, char **argv, bool check) {
   opts.samples = toInt(a, "samples", opts.samples, 1);
   opts.step = toDouble(a, "step").value_or(opts.step);
   opts.tolerance = toDouble(a, "tolerance").value_or(opts.tolerance);
+  opts.f32Tolerance = toDouble(a, "f32-tolerance").value_or(opts.f32Tolerance);
+  opts.verbose = a.flags.count("show-coordinates") > 0;
   opts.seed = seed;
-  if (!(opts.step > 0) || !(opts.tolerance > 0))
-    throw Error("--step and --tolerance must be positive");
+  if (!(opts.step > 0) || !(opts.tolerance > 0) || !(opts.f32Tolerance > 0))
+    throw Error("--step, --tolerance and --f32-tolerance must be positive");
   return gradCheck(session, p ? &p->data : nullptr, rows, opts, stdout) ? 0 : 1;
 }
 

@@ -270,28 +270,30 @@ Executor &Session::executor(const kiln_function &fn) {
   if (slot)
     return *slot;
   slot = std::make_unique<Executor>(fn);
-  const kiln_model &d = state.desc;
-  for (int i = 0; i < fn.num_args; ++i) {
-    const kiln_binding &b = fn.args[i];
-    Tensor *t = nullptr;
-    if (b.kind == KILN_BIND_PARAM) {
-      int p = state.findParam(b.name);
-      t = p >= 0 ? &state.params[p] : nullptr;
-    } else if (b.kind == KILN_BIND_HYPER) {
-      for (int h = 0; h < d.num_hypers; ++h)
-        if (!std::strcmp(d.hypers[h].name, b.name))
-          t = &state.hypers[h];
-    } else if (b.kind == KILN_BIND_INPUT) {
-      t = &x;
-    } else if (b.kind == KILN_BIND_LABEL) {
-      t = &y;
-    }
-    if (!t)
-      throw Error(std::string(fn.name) + ": cannot bind argument '" + b.name +
-                  "'");
-    slot->bindArg(i, t);
-  }
+  for (int i = 0; i < fn.num_args; ++i)
+    slot->bindArg(i, &argTensor(fn, fn.args[i]));
   return *slot;
+}
+
+Tensor &Session::argTensor(const kiln_function &fn, const kiln_binding &b) {
+  const kiln_model &d = state.desc;
+  Tensor *t = nullptr;
+  if (b.kind == KILN_BIND_PARAM) {
+    int p = state.findParam(b.name);
+    t = p >= 0 ? &state.params[p] : nullptr;
+  } else if (b.kind == KILN_BIND_HYPER) {
+    for (int h = 0; h < d.num_hypers; ++h)
+      if (!std::strcmp(d.hypers[h].name, b.name))
+        t = &state.hypers[h];
+  } else if (b.kind == KILN_BIND_INPUT) {
+    t = &x;
+  } else if (b.kind == KILN_BIND_LABEL) {
+    t = &y;
+  }
+  if (!t)
+    throw Error(std::string(fn.name) + ": cannot bind argument '" + b.name +
+                "'");
+  return *t;
 }
 
 int Session::findResult(const kiln_function &fn, kiln_binding_kind kind,

@@ -66,6 +66,8 @@ public:
             int64_t nextN = 0);
   /// The executor of `fn`, its arguments bound to the state and the inputs.
   Executor &executor(const kiln_function &fn);
+  /// The state or input tensor that argument `b` of `fn` binds to.
+  Tensor &argTensor(const kiln_function &fn, const kiln_binding &b);
   /// Index of the result of `fn` with this kind (and name), or -1.
   static int findResult(const kiln_function &fn, kiln_binding_kind kind,
                         const char *name = nullptr);

@@ -82,6 +82,8 @@ double Tensor::get(int64_t i) const {
   switch (dtype_) {
   case KILN_F32:
     return data()[i];
+  case KILN_F64:
+    return f64()[i];
   case KILN_I32:
     return i32()[i];
   default:
@@ -159,6 +161,7 @@ halide_buffer_t *Tensor::raw() {
   // The device copy and the dirty flags stay.
   buffer_.host = ptr_;
   buffer_.type = dtype_ == KILN_F32   ? halide_type_t{halide_type_float, 32, 1}
+                 : dtype_ == KILN_F64 ? halide_type_t{halide_type_float, 64, 1}
                  : dtype_ == KILN_I32 ? halide_type_t{halide_type_int, 32, 1}
                                       : halide_type_t{halide_type_uint, 1, 1};
   buffer_.dimensions = static_cast<int32_t>(dims_.size());

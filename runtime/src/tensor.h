@@ -13,9 +13,9 @@
 
 namespace kiln::rt {
 
-/// A row-major tensor (f32, i32 or bool) with a halide_buffer_t view. Reshaping
-/// to a size that fits keeps the storage, so per-step rebinding never
-/// allocates.
+/// A row-major tensor (f32, i32, bool, or f64 for grad-check) with a
+/// halide_buffer_t view. Reshaping to a size that fits keeps the storage, so
+/// per-step rebinding never allocates.
 ///
 /// With GPU kernels the buffer also has a device copy, which Halide's
 /// runtime allocates and fills on a kernel's first use and keeps across
@@ -44,8 +44,8 @@ public:
   kiln_dtype dtype() const { return dtype_; }
   const std::vector<int64_t> &dims() const { return dims_; }
   int64_t size() const { return size_; }
-  /// Typed views of the storage (f32, i32, bool as one byte): const ones to
-  /// read, the others to write (see the class comment).
+  /// Typed views of the storage (f32, i32, f64, bool as one byte): const ones
+  /// to read, the others to write (see the class comment).
   float *data() { return reinterpret_cast<float *>(writeHost()); }
   const float *data() const {
     return reinterpret_cast<const float *>(readHost());
@@ -54,12 +54,16 @@ public:
   const int32_t *i32() const {
     return reinterpret_cast<const int32_t *>(readHost());
   }
+  double *f64() { return reinterpret_cast<double *>(writeHost()); }
+  const double *f64() const {
+    return reinterpret_cast<const double *>(readHost());
+  }
   uint8_t *bytes() { return writeHost(); }
   int64_t sizeBytes() const { return size_ * elementSize(dtype_); }
   /// Element `i` as a double, whatever the element type.
   double get(int64_t i) const;
   static size_t elementSize(kiln_dtype dtype) {
-    return dtype == KILN_BOOL ? 1 : 4;
+    return dtype == KILN_BOOL ? 1 : dtype == KILN_F64 ? 8 : 4;
   }
   /// The Halide view, valid until the tensor is reshaped or moved. Kernels
   /// may move its contents to the device.

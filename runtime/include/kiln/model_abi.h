@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 7
+#define KILN_ABI_VERSION 8
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
@@ -27,8 +27,9 @@ extern "C" {
  * for the batch size). */
 typedef int (*kiln_kernel_fn)(void **args);
 
-/* Element types; a bool is one byte (Halide's convention). */
-enum kiln_dtype { KILN_F32 = 0, KILN_I32 = 1, KILN_BOOL = 2 };
+/* Element types; a bool is one byte (Halide's convention). F64 appears
+ * only in gradient_f64, the float64 twin of the gradient function. */
+enum kiln_dtype { KILN_F32 = 0, KILN_I32 = 1, KILN_BOOL = 2, KILN_F64 = 3 };
 
 typedef struct kiln_tensor {
   int32_t dtype; /* enum kiln_dtype */
@@ -161,6 +162,9 @@ typedef struct kiln_model {
   const kiln_function *predict;
   const kiln_function *gradient; /* loss and d(loss)/d(params) */
   const kiln_function *jvp;      /* loss and its forward-mode tangents */
+  /* `gradient` with every f32 tensor in float64 and its kernels on the
+   * CPU: grad-check's reference (NULL without a gradient function). */
+  const kiln_function *gradient_f64;
   int32_t num_kernels;
   const kiln_dataset *dataset; /* NULL unless the model carries its data */
 } kiln_model;

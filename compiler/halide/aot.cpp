@@ -91,9 +91,9 @@ public:
 LogicalResult autoschedule(H::Pipeline &pipeline, const KernelPlan &k,
                            const H::Target &target) {
   auto kernel = dyn_cast<kern::KernelOp>(k.op);
-  if (!kernel || !kernel.getSchedule().starts_with("auto:"))
+  if (k.f64 || !kernel || kernel.getSchedule() != kern::Schedule::autoschedule)
     return success();
-  std::string name = kernel.getSchedule().drop_front(5).str();
+  std::string name = kernel.getAutoscheduler()->str();
   static llvm::StringSet<> loaded;
   if (!loaded.contains(name)) {
     std::string lower = llvm::StringRef(name).lower();
@@ -136,7 +136,7 @@ LogicalResult autoschedule(H::Pipeline &pipeline, const KernelPlan &k,
 std::optional<std::string> autoscheduledCodegenError(const KernelPlan &k,
                                                      H::Module &m) {
   auto kernel = dyn_cast<kern::KernelOp>(k.op);
-  if (!kernel || !kernel.getSchedule().starts_with("auto:"))
+  if (k.f64 || !kernel || kernel.getSchedule() != kern::Schedule::autoschedule)
     return std::nullopt;
   llvm::SmallString<128> tmp;
   if (llvm::sys::fs::createTemporaryFile("kiln-trial", "o", tmp))
@@ -185,7 +185,7 @@ std::optional<std::vector<H::Module>> buildModules(const ModelPlan &plan,
         // the build going with kiln's schedule for this kernel.
         k.op->emitWarning()
             << "Halide cannot generate code for the "
-            << cast<kern::KernelOp>(k.op).getSchedule()
+            << cast<kern::KernelOp>(k.op).getScheduleName()
             << " schedule of kernel " << k.name << " (" << k.ops
             << "): " << *error << "; using kiln's schedule for it";
         kp = buildKernel(k, target, /*kilnSchedule=*/true);

@@ -2,22 +2,12 @@
 #include "compiler/halide/emit_table.h"
 #include "dialects/nn/nn_dialect.h"
 
-#include "kiln/model_abi.h"
 #include "llvm/Support/Format.h"
 
 using namespace mlir;
 
 namespace kiln::hl {
 
-static_assert(static_cast<int>(nn::InitKind::he_normal) ==
-                      KILN_INIT_HE_NORMAL &&
-                  static_cast<int>(nn::InitKind::zeros) == KILN_INIT_ZEROS,
-              "InitKind and kiln_init_kind must agree");
-static_assert(static_cast<int>(BindKind::LossTangent) == KILN_BIND_LOSS_TANGENT,
-              "BindKind and kiln_binding_kind must agree");
-static_assert(static_cast<int>(DType::Bool) == KILN_BOOL &&
-                  static_cast<int>(DType::F64) == KILN_F64,
-              "DType and kiln_dtype must agree");
 
 namespace {
 
@@ -62,14 +52,14 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
   for (auto [i, t] : llvm::enumerate(f.tensors)) {
     if (!t.isConstant)
       continue;
-    const char *ctype = t.dtype == DType::F32   ? "float"
-                        : t.dtype == DType::F64 ? "double"
-                        : t.dtype == DType::I32 ? "int32_t"
-                                                : "uint8_t";
+    const char *ctype = t.dtype == KILN_F32   ? "float"
+                        : t.dtype == KILN_F64 ? "double"
+                        : t.dtype == KILN_I32 ? "int32_t"
+                                              : "uint8_t";
     os << "static const " << ctype << " " << p << "_data" << i << "[] = {";
     for (auto [j, x] : llvm::enumerate(t.data)) {
       os << (j ? ", " : "");
-      if (t.dtype == DType::F32 || t.dtype == DType::F64)
+      if (t.dtype == KILN_F32 || t.dtype == KILN_F64)
         os << floatLiteral(x);
       else
         os << static_cast<int64_t>(x);
@@ -88,8 +78,7 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
     os << "static const kiln_binding " << p << "_" << what << "[] = {\n";
     for (const BindingPlan &b : bs)
       os << "  {" << quote(b.name) << ", " << static_cast<int>(b.kind) << ", "
-         << b.tensor << ", " << quote(b.metric.empty() ? "none" : b.metric)
-         << "},\n";
+         << b.tensor << ", " << static_cast<int>(b.metric) << "},\n";
     if (bs.empty())
       os << "  {0, 0, 0, 0},\n";
     os << "};\n";
@@ -140,7 +129,8 @@ void emitTable(const ModelPlan &plan, const std::string &target,
 
   os << "static const kiln_param params[] = {\n";
   for (const ParamPlan &p : plan.params)
-    os << "  {" << quote(p.name) << ", " << (p.state ? 1 : 0) << ", "
+    os << "  {" << quote(p.name) << ", " << (p.state ? KILN_STATE : KILN_PARAM)
+       << ", "
        << p.shape.size() << ", " << dims(p.shape) << ", " << p.init << ", {"
        << llvm::format("%.17g", p.initArgs[0]) << ", "
        << llvm::format("%.17g", p.initArgs[1]) << "}, " << quote(p.loc)
@@ -190,7 +180,7 @@ void emitTable(const ModelPlan &plan, const std::string &target,
   }
   os << "const kiln_model kiln_model_desc = {KILN_ABI_VERSION, "
      << quote(plan.name) << ", " << quote(target) << ", "
-     << quote(plan.optimizer) << ", {" << quote(plan.schedule) << ", "
+     << quote(plan.optimizer) << ", {" << static_cast<int>(plan.schedule) << ", "
      << llvm::format("%.17g", plan.scheduleArgs[0]) << ", "
      << llvm::format("%.17g", plan.scheduleArgs[1]) << "}, "
      << plan.params.size() << ", params, " << plan.inputs.size() << ", inputs, "

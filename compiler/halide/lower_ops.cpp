@@ -1696,15 +1696,22 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   // The kernel's ops, inputs and results: a kern.kernel's body, or one op.
   SmallVector<Operation *> ops;
   SmallVector<Value> inputs, results;
-  std::string schedule;
+  // The schedule is the contract (the kernel's verifier checked the body
+  // against it): it names the template built below. A single op (tests)
+  // gets its own template.
+  kern::Schedule schedule = kern::templateOf(root);
   if (auto k = dyn_cast<kern::KernelOp>(root)) {
     for (Operation &op : k.getBodyBlock().without_terminator())
       ops.push_back(&op);
     llvm::append_range(inputs, k.getBodyBlock().getArguments());
     llvm::append_range(results,
                        k.getBodyBlock().getTerminator()->getOperands());
-    if (!kilnSchedule)
-      schedule = k.getSchedule().str();
+    schedule = k.getSchedule();
+    if (kilnSchedule && schedule == kern::Schedule::autoschedule) {
+      schedule = kern::Schedule::pointwise;
+      for (Operation *op : ops)
+        schedule = std::max(schedule, kern::templateOf(op));
+    }
   } else {
     ops.push_back(root);
     for (Value v : root->getOperands())
@@ -1746,7 +1753,7 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
   }
   kp.args.push_back(kp.batch);
 
-  bool autoschedule = StringRef(schedule).starts_with("auto:");
+  bool autoschedule = schedule == kern::Schedule::autoschedule;
   // Kiln's GPU schedule (an autoscheduler targets the GPU itself) or its
   // CPU templates.
   bool gpu = !autoschedule && target.has_gpu_feature();
@@ -1796,25 +1803,19 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
     llvm::append_range(picks, l.picks);
     if (l.splitSum && l.splitSum->partial.defined())
       splitSums.push_back(*l.splitSum);
-    if (isa<Conv2dOp, Conv2dInputGradOp, Conv2dFilterGradOp>(op)) {
-      if (conv || matmul) {
-        op->emitError() << "kernel " << p
-                        << " holds a convolution and another template op";
-        return std::nullopt;
-      }
+    kern::Schedule needs = kern::templateOf(op);
+    if ((needs == kern::Schedule::conv || needs == kern::Schedule::matmul) &&
+        (needs != schedule || conv || matmul)) {
+      op->emitError() << "kernel " << p << " is scheduled \""
+                      << kern::stringifySchedule(schedule) << "\" but holds '"
+                      << op->getName() << "'";
+      return std::nullopt;
+    }
+    if (needs == kern::Schedule::conv) {
       conv = convParts;
       convResult = result;
       convFunc = *f;
-    } else if (isa<MatmulOp>(op)) {
-      if (conv) {
-        op->emitError() << "kernel " << p
-                        << " holds a convolution and another template op";
-        return std::nullopt;
-      }
-      if (matmul) {
-        op->emitError() << "kernel " << p << " holds two matmuls";
-        return std::nullopt;
-      }
+    } else if (needs == kern::Schedule::matmul) {
       matmul = parts;
       matmulResult = result;
     } else if (l.isReduction) {

@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
@@ -35,9 +36,9 @@ bool isInlinedConstant(Value v) {
   return v.getDefiningOp<ConstantOp>() != nullptr;
 }
 
-DType dtypeOf(Type t) {
+kiln_dtype dtypeOf(Type t) {
   Type e = cast<RankedTensorType>(t).getElementType();
-  return e.isF32() ? DType::F32 : e.isInteger(32) ? DType::I32 : DType::Bool;
+  return e.isF32() ? KILN_F32 : e.isInteger(32) ? KILN_I32 : KILN_BOOL;
 }
 
 std::string kernelKey(Operation *op) {
@@ -46,19 +47,19 @@ std::string kernelKey(Operation *op) {
   std::string key;
   llvm::raw_string_ostream os(key);
   if (auto k = dyn_cast<kern::KernelOp>(op)) {
-    // Slots are where the runtime puts buffers, not what the kernel does.
-    auto slots = k.getSlotsAttr();
-    k.removeSlotsAttr();
+    // Slots are where the runtime puts buffers, not what the kernel does:
+    // printed from a copy without them (the op itself stays as it is).
+    Operation *copy = op->clone();
+    cast<kern::KernelOp>(copy).removeSlotsAttr();
     // Printed as if it were the whole IR: values are numbered within the
     // kernel (block arguments %arg0..., results %0...), so equal kernels
     // print alike wherever they sit, and the numbering keeps which value
     // feeds which op (f(c, x) and f(x, c) differ).
-    op->print(os, OpPrintingFlags()
-                      .printGenericOpForm()
-                      .useLocalScope()
-                      .elideLargeElementsAttrs(1u << 30));
-    if (slots)
-      k.setSlotsAttr(slots);
+    copy->print(os, OpPrintingFlags()
+                        .printGenericOpForm()
+                        .useLocalScope()
+                        .elideLargeElementsAttrs(1u << 30));
+    copy->destroy();
     return key;
   }
   os << op->getName() << ' ' << op->getAttrDictionary() << ' '
@@ -115,39 +116,42 @@ std::vector<unsigned> outputBufferOrder(TypeRange results) {
 
 namespace {
 
-std::optional<BindKind> argKind(DictionaryAttr attrs, std::string &name) {
+std::optional<kiln_binding_kind> argKind(DictionaryAttr attrs, std::string &name) {
   if (!attrs)
     return std::nullopt;
   if (auto s = attrs.getAs<StringAttr>("nn.param"))
-    return name = s.str(), BindKind::Param;
+    return name = s.str(), KILN_BIND_PARAM;
   // Optimizer state binds like a parameter: both are persistent tensors.
   if (auto s = attrs.getAs<StringAttr>("nn.state"))
-    return name = s.str(), BindKind::Param;
+    return name = s.str(), KILN_BIND_PARAM;
   if (auto s = attrs.getAs<StringAttr>("nn.hyper"))
-    return name = s.str(), BindKind::Hyper;
+    return name = s.str(), KILN_BIND_HYPER;
   if (auto s = attrs.getAs<StringAttr>("nn.input"))
     return name = s.str(),
-           attrs.get("nn.label") ? BindKind::Label : BindKind::Input;
+           attrs.get("nn.label") ? KILN_BIND_LABEL : KILN_BIND_INPUT;
   return std::nullopt;
 }
 
-std::optional<BindKind> resultKind(DictionaryAttr attrs, std::string &name,
-                                   std::string &metric) {
+std::optional<kiln_binding_kind>
+resultKind(DictionaryAttr attrs, std::string &name, kiln_metric &metric) {
   if (!attrs)
     return std::nullopt;
   if (auto s = attrs.getAs<StringAttr>("nn.update"))
-    return name = s.str(), BindKind::Update;
+    return name = s.str(), KILN_BIND_UPDATE;
   if (attrs.get("nn.loss"))
-    return name = "loss", BindKind::Loss;
+    return name = "loss", KILN_BIND_LOSS;
   if (auto s = attrs.getAs<StringAttr>("nn.output")) {
     if (auto m = attrs.getAs<StringAttr>("nn.metric"))
-      metric = m.str();
-    return name = s.str(), BindKind::Output;
+      metric = m.getValue() == "accuracy" ? KILN_METRIC_ACCURACY
+               : m.getValue() == "binary_accuracy"
+                   ? KILN_METRIC_BINARY_ACCURACY
+                   : static_cast<kiln_metric>(-1); // reported by the caller
+    return name = s.str(), KILN_BIND_OUTPUT;
   }
   if (auto s = attrs.getAs<StringAttr>("nn.gradient"))
-    return name = s.str(), BindKind::Gradient;
+    return name = s.str(), KILN_BIND_GRADIENT;
   if (auto s = attrs.getAs<StringAttr>("nn.loss_tangent"))
-    return name = s.str(), BindKind::LossTangent;
+    return name = s.str(), KILN_BIND_LOSS_TANGENT;
   return std::nullopt;
 }
 
@@ -209,6 +213,31 @@ std::pair<double, double> opFlops(Operation *op) {
   return most;
 }
 
+/// The runtime's initializer for the dialect's.
+static kiln_init_kind initKind(InitKind k) {
+  switch (k) {
+  case InitKind::zeros:
+    return KILN_INIT_ZEROS;
+  case InitKind::ones:
+    return KILN_INIT_ONES;
+  case InitKind::constant:
+    return KILN_INIT_CONSTANT;
+  case InitKind::uniform:
+    return KILN_INIT_UNIFORM;
+  case InitKind::normal:
+    return KILN_INIT_NORMAL;
+  case InitKind::xavier_uniform:
+    return KILN_INIT_XAVIER_UNIFORM;
+  case InitKind::xavier_normal:
+    return KILN_INIT_XAVIER_NORMAL;
+  case InitKind::he_uniform:
+    return KILN_INIT_HE_UNIFORM;
+  case InitKind::he_normal:
+    return KILN_INIT_HE_NORMAL;
+  }
+  llvm_unreachable("unknown InitKind");
+}
+
 FailureOr<ModelPlan> planModel(ModuleOp module) {
   ModelPlan plan;
   auto models = llvm::to_vector(module.getOps<ModelOp>());
@@ -222,12 +251,25 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
     if (auto kind = opt.getAs<StringAttr>("kind"))
       plan.optimizer = kind.str();
     if (auto s = opt.getAs<DictionaryAttr>("schedule")) {
-      plan.schedule = s.getAs<StringAttr>("kind").str();
+      StringRef kind = s.getAs<StringAttr>("kind").getValue();
+      std::optional<kiln_schedule_kind> k =
+          llvm::StringSwitch<std::optional<kiln_schedule_kind>>(kind)
+              .Case("constant", KILN_SCHEDULE_CONSTANT)
+              .Case("step", KILN_SCHEDULE_STEP)
+              .Case("exponential", KILN_SCHEDULE_EXPONENTIAL)
+              .Case("inverse_time", KILN_SCHEDULE_INVERSE_TIME)
+              .Case("cosine", KILN_SCHEDULE_COSINE)
+              .Default(std::nullopt);
+      if (!k)
+        return model.emitError()
+               << "unknown learning-rate schedule '" << kind << "'";
+      plan.schedule = *k;
       auto arg = [&](StringRef key) {
         auto v = s.getAs<FloatAttr>(key);
         return v ? v.getValueAsDouble() : 0.0;
       };
-      bool step = plan.schedule == "step", cosine = plan.schedule == "cosine";
+      bool step = plan.schedule == KILN_SCHEDULE_STEP,
+           cosine = plan.schedule == KILN_SCHEDULE_COSINE;
       plan.scheduleArgs[0] = arg(step ? "factor" : cosine ? "steps" : "rate");
       plan.scheduleArgs[1] = arg(step ? "every" : cosine ? "min_lr" : "steps");
     }
@@ -241,7 +283,7 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
         state,
         llvm::to_vector(
             cast<RankedTensorType>(op->getResult(0).getType()).getShape()),
-        static_cast<int>(init ? init.getKind() : InitKind::zeros),
+        initKind(init ? init.getKind() : InitKind::zeros),
         {0, 0},
         formatLoc(op->getLoc())};
     if (init)
@@ -307,13 +349,18 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
       if (!kind)
         return fn.emitError() << "argument #" << i
                               << " has no nn.param/nn.hyper/nn.input name";
-      fp.args.push_back({name, *kind, tensorOf(arg), ""});
+      fp.args.push_back({name, *kind, tensorOf(arg)});
     }
     for (Operation &op : fn.getBody().front()) {
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
         for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-          std::string name, metric;
+          std::string name;
+          kiln_metric metric = KILN_METRIC_NONE;
           auto kind = resultKind(fn.getResultAttrDict(i), name, metric);
+          if (metric < 0)
+            return fn.emitError() << "result #" << i << " has an unknown "
+                                  << "nn.metric (expected accuracy or "
+                                     "binary_accuracy)";
           if (!kind)
             return fn.emitError() << "result #" << i
                                   << " has no nn.update/nn.loss/nn.output name";
@@ -322,10 +369,10 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
             auto dense = cast<DenseElementsAttr>(c.getValue());
             TensorPlan &t = fp.tensors[id];
             t.isConstant = true;
-            if (t.dtype == DType::F32)
+            if (t.dtype == KILN_F32)
               for (float x : dense.getValues<float>())
                 t.data.push_back(x);
-            else if (t.dtype == DType::I32)
+            else if (t.dtype == KILN_I32)
               for (int32_t x : dense.getValues<int32_t>())
                 t.data.push_back(x);
             else
@@ -394,8 +441,8 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
     FunctionPlan f64 = *gradient;
     f64.name = kGradientF64;
     for (TensorPlan &t : f64.tensors)
-      if (t.dtype == DType::F32)
-        t.dtype = DType::F64;
+      if (t.dtype == KILN_F32)
+        t.dtype = KILN_F64;
     std::map<unsigned, unsigned> twin;
     for (CallPlan &c : f64.calls) {
       auto [it, inserted] = twin.try_emplace(c.kernel, plan.kernels.size());

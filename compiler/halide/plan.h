@@ -8,6 +8,10 @@
 #ifndef KILN_COMPILER_HALIDE_PLAN_H
 #define KILN_COMPILER_HALIDE_PLAN_H
 
+// The ABI's enums (dtypes, bindings, metrics, schedules) are the
+// runtime's: the plan uses them as they are.
+#include "runtime/include/kiln/model_abi.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -17,37 +21,23 @@
 
 namespace kiln::hl {
 
-/// Same numbering as kiln_dtype in runtime/include/kiln/model_abi.h.
-/// F64 is only ever the float64 variant's (gradient_f64) view of an f32.
-enum class DType { F32, I32, Bool, F64 };
-DType dtypeOf(mlir::Type tensorType);
+/// KILN_F32, KILN_I32 or KILN_BOOL (KILN_F64 is only ever gradient_f64's
+/// view of an f32).
+kiln_dtype dtypeOf(mlir::Type tensorType);
 
 struct TensorPlan {
-  DType dtype = DType::F32;
+  kiln_dtype dtype = KILN_F32;
   llvm::SmallVector<int64_t> shape; // ShapedType::kDynamic = batch
   std::vector<double> data;         // constants that are function results
   bool isConstant = false;
   int slot = -1; // arena slot (--kiln-plan-memory), -1: a buffer of its own
 };
 
-/// Same numbering as kiln_binding_kind in runtime/include/kiln/model_abi.h.
-enum class BindKind {
-  Param,
-  Hyper,
-  Input,
-  Label,
-  Update,
-  Loss,
-  Output,
-  Gradient,
-  LossTangent
-};
-
 struct BindingPlan {
   std::string name;
-  BindKind kind;
+  kiln_binding_kind kind;
   int tensor;
-  std::string metric;
+  kiln_metric metric = KILN_METRIC_NONE;
 };
 
 struct CallPlan {
@@ -81,14 +71,14 @@ struct ParamPlan {
   std::string name;
   bool state = false; // optimizer state (nn.state), not trained
   llvm::SmallVector<int64_t> shape;
-  int init;
+  kiln_init_kind init;
   double initArgs[2] = {0, 0};
   std::string loc;
 };
 
 struct InputPlan {
   std::string name;
-  DType dtype;
+  kiln_dtype dtype;
   llvm::SmallVector<int64_t> shape;
   bool label;
 };
@@ -103,7 +93,7 @@ struct DatasetPlan {
 struct ModelPlan {
   std::string name;
   std::string optimizer;
-  std::string schedule = "constant"; // kiln_schedule's kind, a, b
+  kiln_schedule_kind schedule = KILN_SCHEDULE_CONSTANT; // and its a, b
   double scheduleArgs[2] = {0, 0};
   std::vector<ParamPlan> params;
   std::vector<InputPlan> inputs;

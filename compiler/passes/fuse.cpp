@@ -8,13 +8,17 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/passes.h"
+#include "dialects/kern/kern_dialect.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/Support/Debug.h"
 
 #include <queue>
+
+#define DEBUG_TYPE "kiln-fuse"
 
 using namespace mlir;
 using namespace kiln::nn;
@@ -26,23 +30,13 @@ namespace kiln {
 
 namespace {
 
-// Convolutions rank with matmuls: a template of their own, one per kernel.
-enum class Kind { Pointwise, Reduction, Conv, Matmul };
-
-Kind kindOf(Operation *op) {
-  if (isa<MatmulOp>(op))
-    return Kind::Matmul;
-  if (isa<Conv2dOp, Conv2dInputGradOp, Conv2dFilterGradOp>(op))
-    return Kind::Conv;
-  // Pooling reduces a window per output: its elementwise producers (a
-  // ReLU) are inlined into it, like any reduction's.
-  if (isa<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, SumToOp, MseOp,
-          BinaryCrossEntropyOp, SoftmaxOp, LogSoftmaxOp, SoftmaxCrossEntropyOp,
-          ArgmaxOp, MaxPool2dOp, MaxPool2dGradOp, AvgPool2dOp, AvgPool2dGradOp>(
-          op))
-    return Kind::Reduction;
-  return Kind::Pointwise;
-}
+// The template an op needs, ranked: matmul > conv > reduction > pointwise
+// (kern::templateOf, which the kernel's verifier checks against).
+using kiln::kern::Schedule;
+using Kind = Schedule;
+constexpr Kind kPointwise = Schedule::pointwise, kReduction = Schedule::reduction,
+               kConv = Schedule::conv, kMatmul = Schedule::matmul;
+Kind kindOf(Operation *op) { return kiln::kern::templateOf(op); }
 
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
@@ -53,7 +47,7 @@ bool isScalar(Value v) { return shapeOf(v).empty(); }
 /// Groups of ops under construction.
 class Grouping {
 public:
-  explicit Grouping(Block &body) {
+  explicit Grouping(Block &body, bool explain) : explain_(explain) {
     for (Operation &op : body) {
       if (isa<func::ReturnOp, ConstantOp>(op))
         continue;
@@ -85,17 +79,34 @@ public:
   }
 
   /// Merges the groups of a and b unless that makes the group graph cyclic.
-  bool merge(Operation *a, Operation *b) {
+  bool merge(Operation *a, Operation *b, StringRef rule) {
     if (sameGroup(a, b))
       return true;
     // A cycle appears iff one group reaches the other through a third.
-    if (reachesViaOther(a, b) || reachesViaOther(b, a))
+    if (reachesViaOther(a, b) || reachesViaOther(b, a)) {
+      refuse(a, b, rule, "the kernel graph would have a cycle");
       return false;
+    }
     classes_.unionSets(a, b);
     return true;
   }
 
-  /// Ops of a group that feeds `op` (or the op itself).
+  /// Says why `rule` did not merge a's and b's groups (--kiln-fuse=explain,
+  /// or -debug-only=kiln-fuse).
+  void refuse(Operation *a, Operation *b, StringRef rule,
+              const llvm::Twine &why) const {
+    auto say = [&](llvm::raw_ostream &os) {
+      os << "kiln-fuse: " << rule << ": not merging '" << a->getName()
+         << "' (op " << index_.lookup(a) << ", " << a->getLoc() << ") with '"
+         << b->getName() << "' (op " << index_.lookup(b) << ", "
+         << b->getLoc() << "): " << why << "\n";
+    };
+    if (explain_)
+      say(llvm::errs());
+    LLVM_DEBUG(say(llvm::dbgs()));
+  }
+
+  /// The ops of `op`'s group, in block order.
   SmallVector<Operation *> members(Operation *op) const {
     SmallVector<Operation *> out;
     for (auto it = classes_.findLeader(op); it != classes_.member_end(); ++it)
@@ -141,6 +152,7 @@ private:
   std::vector<Operation *> ops_;
   llvm::DenseMap<Operation *, size_t> index_;
   llvm::EquivalenceClasses<Operation *> classes_;
+  bool explain_;
 };
 
 /// The single op that reads `v`, or null (several users, or a return).
@@ -158,95 +170,99 @@ void fuseGroups(Grouping &g) {
   ArrayRef<Operation *> ops = g.ops();
   // Scalar chains: every 0-d elementwise op joins its 0-d producers.
   for (Operation *op : ops) {
-    if (kindOf(op) != Kind::Pointwise || !isScalar(op->getResult(0)))
+    if (kindOf(op) != kPointwise || !isScalar(op->getResult(0)))
       continue;
     for (Value x : op->getOperands())
       if (Operation *def = x.getDefiningOp(); def && g.grouped(def) &&
-                                              kindOf(def) == Kind::Pointwise &&
+                                              kindOf(def) == kPointwise &&
                                               isScalar(x))
-        g.merge(op, def);
+        g.merge(op, def, "scalar chain");
   }
   // Prologue: an elementwise op with one consumer is inlined into it
   // (except into matmul operands, which the K loop would recompute).
   for (Operation *op : llvm::reverse(ops)) {
-    if (kindOf(op) != Kind::Pointwise)
+    if (kindOf(op) != kPointwise)
       continue;
     Operation *user = soleUser(op->getResult(0));
-    if (user && g.grouped(user) && kindOf(user) != Kind::Matmul &&
-        kindOf(user) != Kind::Conv)
-      g.merge(user, op);
+    if (!user || !g.grouped(user))
+      continue;
+    if (kindOf(user) == kMatmul || kindOf(user) == kConv)
+      g.refuse(user, op, "prologue",
+               "a matmul or convolution operand would be recomputed in its "
+               "K loop");
+    else
+      g.merge(user, op, "prologue");
   }
   // Epilogue: elementwise consumers of a matmul or reduction that produce
   // its output's shape join it (so does a same-shape elementwise chain).
   for (Operation *op : ops) {
-    if (kindOf(op) != Kind::Pointwise)
+    if (kindOf(op) != kPointwise)
       continue;
     for (Value x : op->getOperands()) {
       Operation *def = x.getDefiningOp();
       if (!def || !g.grouped(def) || g.sameGroup(def, op))
         continue;
       Operation *anchor = g.anchor(def);
-      if (shapeOf(anchor->getResult(0)) != shapeOf(op->getResult(0)))
+      if (shapeOf(anchor->getResult(0)) != shapeOf(op->getResult(0))) {
+        g.refuse(def, op, "epilogue",
+                 "its result's shape differs from the group's anchor");
         continue;
-      if (kindOf(g.anchor(op)) != Kind::Pointwise)
-        continue; // op already anchors work of its own
-      g.merge(def, op);
+      }
+      if (kindOf(g.anchor(op)) != kPointwise) {
+        g.refuse(def, op, "epilogue",
+                 "it already belongs to a matmul, convolution or reduction");
+        continue;
+      }
+      g.merge(def, op, "epilogue");
     }
   }
   // Scalar chains reading the same scalars (Adam's bias corrections of one
   // step count) share one kernel.
-  for (Operation *a : ops)
-    for (Operation *b : ops)
-      if (a < b && !g.sameGroup(a, b) &&
-          kindOf(g.anchor(a)) == Kind::Pointwise &&
-          kindOf(g.anchor(b)) == Kind::Pointwise && isScalar(a->getResult(0)) &&
+  for (auto [i, a] : llvm::enumerate(ops))
+    for (Operation *b : ops.drop_front(i + 1))
+      if (!g.sameGroup(a, b) && kindOf(g.anchor(a)) == kPointwise &&
+          kindOf(g.anchor(b)) == kPointwise && isScalar(a->getResult(0)) &&
           isScalar(b->getResult(0)) &&
           llvm::any_of(a->getOperands(), [&](Value v) {
             return !v.getDefiningOp<ConstantOp>() &&
                    llvm::is_contained(b->getOperands(), v);
           }))
-        g.merge(a, b);
+        g.merge(a, b, "shared scalars");
   // Siblings: reductions that read the same tensor and do not depend on
   // each other share one pass over it (cross-entropy and its gradient).
-  for (Operation *a : ops) {
-    if (kindOf(g.anchor(a)) != Kind::Reduction)
+  // (Merging is symmetric: each unordered pair once, in block order.)
+  for (auto [i, a] : llvm::enumerate(ops)) {
+    if (kindOf(g.anchor(a)) != kReduction)
       continue;
-    for (Operation *b : ops) {
-      if (a >= b && g.sameGroup(a, b))
-        continue;
-      if (kindOf(g.anchor(b)) != Kind::Reduction || g.sameGroup(a, b))
+    for (Operation *b : ops.drop_front(i + 1)) {
+      if (kindOf(g.anchor(b)) != kReduction || g.sameGroup(a, b))
         continue;
       bool share = llvm::any_of(a->getOperands(), [&](Value v) {
         return llvm::is_contained(b->getOperands(), v) && !isScalar(v);
       });
       if (share)
-        g.merge(a, b);
+        g.merge(a, b, "siblings");
     }
   }
 }
 
-StringRef scheduleFor(Operation *anchor, StringRef autoschedule) {
-  switch (kindOf(anchor)) {
-  case Kind::Matmul:
-    return "matmul";
-  case Kind::Conv:
-    return "conv";
-  case Kind::Reduction:
-    return autoschedule.empty() ? "reduction" : "";
-  case Kind::Pointwise:
-    return autoschedule.empty() ? "pointwise" : "";
-  }
-  return "pointwise";
+/// The kernel's schedule: its anchor's template, or the autoscheduler for
+/// a pointwise or reduction kernel when one was asked for.
+Schedule scheduleFor(Operation *anchor, StringRef autoschedule) {
+  Schedule t = kindOf(anchor);
+  if (!autoschedule.empty() && (t == kPointwise || t == kReduction))
+    return Schedule::autoschedule;
+  return t;
 }
 
 LogicalResult fuseFunction(func::FuncOp fn, bool fusion,
-                           StringRef autoschedule) {
+                           StringRef autoschedule, bool explain) {
   Block &body = fn.getBody().front();
   for (Operation &op : body)
     if (isa<kiln::kern::KernelOp>(op))
       return op.emitError()
              << "function @" << fn.getName() << " is already fused";
-  Grouping g(body);
+  Grouping g(body, explain);
   if (fusion)
     fuseGroups(g);
 
@@ -315,11 +331,12 @@ LogicalResult fuseFunction(func::FuncOp fn, bool fusion,
     for (Value r : results)
       resultTypes.push_back(r.getType());
     Operation *anchor = g.anchor(leader);
-    StringRef schedule = scheduleFor(anchor, autoschedule);
-    std::string autoName = ("auto:" + autoschedule).str();
+    Schedule schedule = scheduleFor(anchor, autoschedule);
     auto kernel = b.create<kiln::kern::KernelOp>(
-        anchor->getLoc(), resultTypes, kernelInputs,
-        schedule.empty() ? StringRef(autoName) : schedule, nullptr, nullptr);
+        anchor->getLoc(), resultTypes, kernelInputs, schedule,
+        schedule == Schedule::autoschedule ? b.getStringAttr(autoschedule)
+                                           : StringAttr(),
+        nullptr, nullptr);
     Block *kb = new Block();
     kernel.getBody().push_back(kb);
     IRMapping inside;
@@ -353,7 +370,7 @@ struct FusePass : kiln::impl::FuseBase<FusePass> {
   using FuseBase::FuseBase;
   void runOnOperation() override {
     for (auto fn : getOperation().getOps<func::FuncOp>())
-      if (failed(fuseFunction(fn, fusion, autoschedule)))
+      if (failed(fuseFunction(fn, fusion, autoschedule, explain)))
         return signalPassFailure();
   }
 };

@@ -93,8 +93,13 @@ def Fuse : Pass<"kiln-fuse", "::mlir::ModuleOp"> {
     Option<"fusion", "fusion", "bool", /*default=*/"true",
            "Fuse ops into shared kernels (false: one op per kernel)">,
     Option<"autoschedule", "autoschedule", "std::string", /*default=*/"\"\"",
-           "Schedule non-matmul kernels with this Halide autoscheduler "
-           "(Adams2019, Li2018, Mullapudi2016) instead of kiln's templates">,
+           "Schedule the pointwise and reduction kernels with this Halide "
+           "autoscheduler (Adams2019, Li2018, Mullapudi2016) instead of "
+           "kiln's schedules; matmul and convolution kernels keep kiln's "
+           "templates">,
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Print to stderr why each candidate merge was refused (LLVM's "
+           "-debug-only=kiln-fuse says the same in builds with assertions)">,
   ];
   let dependentDialects = ["::kiln::kern::KernDialect", "::kiln::nn::NNDialect"];
 }

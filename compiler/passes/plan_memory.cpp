@@ -124,7 +124,7 @@ LogicalResult planFunction(func::FuncOp fn, int64_t batch) {
       // (if at all) only where it writes the new one.
       int target = -1;
       if (auto it = updateOf.find(r); it != updateOf.end() && it->second >= 0 &&
-                                      !k.getSchedule().starts_with("auto:")) {
+                                      k.getSchedule() != kiln::kern::Schedule::autoschedule) {
         Value old = fn.getArgument(it->second);
         bool ok = old.getType() == r.getType() && live.lastUse(old) <= at &&
                   !llvm::is_contained(ret.getOperands(), old);

@@ -1,12 +1,66 @@
 //===- kern_dialect.cpp - the kern dialect --------------------------------===//
 #include "dialects/kern/kern_dialect.h"
+#include "dialects/nn/nn_dialect.h"
 
 #include "mlir/IR/Builders.h"
 
 using namespace mlir;
 using namespace kiln::kern;
+namespace nn = kiln::nn;
 
 #include "dialects/kern/kern_dialect.cpp.inc"
+#include "dialects/kern/kern_enums.cpp.inc"
+
+Schedule kiln::kern::templateOf(Operation *op) {
+  if (isa<nn::MatmulOp>(op))
+    return Schedule::matmul;
+  if (isa<nn::Conv2dOp, nn::Conv2dInputGradOp, nn::Conv2dFilterGradOp>(op))
+    return Schedule::conv;
+  // Pooling reduces a window per output.
+  if (isa<nn::ReduceSumOp, nn::ReduceMeanOp, nn::ReduceMaxOp, nn::SumToOp,
+          nn::MseOp, nn::BinaryCrossEntropyOp, nn::SoftmaxOp,
+          nn::LogSoftmaxOp, nn::SoftmaxCrossEntropyOp, nn::ArgmaxOp,
+          nn::MaxPool2dOp, nn::MaxPool2dGradOp, nn::AvgPool2dOp,
+          nn::AvgPool2dGradOp>(op))
+    return Schedule::reduction;
+  return Schedule::pointwise;
+}
+
+/// `"matmul"`, `"conv"`, `"reduction"`, `"pointwise"` or `"auto:<name>"`.
+static ParseResult parseSchedule(OpAsmParser &parser, ScheduleAttr &schedule,
+                                 StringAttr &autoscheduler) {
+  SMLoc loc = parser.getCurrentLocation();
+  std::string text;
+  if (parser.parseString(&text))
+    return failure();
+  Builder &b = parser.getBuilder();
+  StringRef s = text;
+  if (s.consume_front("auto:")) {
+    if (s.empty())
+      return parser.emitError(loc) << "schedule 'auto:' names no autoscheduler";
+    schedule = ScheduleAttr::get(b.getContext(), Schedule::autoschedule);
+    autoscheduler = b.getStringAttr(s);
+    return success();
+  }
+  std::optional<Schedule> kind = symbolizeSchedule(s);
+  if (!kind || *kind == Schedule::autoschedule)
+    return parser.emitError(loc)
+           << "unknown schedule '" << s
+           << "' (expected matmul, conv, reduction, pointwise or auto:<name>)";
+  schedule = ScheduleAttr::get(b.getContext(), *kind);
+  return success();
+}
+
+static void printSchedule(OpAsmPrinter &p, KernelOp op, ScheduleAttr,
+                          StringAttr) {
+  p << '"' << op.getScheduleName() << '"';
+}
+
+std::string KernelOp::getScheduleName() {
+  if (getSchedule() == Schedule::autoschedule)
+    return "auto:" + getAutoscheduler().value_or("").str();
+  return stringifySchedule(getSchedule()).str();
+}
 
 void KernDialect::initialize() {
   addOperations<
@@ -33,12 +87,52 @@ LogicalResult KernelOp::verify() {
   if (yield.getValues().getTypes() != getResultTypes())
     return emitOpError() << "yields " << yield.getValues().size()
                          << " value(s) of other types than its results";
-  StringRef s = getSchedule();
-  if (s != "matmul" && s != "conv" && s != "reduction" && s != "pointwise" &&
-      !s.starts_with("auto:"))
-    return emitOpError() << "unknown schedule '" << s
-                         << "' (expected matmul, conv, reduction, pointwise or "
-                            "auto:<name>)";
+  if ((getSchedule() == Schedule::autoschedule) !=
+      getAutoscheduler().has_value())
+    return emitOpError() << "has an autoscheduler name exactly when its "
+                            "schedule is auto";
+  // The body must be what its schedule's template takes: the back end
+  // builds the template the schedule names.
+  int matmuls = 0, convs = 0, reductions = 0;
+  for (Operation &op : body.without_terminator()) {
+    Schedule t = templateOf(&op);
+    matmuls += t == Schedule::matmul;
+    convs += t == Schedule::conv;
+    reductions += t == Schedule::reduction;
+  }
+  std::string name = getScheduleName();
+  auto mismatch = [&](StringRef why) {
+    return emitOpError() << "is scheduled \"" << name << "\" but its body "
+                         << why;
+  };
+  switch (getSchedule()) {
+  case Schedule::matmul:
+    if (matmuls != 1)
+      return mismatch("holds " + std::to_string(matmuls) +
+                      " nn.matmul (the template takes one)");
+    if (convs)
+      return mismatch("holds a convolution");
+    break;
+  case Schedule::conv:
+    if (convs != 1)
+      return mismatch("holds " + std::to_string(convs) +
+                      " convolutions (the template takes one)");
+    if (matmuls)
+      return mismatch("holds an nn.matmul");
+    break;
+  case Schedule::reduction:
+  case Schedule::pointwise:
+  case Schedule::autoschedule:
+    if (matmuls || convs)
+      return mismatch(std::string("holds ") +
+                      (matmuls ? "an nn.matmul" : "a convolution") +
+                      " (only the matmul and conv templates compute them)");
+    if (getSchedule() == Schedule::reduction && !reductions)
+      return mismatch("holds no reduction (schedule it \"pointwise\")");
+    if (getSchedule() == Schedule::pointwise && reductions)
+      return mismatch("holds a reduction (schedule it \"reduction\")");
+    break;
+  }
   if (auto slots = getSlots(); slots && slots->size() != getNumResults())
     return emitOpError() << "needs one slot per result";
   if (auto in = getInplace(); in && in->size() != getNumResults())

@@ -25,6 +25,9 @@ struct GradCheckOptions {
   double tolerance = 1e-4;    // relative error of the float64 gradient
   double f32Tolerance = 1e-3; // |g32 - g64| / |g64| of each parameter
   bool verbose = false;       // print every coordinate checked
+  // Added to every trained parameter, uniform in ±jitter, before checking:
+  // off any kink the initializer sits on (zero biases on zero inputs).
+  double jitter = 1e-3;
   uint64_t seed = 0;
 };
 

@@ -111,13 +111,15 @@ and forward mode too when the model was built with `kiln build --jvp`.
 const char *kGradCheckHelp = R"(usage: %s grad-check [data options] [options]
 
 Checks the compiled gradient on the first batch of the training split, at
-the initial parameters (--seed), the way PyTorch's gradcheck does: in
-float64. The binary carries a float64 build of its gradient function
+the initial parameters (--seed) moved by a little (--jitter), the way
+PyTorch's gradcheck does: in float64. The binary carries a float64 build of its gradient function
 (on the CPU); per parameter, grad-check compares
   - that gradient with central differences of its float64 loss at sampled
     coordinates (h and h/2, Richardson-extrapolated); a coordinate whose
     differences show a kink within h (a ReLU, max or max-pool switch) is
-    counted and skipped, not judged;
+    counted and skipped, not judged, and a coordinate that misses is
+    judged again at h/10 (kinks near x move with h, a wrong gradient
+    does not); a parameter judged at fewer than half its coordinates fails;
   - the model's own float32 gradient (its target: CPU or GPU) with the
     float64 one, over the whole tensor.
 Exits with 1 when a parameter fails either, naming it.
@@ -128,6 +130,10 @@ Exits with 1 when a parameter fails either, naming it.
   --tolerance X         relative error of the float64 gradient against the
                         differences that fails the check (default 1e-4)
   --f32-tolerance X     |g32 - g64| / |g64| that fails the check
+                        (default 1e-3)
+  --jitter X            add U(-X, X) to every trained parameter first, off
+                        the kinks an initializer sits on (zero biases on
+                        zero inputs); 0: exactly the initial ones
                         (default 1e-3)
   --show-coordinates    print every coordinate checked: x, h, both
                         gradients and the differences
@@ -486,7 +492,7 @@ int train(const kiln_model &model, int argc, char **argv) {
                 static_cast<long long>(p->split.train.size()),
                 static_cast<long long>(p->split.validation.size()),
                 static_cast<long long>(p->data.features));
-    if (opts.schedule.kind != "constant")
+    if (opts.schedule.kind != KILN_SCHEDULE_CONSTANT)
       std::printf("learning rate: %s from %g\n",
                   opts.schedule.describe().c_str(),
                   state.hasHyper("lr") ? state.hyper("lr") : 0.0);
@@ -638,8 +644,8 @@ int predictCommand(const kiln_model &model, int argc, char **argv) {
         const kiln_binding &b = fn.results[r];
         Tensor &t = ex.result(r);
         int64_t width = t.dims().empty() ? 1 : t.size() / t.dims()[0];
-        bool classify = !std::strcmp(b.metric, "accuracy");
-        bool binary = !std::strcmp(b.metric, "binary_accuracy");
+        bool classify = b.metric == KILN_METRIC_ACCURACY;
+        bool binary = b.metric == KILN_METRIC_BINARY_ACCURACY;
         if (header && i == 0) {
           for (int64_t c = 0; c < width; ++c)
             std::fprintf(out, "%s%s_%lld", r || c ? "," : "", b.name,
@@ -679,7 +685,7 @@ int predictCommand(const kiln_model &model, int argc, char **argv) {
 int analyse(const kiln_model &model, int argc, char **argv, bool check) {
   std::set<std::string> valued = {"batch-size"};
   if (check)
-    valued.insert({"samples", "step", "tolerance", "f32-tolerance"});
+    valued.insert({"samples", "step", "tolerance", "f32-tolerance", "jitter"});
   std::set<std::string> flags = {"help"};
   if (check)
     flags.insert("show-coordinates");
@@ -709,6 +715,9 @@ int analyse(const kiln_model &model, int argc, char **argv, bool check) {
   opts.tolerance = toDouble(a, "tolerance").value_or(opts.tolerance);
   opts.f32Tolerance = toDouble(a, "f32-tolerance").value_or(opts.f32Tolerance);
   opts.verbose = a.flags.count("show-coordinates") > 0;
+  opts.jitter = toDouble(a, "jitter").value_or(opts.jitter);
+  if (!(opts.jitter >= 0))
+    throw Error("--jitter must be at least 0");
   opts.seed = seed;
   if (!(opts.step > 0) || !(opts.tolerance > 0) || !(opts.f32Tolerance > 0))
     throw Error("--step, --tolerance and --f32-tolerance must be positive");
@@ -788,7 +797,7 @@ int info(const kiln_model &m, int argc, char **argv) {
     return std::string(buf);
   };
   for (const kiln_function *f :
-       {m.train_step, m.eval_step, m.predict, m.gradient, m.jvp})
+       {m.train_step, m.eval_step, m.predict, m.gradient, m.jvp, m.gradient_f64})
     if (f)
       std::printf("  %-12s %2d kernel calls, %3d tensors, %s (%s per sample)\n",
                   f->name, f->num_calls, f->num_tensors,

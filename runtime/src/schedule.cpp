@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <vector>
 
 namespace kiln::rt {
@@ -15,32 +16,45 @@ constexpr const char *kSpecs =
     "constant, step:FACTOR,EVERY_EPOCHS, exponential:RATE,STEPS, "
     "inverse_time:RATE,STEPS or cosine[:STEPS[,MIN_LR]]";
 
+/// Indexed by kiln_schedule_kind.
+constexpr const char *kNames[] = {"constant", "step", "exponential",
+                                  "inverse_time", "cosine"};
+
 void check(const LrSchedule &s) {
   auto bad = [&](const std::string &why) {
     throw Error("learning-rate schedule '" + s.describe() + "': " + why);
   };
-  if (s.kind == "constant")
+  switch (s.kind) {
+  case KILN_SCHEDULE_CONSTANT:
     return;
-  if (s.kind == "step") {
+  case KILN_SCHEDULE_STEP:
     if (!(s.a > 0) || !(s.b > 0))
       bad("factor and every must be above 0");
-  } else if (s.kind == "exponential" || s.kind == "inverse_time") {
+    return;
+  case KILN_SCHEDULE_EXPONENTIAL:
+  case KILN_SCHEDULE_INVERSE_TIME:
     if (!(s.a >= 0) || !(s.b > 0))
       bad("rate must be at least 0 and steps above 0");
-  } else if (s.kind == "cosine") {
+    return;
+  case KILN_SCHEDULE_COSINE:
     if (!(s.a >= 0) || !(s.b >= 0))
       bad("steps and min_lr must be at least 0");
-  } else {
-    throw Error("unknown learning-rate schedule '" + s.kind +
-                "' (known: " + kSpecs + ")");
+    return;
   }
 }
 } // namespace
 
+const char *LrSchedule::name(kiln_schedule_kind kind) {
+  return kind >= 0 && kind < static_cast<int>(std::size(kNames)) ? kNames[kind]
+                                                                 : "unknown";
+}
+
 LrSchedule LrSchedule::fromModel(const kiln_schedule &s) {
   LrSchedule r;
-  if (s.kind)
-    r.kind = s.kind;
+  if (s.kind < 0 || s.kind >= static_cast<int>(std::size(kNames)))
+    throw Error("the model's learning-rate schedule has unknown kind " +
+                std::to_string(s.kind));
+  r.kind = static_cast<kiln_schedule_kind>(s.kind);
   r.a = s.a;
   r.b = s.b;
   check(r);
@@ -50,7 +64,12 @@ LrSchedule LrSchedule::fromModel(const kiln_schedule &s) {
 LrSchedule LrSchedule::parse(const std::string &spec) {
   LrSchedule s;
   size_t colon = spec.find(':');
-  s.kind = spec.substr(0, colon);
+  std::string kind = spec.substr(0, colon);
+  const auto *known = std::find(std::begin(kNames), std::end(kNames), kind);
+  if (known == std::end(kNames))
+    throw Error("unknown learning-rate schedule '" + kind + "' (known: " +
+                kSpecs + ")");
+  s.kind = static_cast<kiln_schedule_kind>(known - std::begin(kNames));
   std::vector<double> args;
   if (colon != std::string::npos) {
     std::string rest = spec.substr(colon + 1);
@@ -70,11 +89,8 @@ LrSchedule LrSchedule::parse(const std::string &spec) {
       at = comma + 1;
     }
   }
-  if (s.kind != "constant" && s.kind != "step" && s.kind != "exponential" &&
-      s.kind != "inverse_time" && s.kind != "cosine")
-    check(s); // names the known ones
-  size_t want = s.kind == "constant" ? 0 : 2;
-  bool optional = s.kind == "cosine";
+  size_t want = s.kind == KILN_SCHEDULE_CONSTANT ? 0 : 2;
+  bool optional = s.kind == KILN_SCHEDULE_COSINE;
   if (args.size() > want || (!optional && args.size() != want))
     throw Error("--lr-schedule '" + spec + "': expected " + kSpecs);
   if (args.size() > 0)
@@ -88,26 +104,30 @@ LrSchedule LrSchedule::parse(const std::string &spec) {
 double LrSchedule::at(double lr0, int64_t step, int64_t epoch,
                       int64_t totalSteps) const {
   double t = static_cast<double>(step);
-  if (kind == "step")
+  switch (kind) {
+  case KILN_SCHEDULE_CONSTANT:
+    return lr0;
+  case KILN_SCHEDULE_STEP:
     return lr0 * std::pow(a, std::floor(epoch / b));
-  if (kind == "exponential")
+  case KILN_SCHEDULE_EXPONENTIAL:
     return lr0 * std::pow(a, t / b);
-  if (kind == "inverse_time")
+  case KILN_SCHEDULE_INVERSE_TIME:
     return lr0 / (1 + a * t / b);
-  if (kind == "cosine") {
+  case KILN_SCHEDULE_COSINE: {
     double span =
         a > 0 ? a : static_cast<double>(std::max<int64_t>(totalSteps, 1));
     double progress = std::min(t, span) / span;
     return b + (lr0 - b) * 0.5 * (1 + std::cos(M_PI * progress));
   }
+  }
   return lr0;
 }
 
 std::string LrSchedule::describe() const {
-  if (kind == "constant")
-    return kind;
+  if (kind == KILN_SCHEDULE_CONSTANT)
+    return name(kind);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%s:%g,%g", kind.c_str(), a, b);
+  std::snprintf(buf, sizeof buf, "%s:%g,%g", name(kind), a, b);
   return buf;
 }
 

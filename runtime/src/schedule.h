@@ -1,5 +1,4 @@
-//===- schedule.h - learning-rate schedules ----------------------*- C++
-//-*-===//
+//===- schedule.h - learning-rate schedules --------------------*- C++ -*-===//
 #ifndef KILN_RUNTIME_SCHEDULE_H
 #define KILN_RUNTIME_SCHEDULE_H
 
@@ -13,8 +12,11 @@ namespace kiln::rt {
 /// The learning rate as a function of the step: the model's schedule, or
 /// `--lr-schedule`'s. Formulas in ../shared/CATALOG.md and model_abi.h.
 struct LrSchedule {
-  std::string kind = "constant";
+  kiln_schedule_kind kind = KILN_SCHEDULE_CONSTANT;
   double a = 0, b = 0;
+
+  /// "constant", "step", ... (the --lr-schedule spelling).
+  static const char *name(kiln_schedule_kind kind);
 
   static LrSchedule fromModel(const kiln_schedule &s);
   /// "constant", "step:FACTOR,EVERY", "exponential:RATE,STEPS",

@@ -15,10 +15,14 @@ namespace kiln::rt {
 //===----------------------------------------------------------------------===//
 
 ModelState::ModelState(const kiln_model &d) : desc(d) {
+  // The table and the runtime are linked together by kiln build; a
+  // mismatch means objects of two kiln versions were mixed.
   if (desc.abi_version != KILN_ABI_VERSION)
-    throw Error("model table has ABI version " +
-                std::to_string(desc.abi_version) + ", runtime expects " +
-                std::to_string(KILN_ABI_VERSION));
+    throw Error("model table '" + std::string(desc.name ? desc.name : "?") +
+                "' has ABI version " + std::to_string(desc.abi_version) +
+                " but this runtime reads version " +
+                std::to_string(KILN_ABI_VERSION) +
+                ": rebuild the model with the same kiln as its runtime");
   for (int i = 0; i < desc.num_params; ++i)
     params.emplace_back(
         resolveDims(desc.params[i].rank, desc.params[i].dims, 1));
@@ -188,7 +192,7 @@ void Session::checkClasses(const Dataset &data) const {
     for (int r = 0; r < fn->num_results; ++r) {
       const kiln_binding &b = fn->results[r];
       const kiln_tensor &t = fn->tensors[b.tensor];
-      if (b.kind == KILN_BIND_OUTPUT && !std::strcmp(b.metric, "accuracy") &&
+      if (b.kind == KILN_BIND_OUTPUT && b.metric == KILN_METRIC_ACCURACY &&
           t.rank >= 1 && t.dims[t.rank - 1] > 0) {
         classes = t.dims[t.rank - 1];
         output = b.name;

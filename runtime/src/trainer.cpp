@@ -194,11 +194,11 @@ EvalResult Trainer::evaluate(const Dataset &data,
         res.loss += t.data()[0] * n; // mean losses: weight by chunk size
       if (b.kind != KILN_BIND_OUTPUT)
         continue;
-      if (!std::strcmp(b.metric, "binary_accuracy")) {
+      if (b.metric == KILN_METRIC_BINARY_ACCURACY) {
         for (int64_t k = 0; k < t.size(); ++k)
           res.correct += (t.get(k) > 0.5) == (session_.y.get(k) > 0.5);
         res.counted += t.size();
-      } else if (!std::strcmp(b.metric, "accuracy")) {
+      } else if (b.metric == KILN_METRIC_ACCURACY) {
         // Scores [rows, classes] against class labels [rows].
         int64_t classes = t.dims().back(), rowsHere = t.size() / classes;
         for (int64_t r = 0; r < rowsHere; ++r) {

@@ -55,9 +55,9 @@ const kiln_tensor kTensors[] = {
     {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, -1},
     {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, -1},
 };
-const kiln_binding kArgs[] = {{"x", KILN_BIND_INPUT, 0, "none"},
-                              {"y", KILN_BIND_INPUT, 1, "none"}};
-const kiln_binding kResults[] = {{"out", KILN_BIND_OUTPUT, 2, "none"}};
+const kiln_binding kArgs[] = {{"x", KILN_BIND_INPUT, 0, KILN_METRIC_NONE},
+                              {"y", KILN_BIND_INPUT, 1, KILN_METRIC_NONE}};
+const kiln_binding kResults[] = {{"out", KILN_BIND_OUTPUT, 2, KILN_METRIC_NONE}};
 const int32_t kInputs[] = {0, 1};
 const int32_t kOutputs[] = {2};
 const kiln_call kCalls[] = {
@@ -96,8 +96,8 @@ TEST(Executor, ArenaSlotsShareStorageAndKeepValues) {
       {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, 1},
       {KILN_F32, 2, {KILN_BATCH_DIM, 2}, nullptr, 0},
   };
-  const kiln_binding args[] = {{"x", KILN_BIND_INPUT, 0, "none"}};
-  const kiln_binding results[] = {{"out", KILN_BIND_OUTPUT, 3, "none"}};
+  const kiln_binding args[] = {{"x", KILN_BIND_INPUT, 0, KILN_METRIC_NONE}};
+  const kiln_binding results[] = {{"out", KILN_BIND_OUTPUT, 3, KILN_METRIC_NONE}};
   const int32_t in0[] = {0, 0}, out0[] = {1}, in1[] = {1, 0}, out1[] = {2},
                 in2[] = {2, 0}, out2[] = {3};
   const kiln_call calls[] = {
@@ -224,8 +224,8 @@ TEST(Executor, ArenaBeyondTwoGiB) {
       {KILN_F32, 2, {KILN_BATCH_DIM, kQuarterG}, nullptr, 0},
       {KILN_F32, 2, {KILN_BATCH_DIM, kQuarterG}, nullptr, 1},
   };
-  const kiln_binding args[] = {{"x", KILN_BIND_INPUT, 0, "none"}};
-  const kiln_binding results[] = {{"out", KILN_BIND_OUTPUT, 2, "none"}};
+  const kiln_binding args[] = {{"x", KILN_BIND_INPUT, 0, KILN_METRIC_NONE}};
+  const kiln_binding results[] = {{"out", KILN_BIND_OUTPUT, 2, KILN_METRIC_NONE}};
   const kiln_function fn = {"big", 3, tensors, 2, 1,
                             args,  1, results, 0, nullptr};
   Executor ex(fn);

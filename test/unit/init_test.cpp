@@ -32,6 +32,22 @@ Moments moments(const Tensor &t) {
 }
 } // namespace
 
+TEST(Init, AnotherAbiVersionIsRefused) {
+  kiln_model m = modelWith(nullptr, 0);
+  m.abi_version = KILN_ABI_VERSION - 1;
+  try {
+    ModelState state(m);
+    FAIL() << "a table of another ABI version was accepted";
+  } catch (const std::exception &e) {
+    EXPECT_EQ(std::string(e.what()),
+              "model table 'test' has ABI version " +
+                  std::to_string(KILN_ABI_VERSION - 1) +
+                  " but this runtime reads version " +
+                  std::to_string(KILN_ABI_VERSION) +
+                  ": rebuild the model with the same kiln as its runtime");
+  }
+}
+
 TEST(Init, Fans) {
   EXPECT_EQ(fans({300, 100}), std::make_pair(300.0, 100.0));
   EXPECT_EQ(fans({10}), std::make_pair(10.0, 10.0));

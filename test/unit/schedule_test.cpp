@@ -29,10 +29,21 @@ TEST(LrSchedule, Formulas) {
 }
 
 TEST(LrSchedule, FromTheModelTable) {
-  kiln_schedule k{"step", 0.1, 2};
+  kiln_schedule k{KILN_SCHEDULE_STEP, 0.1, 2};
   EXPECT_EQ(LrSchedule::fromModel(k).describe(), "step:0.1,2");
-  kiln_schedule none{nullptr, 0, 0};
-  EXPECT_EQ(LrSchedule::fromModel(none).kind, "constant");
+  kiln_schedule none{KILN_SCHEDULE_CONSTANT, 0, 0};
+  EXPECT_EQ(LrSchedule::fromModel(none).kind, KILN_SCHEDULE_CONSTANT);
+  // Every kind has its --lr-schedule name, and parses back to itself.
+  for (int k = KILN_SCHEDULE_CONSTANT; k <= KILN_SCHEDULE_COSINE; ++k) {
+    auto kind = static_cast<kiln_schedule_kind>(k);
+    std::string spec = LrSchedule::name(kind);
+    if (kind != KILN_SCHEDULE_CONSTANT)
+      spec += ":0.5,2";
+    EXPECT_EQ(LrSchedule::parse(spec).kind, kind) << spec;
+  }
+  kiln_schedule bad{7, 0, 0};
+  EXPECT_THAT(errorOf([&] { LrSchedule::fromModel(bad); }),
+              HasSubstr("unknown kind 7"));
 }
 
 TEST(LrSchedule, BadSpecsAreExplained) {

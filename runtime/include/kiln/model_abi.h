@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 8
+#define KILN_ABI_VERSION 8 /* bump on any change below */
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
@@ -65,11 +65,19 @@ enum kiln_binding_kind {
   KILN_BIND_LOSS_TANGENT = 8 /* loss tangent along ones(name) */
 };
 
+/* How an output is scored: argmax against a class label, or a probability
+ * thresholded at 0.5 against a 0/1 label. */
+enum kiln_metric {
+  KILN_METRIC_NONE = 0,
+  KILN_METRIC_ACCURACY = 1,
+  KILN_METRIC_BINARY_ACCURACY = 2
+};
+
 typedef struct kiln_binding {
   const char *name;
   int32_t kind; /* enum kiln_binding_kind */
   int32_t tensor;
-  const char *metric; /* outputs: "none" or "binary_accuracy" */
+  int32_t metric; /* enum kiln_metric (outputs; KILN_METRIC_NONE otherwise) */
 } kiln_binding;
 
 typedef struct kiln_function {
@@ -88,7 +96,7 @@ typedef struct kiln_function {
   double flops_fixed, flops_per_sample;
 } kiln_function;
 
-/* Same numbering as the nn dialect's InitKind. */
+/* Parameter initializers (the compiler maps the nn dialect's InitKind). */
 enum kiln_init_kind {
   KILN_INIT_ZEROS = 0,
   KILN_INIT_ONES = 1,
@@ -137,11 +145,19 @@ typedef struct kiln_dataset {
 } kiln_dataset;
 
 /* The learning-rate schedule (the model's; `--lr-schedule` overrides it):
- * "constant", "step" (a: factor, b: every epochs), "exponential" and
- * "inverse_time" (a: rate, b: steps), "cosine" (a: steps, 0 for the whole
- * run; b: min_lr). */
+ * constant, step (a: factor, b: every epochs), exponential and
+ * inverse_time (a: rate, b: steps), cosine (a: steps, 0 for the whole run;
+ * b: min_lr). */
+enum kiln_schedule_kind {
+  KILN_SCHEDULE_CONSTANT = 0,
+  KILN_SCHEDULE_STEP = 1,
+  KILN_SCHEDULE_EXPONENTIAL = 2,
+  KILN_SCHEDULE_INVERSE_TIME = 3,
+  KILN_SCHEDULE_COSINE = 4
+};
+
 typedef struct kiln_schedule {
-  const char *kind;
+  int32_t kind; /* enum kiln_schedule_kind */
   double a, b;
 } kiln_schedule;
 

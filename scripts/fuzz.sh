@@ -44,9 +44,10 @@ done
 
 [ "$setup" = 1 ] && ./scripts/install_deps.sh
 build="${KILN_FUZZ_BUILD_DIR:-build-fuzz}"
+mkdir -p "$build" # (its configure log goes inside)
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_FUZZ=ON > "$build.cmake.log" 2>&1 ||
-  { cat "$build.cmake.log"; exit 1; }
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKILN_FUZZ=ON > "$build/cmake.log" 2>&1 ||
+  { cat "$build/cmake.log"; exit 1; }
 cmake --build "$build" --target "${targets[@]/#/kiln-fuzz-}"
 
 # Seed corpora, rebuilt each run (the fuzzers add what they find beside).

@@ -15,6 +15,7 @@
 #include "compiler/precheck/forward_refs.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
+#include "dialects/nn/shape.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -183,7 +184,7 @@ struct WorkDir {
   }
 };
 
-constexpr int64_t kStatsBatch = 128;
+constexpr int64_t kStatsBatch = kiln::nn::kPlannedBatch;
 
 /// One line per step function of `module` (planned, with `fusion` on/off).
 LogicalResult printStatsOf(ModuleOp module, bool fusion,

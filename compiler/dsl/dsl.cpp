@@ -1146,13 +1146,15 @@ Tensor batch_norm(Model &m, const std::string &name, Tensor x,
       where, valueOf(x), b.getDenseI64ArrayAttr(axes)));
   Tensor unbiased = At(var, loc) * (At(m1, loc) / (At(m1, loc) - 1.0));
   double k = opts.momentum;
-  for (auto [running, batchValue] : {std::pair{runMean, mu},
-                                     std::pair{runVar, unbiased}}) {
-    Tensor next = At((1 - k) * At(running, loc), loc) +
-                  (k * At(batchValue, loc));
+  for (auto [running, batchValue] :
+       {std::pair{runMean, mu}, std::pair{runVar, unbiased}}) {
+    Tensor next =
+        At((1 - k) * At(running, loc), loc) + (k * At(batchValue, loc));
     if (!next.valid())
       return Tensor();
-    b.create<nn::UpdateOp>(where, valueOf(running), valueOf(next));
+    // Verified like every other op (an update has no result to return).
+    impl->finish(
+        b.create<nn::UpdateOp>(where, valueOf(running), valueOf(next)));
   }
   return At(At(gamma, loc) * hat, loc) + beta;
 }

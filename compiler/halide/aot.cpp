@@ -8,6 +8,7 @@
 #include "compiler/halide/backend.h"
 #include "compiler/halide/lower_ops.h"
 #include "dialects/kern/kern_dialect.h"
+#include "dialects/nn/shape.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -86,8 +87,8 @@ public:
 };
 
 /// Kernels scheduled "auto:<name>" get that Halide autoscheduler (its
-/// plugin loaded once), with estimates from the static shapes and a batch
-/// of 128.
+/// plugin loaded once), with estimates from the static shapes and the
+/// planned batch.
 LogicalResult autoschedule(H::Pipeline &pipeline, const KernelPlan &k,
                            const H::Target &target) {
   auto kernel = dyn_cast<kern::KernelOp>(k.op);
@@ -107,9 +108,9 @@ LogicalResult autoschedule(H::Pipeline &pipeline, const KernelPlan &k,
     }
     loaded.insert(name);
   }
-  // Estimates: every buffer's extents, a batch of 128 for dynamic dims.
+  // Estimates: every buffer's extents, kPlannedBatch for dynamic dims.
   auto extent = [](int64_t d) {
-    return ShapedType::isDynamic(d) ? 128 : static_cast<int>(d);
+    return static_cast<int>(ShapedType::isDynamic(d) ? nn::kPlannedBatch : d);
   };
   std::vector<std::vector<unsigned>> groups =
       resultGroups(kernel.getResultTypes());

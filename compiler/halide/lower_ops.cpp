@@ -231,10 +231,10 @@ constexpr int64_t kGpuSplitKBlocks = 512;
 /// ...in slices of at least this many products, at most this many slices.
 constexpr int64_t kGpuSplitKMinSlice = 256;
 constexpr int kGpuSplitKMaxParts = 8;
-/// The rows a GPU matmul is planned for when they are the batch (dynamic):
-/// the default batch size. A larger batch has blocks enough without the
-/// split, which then costs it one more pass over the result.
-constexpr int64_t kGpuPlannedRows = 128;
+/// The rows a GPU matmul is planned for when they are the batch (dynamic).
+/// A larger batch has blocks enough without the split, which then costs it
+/// one more pass over the result.
+constexpr int64_t kGpuPlannedRows = kPlannedBatch;
 
 /// Slices of a split sum on the CPU, as for split-K matmuls (kSplitKParts).
 constexpr int kSplitSumParts = 4;
@@ -1271,10 +1271,10 @@ H::LoopLevel schedulePointwise(H::Func f, ArrayRef<int64_t> shape,
     perIteration = vectorWidth;
   }
   H::LoopLevel element(f, vo);
-  // Estimate the work with a batch of 128.
+  // Estimate the work with the planned batch.
   int64_t elements = 1;
   for (int64_t d : shape)
-    elements *= ShapedType::isDynamic(d) ? 128 : d;
+    elements *= ShapedType::isDynamic(d) ? kPlannedBatch : d;
   // The runtime's spinning pool starts a parallel loop in well under a
   // microsecond, so a few thousand elements (an optimizer update of a
   // 784x10 weight) already pay for it.
@@ -1283,7 +1283,7 @@ H::LoopLevel schedulePointwise(H::Func f, ArrayRef<int64_t> shape,
     return element;
   if (rank >= 2) {
     int64_t rowElements = elements / (ShapedType::isDynamic(shape[0])
-                                          ? 128
+                                          ? kPlannedBatch
                                           : std::max<int64_t>(shape[0], 1));
     int rows = static_cast<int>(std::max<int64_t>(
         1, kTaskElements / std::max<int64_t>(rowElements, 1)));
@@ -1722,7 +1722,7 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
 
   KernelPipeline kp;
   kp.batch = H::Param<int32_t>(p + "_batch");
-  kp.batch.set_estimate(128);
+  kp.batch.set_estimate(static_cast<int32_t>(kPlannedBatch));
   H::Expr batch = kp.batch;
   const int V = target.natural_vector_size<float>();
   llvm::DenseMap<Value, View> views;
@@ -1742,7 +1742,8 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
     for (int hd = 0; hd < static_cast<int>(shape.size()); ++hd) {
       int64_t d = shape[shape.size() - 1 - hd];
       img.dim(hd).set_estimate(
-          0, static_cast<int32_t>(ShapedType::isDynamic(d) ? 128 : d));
+          0,
+          static_cast<int32_t>(ShapedType::isDynamic(d) ? kPlannedBatch : d));
     }
     kp.args.push_back(img);
     kp.inputs.push_back(img);

@@ -116,7 +116,8 @@ std::vector<unsigned> outputBufferOrder(TypeRange results) {
 
 namespace {
 
-std::optional<kiln_binding_kind> argKind(DictionaryAttr attrs, std::string &name) {
+std::optional<kiln_binding_kind> argKind(DictionaryAttr attrs,
+                                         std::string &name) {
   if (!attrs)
     return std::nullopt;
   if (auto s = attrs.getAs<StringAttr>("nn.param"))
@@ -142,10 +143,11 @@ resultKind(DictionaryAttr attrs, std::string &name, kiln_metric &metric) {
     return name = "loss", KILN_BIND_LOSS;
   if (auto s = attrs.getAs<StringAttr>("nn.output")) {
     if (auto m = attrs.getAs<StringAttr>("nn.metric"))
-      metric = m.getValue() == "accuracy" ? KILN_METRIC_ACCURACY
-               : m.getValue() == "binary_accuracy"
-                   ? KILN_METRIC_BINARY_ACCURACY
-                   : static_cast<kiln_metric>(-1); // reported by the caller
+      metric = llvm::StringSwitch<kiln_metric>(m.getValue())
+                   .Case("none", KILN_METRIC_NONE)
+                   .Case("accuracy", KILN_METRIC_ACCURACY)
+                   .Case("binary_accuracy", KILN_METRIC_BINARY_ACCURACY)
+                   .Default(static_cast<kiln_metric>(-1)); // caller reports
     return name = s.str(), KILN_BIND_OUTPUT;
   }
   if (auto s = attrs.getAs<StringAttr>("nn.gradient"))
@@ -359,7 +361,7 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
           auto kind = resultKind(fn.getResultAttrDict(i), name, metric);
           if (metric < 0)
             return fn.emitError() << "result #" << i << " has an unknown "
-                                  << "nn.metric (expected accuracy or "
+                                  << "nn.metric (expected none, accuracy or "
                                      "binary_accuracy)";
           if (!kind)
             return fn.emitError() << "result #" << i

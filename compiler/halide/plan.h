@@ -1,8 +1,9 @@
 //===- plan.h - kernels and step tables of a compiled model -----*- C++ -*-===//
 //
 // The plan is what the Halide back end and the table emitter share: every
-// op of every step function becomes a call of a kernel (one Halide pipeline
-// each; identical ops share a kernel), every SSA value a tensor id.
+// kern.kernel of every step function becomes a call of a kernel (one Halide
+// pipeline each; identical kernels share one), every SSA value a tensor id;
+// constants are inlined into the kernels that read them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_HALIDE_PLAN_H

@@ -33,7 +33,7 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames,
         isa<GradientOp>(op) || (u && u.getParam().getDefiningOp<ParamOp>()))
       return op.emitError() << "model '" << model.getSymName()
                             << "' is already differentiated";
-  FailureOr<LossOp> loss = kiln::findLoss(model, "kiln-autodiff");
+  FailureOr<LossOp> loss = kiln::findLoss(model);
   FailureOr<SmallVector<Operation *>> wrt =
       kiln::resolveWrt(model, wrtNames, "kiln-autodiff");
   if (failed(loss) || failed(wrt))
@@ -66,11 +66,7 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames,
     if (!any && op->getNumResults() > 0)
       stops.emplace_back(op, true);
   }
-  useful.insert(loss->getValue());
-  for (Operation *op : llvm::reverse(forward))
-    if (llvm::any_of(op->getResults(),
-                     [&](Value r) { return useful.contains(r); }))
-      useful.insert(op->operand_begin(), op->operand_end());
+  useful = kiln::lossCone(loss->getValue());
   auto active = [&](Value v) {
     return varied.contains(v) && useful.contains(v);
   };

@@ -81,7 +81,7 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames) {
   for (auto t : model.getBodyBlock().getOps<LossTangentOp>())
     return t.emitError() << "model '" << model.getSymName()
                          << "' already has forward-mode tangents";
-  FailureOr<LossOp> loss = kiln::findLoss(model, "kiln-jvp");
+  FailureOr<LossOp> loss = kiln::findLoss(model);
   FailureOr<SmallVector<Operation *>> wrt =
       kiln::resolveWrt(model, wrtNames, "kiln-jvp");
   if (failed(loss) || failed(wrt))

@@ -74,7 +74,7 @@ resolveWrt(ModelOp model, ArrayRef<std::string> names, StringRef pass) {
   return decls;
 }
 
-FailureOr<LossOp> findLoss(ModelOp model, StringRef pass) {
+FailureOr<LossOp> findLoss(ModelOp model) {
   for (auto loss : model.getBodyBlock().getOps<LossOp>())
     return loss;
   return model.emitError() << "model '" << model.getSymName()

@@ -27,8 +27,8 @@ mlir::FailureOr<llvm::SmallVector<mlir::Operation *>>
 resolveWrt(nn::ModelOp model, llvm::ArrayRef<std::string> names,
            llvm::StringRef pass);
 
-/// The model's loss, or an error naming `pass` when there is none.
-mlir::FailureOr<nn::LossOp> findLoss(nn::ModelOp model, llvm::StringRef pass);
+/// The model's loss, or an error (at the model) when it has none.
+mlir::FailureOr<nn::LossOp> findLoss(nn::ModelOp model);
 
 /// The name of a declaration (nn.param / nn.state / nn.input / nn.hyper).
 llvm::StringRef declName(mlir::Operation *decl);

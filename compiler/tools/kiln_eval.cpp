@@ -7,9 +7,9 @@
 // tests compare the compiler's derived IR with.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/reference/evaluator.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
+#include "test/lib/evaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"

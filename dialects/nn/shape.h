@@ -14,6 +14,11 @@
 
 namespace kiln::nn {
 
+/// The batch size the compiler plans for where the batch (a `?` dim) must
+/// be given a number: schedule estimates, GPU tiles, split decisions,
+/// autoscheduler estimates and `kiln build --stats`.
+inline constexpr int64_t kPlannedBatch = 128;
+
 /// "?x30" style text for a shape, for error messages.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 

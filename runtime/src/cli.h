@@ -6,7 +6,8 @@
 
 namespace kiln::rt {
 
-/// `./model train|info|help ...`; returns the process exit code.
+/// `./model train|eval|predict|derivatives|grad-check|info|help ...`;
+/// returns the process exit code.
 int runCli(const kiln_model &model, int argc, char **argv);
 
 } // namespace kiln::rt

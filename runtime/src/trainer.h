@@ -48,7 +48,9 @@ struct RunStart {
 
 struct EvalResult {
   double loss = 0;
-  int64_t correct = 0, counted = 0; // outputs with metric binary_accuracy
+  // Over the outputs scored by a metric (accuracy: rows; binary_accuracy:
+  // elements).
+  int64_t correct = 0, counted = 0;
   std::optional<double> accuracy() const {
     if (!counted)
       return std::nullopt;

@@ -14,11 +14,11 @@
 // nor listed as non-differentiable with a reason.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/halide/jit.h"
 #include "compiler/passes/passes.h"
-#include "compiler/reference/evaluator.h"
 #include "dialects/nn/dropout_mask.h"
 #include "dialects/nn/nn_dialect.h"
+#include "test/lib/evaluator.h"
+#include "test/lib/jit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"

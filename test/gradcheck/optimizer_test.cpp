@@ -8,10 +8,10 @@
 // catalogue's update rule computed here by hand, in double, to 1e-6.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/halide/jit.h"
 #include "compiler/passes/passes.h"
-#include "compiler/reference/evaluator.h"
 #include "dialects/nn/nn_dialect.h"
+#include "test/lib/evaluator.h"
+#include "test/lib/jit.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

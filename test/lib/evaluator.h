@@ -6,8 +6,8 @@
 // ties, out-of-range one-hot rows, ...), so the two can be compared.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_COMPILER_REFERENCE_EVALUATOR_H
-#define KILN_COMPILER_REFERENCE_EVALUATOR_H
+#ifndef KILN_TEST_LIB_EVALUATOR_H
+#define KILN_TEST_LIB_EVALUATOR_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -43,4 +43,4 @@ mlir::FailureOr<std::vector<Tensor>> evaluate(mlir::func::FuncOp fn,
 
 } // namespace kiln::ref
 
-#endif // KILN_COMPILER_REFERENCE_EVALUATOR_H
+#endif // KILN_TEST_LIB_EVALUATOR_H

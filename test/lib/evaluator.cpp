@@ -1,5 +1,5 @@
 //===- evaluator.cpp - reference evaluator for the nn dialect -------------===//
-#include "compiler/reference/evaluator.h"
+#include "test/lib/evaluator.h"
 #include "dialects/nn/dropout_mask.h"
 #include "dialects/nn/nn_dialect.h"
 #include "dialects/nn/shape.h"

@@ -5,10 +5,10 @@
 // JIT-compiled in-process, on float32/int32/bool buffers.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_COMPILER_HALIDE_JIT_H
-#define KILN_COMPILER_HALIDE_JIT_H
+#ifndef KILN_TEST_LIB_JIT_H
+#define KILN_TEST_LIB_JIT_H
 
-#include "compiler/reference/evaluator.h"
+#include "test/lib/evaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -23,4 +23,4 @@ runJit(mlir::func::FuncOp fn, const std::vector<ref::Tensor> &args);
 
 } // namespace kiln::hl
 
-#endif // KILN_COMPILER_HALIDE_JIT_H
+#endif // KILN_TEST_LIB_JIT_H

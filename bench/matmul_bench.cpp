@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bench/kernel_bench.h"
+#include "compiler/halide/host_target.h"
 #include "compiler/halide/lower_ops.h"
 
 #include <dlfcn.h>

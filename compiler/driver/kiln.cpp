@@ -8,9 +8,9 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/config.h"
 #include "compiler/driver/toolchain.h"
-#include "compiler/halide/backend.h"
+#include "compiler/halide/aot.h"
 #include "compiler/halide/emit_table.h"
-#include "compiler/halide/plan.h"
+#include "compiler/halide/step_table.h"
 #include "compiler/passes/passes.h"
 #include "compiler/precheck/forward_refs.h"
 #include "dialects/kern/kern_dialect.h"

@@ -5,7 +5,8 @@
 // once, separately, for the same target.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/halide/backend.h"
+#include "compiler/halide/aot.h"
+#include "compiler/halide/host_target.h"
 #include "compiler/halide/lower_ops.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/shape.h"

@@ -2,7 +2,7 @@
 #ifndef KILN_COMPILER_HALIDE_EMIT_TABLE_H
 #define KILN_COMPILER_HALIDE_EMIT_TABLE_H
 
-#include "compiler/halide/plan.h"
+#include "compiler/halide/step_table.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace kiln::hl {

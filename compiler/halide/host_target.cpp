@@ -7,7 +7,7 @@
 // AVX512-FP16 (CPUID leaf 7, EDX bit 23).
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/halide/lower_ops.h"
+#include "compiler/halide/host_target.h"
 
 #include <cpuid.h>
 #include <cstdlib>

@@ -2,7 +2,7 @@
 #ifndef KILN_COMPILER_HALIDE_LOWER_OPS_H
 #define KILN_COMPILER_HALIDE_LOWER_OPS_H
 
-#include "compiler/halide/plan.h"
+#include "compiler/halide/step_table.h"
 
 #include "Halide.h"
 
@@ -30,11 +30,6 @@ struct KernelPipeline {
 std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
                                           const Halide::Target &target,
                                           bool kilnSchedule = false);
-
-/// The target of this machine's CPU (Halide 14's own detection mistakes
-/// AMD Zen 4 for Sapphire Rapids; see host_target.cpp), and the same for JIT.
-Halide::Target hostTarget();
-Halide::Target jitTarget();
 
 } // namespace kiln::hl
 

@@ -1,5 +1,6 @@
 //===- jit.cpp - run a step function's kernels by Halide JIT --------------===//
 #include "test/lib/jit.h"
+#include "compiler/halide/host_target.h"
 #include "compiler/halide/lower_ops.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"

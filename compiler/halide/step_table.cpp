@@ -1,5 +1,5 @@
-//===- plan.cpp - kernels and step tables of a compiled model -------------===//
-#include "compiler/halide/plan.h"
+//===- step_table.cpp - kernels and step tables of a model ----------------===//
+#include "compiler/halide/step_table.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 

@@ -1,13 +1,13 @@
-//===- backend.h - the Halide back end --------------------------*- C++ -*-===//
+//===- aot.h - the Halide back end: AOT compilation ------------*- C++ -*-===//
 //
 // Halide-free interface so that only the back end's own files include
 // Halide.h and need -fexceptions.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_COMPILER_HALIDE_BACKEND_H
-#define KILN_COMPILER_HALIDE_BACKEND_H
+#ifndef KILN_COMPILER_HALIDE_AOT_H
+#define KILN_COMPILER_HALIDE_AOT_H
 
-#include "compiler/halide/plan.h"
+#include "compiler/halide/step_table.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <optional>
@@ -55,4 +55,4 @@ std::optional<std::string> resolveTarget(const std::string &target,
 
 } // namespace kiln::hl
 
-#endif // KILN_COMPILER_HALIDE_BACKEND_H
+#endif // KILN_COMPILER_HALIDE_AOT_H

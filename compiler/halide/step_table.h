@@ -1,13 +1,14 @@
-//===- plan.h - kernels and step tables of a compiled model -----*- C++ -*-===//
+//===- step_table.h - kernels and step tables of a model -------*- C++ -*-===//
 //
-// The plan is what the Halide back end and the table emitter share: every
+// The step table is what the Halide back end and the table emitter share
+// (not to be confused with --kiln-plan-memory's memory plan): every
 // kern.kernel of every step function becomes a call of a kernel (one Halide
 // pipeline each; identical kernels share one), every SSA value a tensor id;
 // constants are inlined into the kernels that read them.
 //
 //===----------------------------------------------------------------------===//
-#ifndef KILN_COMPILER_HALIDE_PLAN_H
-#define KILN_COMPILER_HALIDE_PLAN_H
+#ifndef KILN_COMPILER_HALIDE_STEP_TABLE_H
+#define KILN_COMPILER_HALIDE_STEP_TABLE_H
 
 // The ABI's enums (dtypes, bindings, metrics, schedules) are the
 // runtime's: the plan uses them as they are.
@@ -141,4 +142,4 @@ std::vector<unsigned> outputBufferOrder(mlir::TypeRange results);
 
 } // namespace kiln::hl
 
-#endif // KILN_COMPILER_HALIDE_PLAN_H
+#endif // KILN_COMPILER_HALIDE_STEP_TABLE_H

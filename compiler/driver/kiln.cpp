@@ -107,9 +107,11 @@ cl::opt<bool> noFusion("no-fusion",
                        cl::cat(buildCategory));
 cl::opt<std::string> schedule(
     "schedule",
-    cl::desc("Schedules of the non-matmul kernels: 'kiln' (default) or "
+    cl::desc("Schedules of the pointwise and reduction kernels: 'kiln' "
+             "(default) or "
              "auto:Adams2019, auto:Li2018, auto:Mullapudi2016 (Halide's "
-             "autoschedulers); matmuls always use kiln's template"),
+             "autoschedulers); matmul and convolution kernels always use "
+             "kiln's templates"),
     cl::init("kiln"), cl::cat(buildCategory));
 // --stats is LLVM's own -stats flag (registered by LLVM; statistics are
 // compiled out of Debian's release build), re-described and read through

@@ -26,7 +26,8 @@ struct StageOptions {
   /// What --kiln-jvp seeds (empty: every parameter).
   std::vector<std::string> jvpWrt;
   /// --kiln-fuse's options: fuse at all, and the Halide autoscheduler for
-  /// non-matmul kernels (empty: kiln's own schedules).
+  /// pointwise and reduction kernels (empty: kiln's own schedules; matmul
+  /// and convolution kernels always keep kiln's templates).
   bool fusion = true;
   std::string autoschedule;
   /// Tests only: --kiln-autodiff's break-vjp (a deliberately wrong

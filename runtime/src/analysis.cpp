@@ -179,11 +179,19 @@ Probe probeAt(LossAt &at, double loss0, double g, double scale,
   // with h. A kink within h breaks one or the other.
   double s1 = (up - 2 * loss0 + down) / h;
   double s2 = (up2 - 2 * loss0 + down2) / (h / 2);
-  // Round-off of the differences: a few float64 ulps of the loss over h
-  // (about 4e-9 for a loss of 2.3 at h = 1e-6; measured: 3e-10).
-  double noise = 8 * 0x1p-52 *
-                 std::max({std::fabs(up), std::fabs(down), std::fabs(loss0)}) /
-                 h;
+  // Round-off of the loss: measured, as its departure from the tangent at
+  // h/1000 (where curvature is nil and a wrong g moves it by only a
+  // thousandth of its error), and at least 2 ulps. A deep model's long
+  // sums (a ResNet's batch norms) carry far more than a few ulps.
+  double d = h / 1000;
+  double measured = std::max(std::fabs(at(d) - loss0 - g * d),
+                             std::fabs(at(-d) - loss0 + g * d));
+  double lossNoise = std::max(
+      2 * 0x1p-52 *
+          std::max({std::fabs(up), std::fabs(down), std::fabs(loss0)}),
+      measured);
+  // ... and of the differences built from it.
+  double noise = 4 * lossNoise / h;
   double denom = std::max({std::fabs(c2), std::fabs(g), 1e-3 * scale});
   // A kink's threshold does not tighten below the default tolerance: a
   // strict --tolerance then judges truncation error, not calls it a kink.
@@ -333,7 +341,9 @@ bool gradCheck(Session &session, const Dataset *data,
     // Mostly kinks: the differences cannot vouch for this gradient (a step
     // too large for the loss's curvature looks like kinks everywhere).
     int64_t judged = static_cast<int64_t>(coords.size()) - kinks;
-    bool tooFew = 2 * judged < static_cast<int64_t>(coords.size());
+    // (A ResNet's stem, 0.5M ReLU inputs moving with each weight, keeps
+    // 7 of 16.)
+    bool tooFew = 4 * judged < static_cast<int64_t>(coords.size());
     bool ok = !bad && !tooFew && err32 <= opts.f32Tolerance;
     if (!ok)
       failed.push_back(name);

@@ -23,7 +23,10 @@ struct GradCheckOptions {
   // (ReLU, max) falls within h of one coordinate in tens of thousands.
   double step = 1e-6;
   double tolerance = 1e-4;    // relative error of the float64 gradient
-  double f32Tolerance = 1e-3; // |g32 - g64| / |g64| of each parameter
+  // |g32 - g64| / |g64| of each parameter: float32 round-off reaches 8e-4
+  // in a ResNet's batch-normalised stem (a broken kernel is off by 1e-2
+  // or more).
+  double f32Tolerance = 1e-2;
   bool verbose = false;       // print every coordinate checked
   // Added to every trained parameter, uniform in ±jitter, before checking:
   // off any kink the initializer sits on (zero biases on zero inputs).

@@ -23,7 +23,8 @@ PyTorch's gradcheck does: in float64. The binary carries a float64 build of its 
     differences show a kink within h (a ReLU, max or max-pool switch) is
     counted and skipped, not judged, and a coordinate that misses is
     judged again at h/10 (kinks near x move with h, a wrong gradient
-    does not); a parameter judged at fewer than half its coordinates fails;
+    does not); a parameter judged at fewer than a quarter of its
+    coordinates fails;
   - the model's own float32 gradient (its target: CPU or GPU) with the
     float64 one, over the whole tensor.
 Exits with 1 when a parameter fails either, naming it.
@@ -34,7 +35,7 @@ Exits with 1 when a parameter fails either, naming it.
   --tolerance X         relative error of the float64 gradient against the
                         differences that fails the check (default 1e-4)
   --f32-tolerance X     |g32 - g64| / |g64| that fails the check
-                        (default 1e-3)
+                        (default 1e-2)
   --jitter X            add U(-X, X) to every trained parameter first, off
                         the kinks an initializer sits on (zero biases on
                         zero inputs); 0: exactly the initial ones

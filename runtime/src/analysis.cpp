@@ -172,25 +172,14 @@ struct Probe {
 
 template <typename LossAt>
 Probe probeAt(LossAt &at, double loss0, double g, double scale,
-              const GradCheckOptions &opts, double h) {
+              double lossNoise, const GradCheckOptions &opts, double h) {
   double up = at(h), down = at(-h), up2 = at(h / 2), down2 = at(-h / 2);
   double c1 = (up - down) / (2 * h), c2 = (up2 - down2) / h;
   // Smooth: c1 and c2 agree to O(h^2), and the second differences scale
   // with h. A kink within h breaks one or the other.
   double s1 = (up - 2 * loss0 + down) / h;
   double s2 = (up2 - 2 * loss0 + down2) / (h / 2);
-  // Round-off of the loss: measured, as its departure from the tangent at
-  // h/1000 (where curvature is nil and a wrong g moves it by only a
-  // thousandth of its error), and at least 2 ulps. A deep model's long
-  // sums (a ResNet's batch norms) carry far more than a few ulps.
-  double d = h / 1000;
-  double measured = std::max(std::fabs(at(d) - loss0 - g * d),
-                             std::fabs(at(-d) - loss0 + g * d));
-  double lossNoise = std::max(
-      2 * 0x1p-52 *
-          std::max({std::fabs(up), std::fabs(down), std::fabs(loss0)}),
-      measured);
-  // ... and of the differences built from it.
+  // The differences' round-off, from the loss's (lossNoise).
   double noise = 4 * lossNoise / h;
   double denom = std::max({std::fabs(c2), std::fabs(g), 1e-3 * scale});
   // A kink's threshold does not tighten below the default tolerance: a
@@ -237,8 +226,8 @@ bool gradCheck(Session &session, const Dataset *data,
   for (int p = 0; p < m.num_params && opts.jitter > 0; ++p)
     if (m.params[p].kind == KILN_PARAM)
       for (int64_t k = 0; k < session.state.params[p].size(); ++k)
-        session.state.params[p].data()[k] += static_cast<float>(
-            opts.jitter * (2 * jitter.uniform() - 1));
+        session.state.params[p].data()[k] +=
+            static_cast<float>(opts.jitter * (2 * jitter.uniform() - 1));
   // The model's own (float32, possibly GPU) gradient, checked against the
   // float64 one over whole tensors.
   Executor &grad = session.executor(gradFn);
@@ -266,9 +255,8 @@ bool gradCheck(Session &session, const Dataset *data,
                m.name, static_cast<long long>(n), data ? " of " : "",
                data ? data->source.c_str() : "",
                static_cast<unsigned long long>(opts.seed), opts.jitter,
-               opts.jitter, opts.step,
-               static_cast<long long>(opts.samples), opts.tolerance, m.target,
-               opts.f32Tolerance);
+               opts.jitter, opts.step, static_cast<long long>(opts.samples),
+               opts.tolerance, m.target, opts.f32Tolerance);
   int w = nameWidth(m);
   std::fprintf(out, "  %-*s %-10s %7s %5s %11s %11s %11s  %s\n", w, "parameter",
                "shape", "checked", "kinks", "max |grad|", "differences",
@@ -310,12 +298,22 @@ bool gradCheck(Session &session, const Dataset *data,
         theta->f64()[c] = saved;
         return l;
       };
-      Probe probe = probeAt(at, loss0, g, scale, opts,
-                            opts.step * std::max(1.0, std::fabs(saved)));
+      double h = opts.step * std::max(1.0, std::fabs(saved));
+      // Round-off of the loss, once per coordinate: measured as its
+      // departure from the tangent at h/1000 (curvature is nil there, and
+      // a wrong g moves it by a thousandth of its error), at least 2 ulps.
+      // A deep model's long sums (a ResNet's batch norms) carry far more
+      // than a few ulps.
+      double d = h / 1000;
+      double lossNoise = std::max({2 * 0x1p-52 * std::fabs(loss0),
+                                   std::fabs(at(d) - loss0 - g * d),
+                                   std::fabs(at(-d) - loss0 + g * d)});
+      Probe probe = probeAt(at, loss0, g, scale, lossNoise, opts, h);
       // A wrong gradient is wrong at every h; kinks near x (the differences'
       // fault) move with h: a miss is judged again at h/10.
       if (!probe.kink && probe.err > probe.limit) {
-        Probe finer = probeAt(at, loss0, g, scale, opts, probe.h / 10);
+        Probe finer =
+            probeAt(at, loss0, g, scale, lossNoise, opts, probe.h / 10);
         if (!finer.kink)
           probe = finer;
       }
@@ -325,8 +323,8 @@ bool gradCheck(Session &session, const Dataset *data,
         std::fprintf(out,
                      "    %s%s x %.9g h %.3g: differences %.9g, float64 "
                      "%.9g, float32 %.9g: %s\n",
-                     name, coordinate(theta->dims(), c).c_str(), saved,
-                     probe.h, probe.fd, g, g32[c],
+                     name, coordinate(theta->dims(), c).c_str(), saved, probe.h,
+                     probe.fd, g, g32[c],
                      kink           ? "kink, skipped"
                      : err <= limit ? "ok"
                                     : "FAILED");
@@ -350,16 +348,15 @@ bool gradCheck(Session &session, const Dataset *data,
     worstAll = std::max(worstAll, worst);
     worst32All = std::max(worst32All, err32);
     std::string where = worstAt < 0 ? "-" : coordinate(theta->dims(), worstAt);
-    std::fprintf(out,
-                 "  %-*s %-10s %7zu %5lld %11.4g %11.3e %11.3e  %-14s %s\n", w,
-                 name, Tensor::format(theta->dims()).c_str(),
-                 coords.size() - static_cast<size_t>(kinks),
-                 static_cast<long long>(kinks), scale, worst, err32,
-                 where.c_str(),
-                 ok       ? "ok"
-                 : tooFew ? "FAILED (kinks at most coordinates: try another "
-                            "--seed, --batch-size or a smaller --step)"
-                          : "FAILED");
+    std::fprintf(
+        out, "  %-*s %-10s %7zu %5lld %11.4g %11.3e %11.3e  %-14s %s\n", w,
+        name, Tensor::format(theta->dims()).c_str(),
+        coords.size() - static_cast<size_t>(kinks),
+        static_cast<long long>(kinks), scale, worst, err32, where.c_str(),
+        ok       ? "ok"
+        : tooFew ? "FAILED (kinks at most coordinates: try another "
+                   "--seed, --batch-size or a smaller --step)"
+                 : "FAILED");
   }
   bool ok = failed.empty();
   std::fprintf(out,

@@ -17,7 +17,7 @@
 //===----------------------------------------------------------------------===//
 #include "bench/kernel_bench.h"
 #include "compiler/halide/host_target.h"
-#include "compiler/halide/lower_ops.h"
+#include "compiler/halide/build_kernel.h"
 
 #include <cstdio>
 #include <cstdlib>

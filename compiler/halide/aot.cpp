@@ -1,13 +1,23 @@
 //===- aot.cpp - AOT-compile a model's kernels with Halide ----------------===//
 //
-// All kernels are linked into one Halide module (one LLVM code generation,
-// one object) compiled without Halide's runtime; the runtime is compiled
-// once, separately, for the same target.
+// All CPU kernels are linked into one Halide module (one LLVM code
+// generation, one object) compiled with Target::NoRuntime; Halide's runtime
+// is compiled once, separately, for the same target. Each GPU kernel is an
+// object of its own: link_modules keeps one device program symbol for all
+// modules, so linked kernels would load the first kernel's program.
+//
+// Autoschedulers are Halide plugins (libautoschedule_<name>.so, loaded
+// once, their search log silenced). An autoscheduled kernel is
+// trial-compiled first: Halide 14 cannot generate every schedule they choose
+// (Li2018's vectorized atomic reductions with a tail), so kiln warns and
+// uses its own. When code generation fails, each kernel is compiled alone so
+// the error names the kernel, its ops and its DSL line. --dump-ir writes
+// each kernel's .stmt, .html and .s (and .ptx/.cl) to 06-halide/.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/halide/aot.h"
+#include "compiler/halide/build_kernel.h"
 #include "compiler/halide/host_target.h"
-#include "compiler/halide/lower_ops.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/shape.h"
 

@@ -1,4 +1,13 @@
 //===- emit_table.cpp - the step table a model binary runs ----------------===//
+//
+// Writes kiln_model_desc (runtime/include/kiln/model_abi.h) as C: parameters
+// and optimizer state with their initializers, inputs, hyperparameters, the
+// optimizer and its learning-rate schedule, and per function its tensors,
+// slots, bindings, kernel calls (through Halide's _argv entry points) and
+// floating-point operations per call (matmuls 2·M·N·K, other ops one per
+// element; `./model info` prints them). The enums are the runtime's.
+//
+//===----------------------------------------------------------------------===//
 #include "compiler/halide/emit_table.h"
 #include "dialects/nn/nn_dialect.h"
 
@@ -7,7 +16,6 @@
 using namespace mlir;
 
 namespace kiln::hl {
-
 
 namespace {
 
@@ -130,9 +138,8 @@ void emitTable(const ModelPlan &plan, const std::string &target,
   os << "static const kiln_param params[] = {\n";
   for (const ParamPlan &p : plan.params)
     os << "  {" << quote(p.name) << ", " << (p.state ? KILN_STATE : KILN_PARAM)
-       << ", "
-       << p.shape.size() << ", " << dims(p.shape) << ", " << p.init << ", {"
-       << llvm::format("%.17g", p.initArgs[0]) << ", "
+       << ", " << p.shape.size() << ", " << dims(p.shape) << ", " << p.init
+       << ", {" << llvm::format("%.17g", p.initArgs[0]) << ", "
        << llvm::format("%.17g", p.initArgs[1]) << "}, " << quote(p.loc)
        << "},\n";
   if (plan.params.empty())
@@ -180,8 +187,8 @@ void emitTable(const ModelPlan &plan, const std::string &target,
   }
   os << "const kiln_model kiln_model_desc = {KILN_ABI_VERSION, "
      << quote(plan.name) << ", " << quote(target) << ", "
-     << quote(plan.optimizer) << ", {" << static_cast<int>(plan.schedule) << ", "
-     << llvm::format("%.17g", plan.scheduleArgs[0]) << ", "
+     << quote(plan.optimizer) << ", {" << static_cast<int>(plan.schedule)
+     << ", " << llvm::format("%.17g", plan.scheduleArgs[0]) << ", "
      << llvm::format("%.17g", plan.scheduleArgs[1]) << "}, "
      << plan.params.size() << ", params, " << plan.inputs.size() << ", inputs, "
      << plan.hypers.size() << ", hypers";

@@ -1,4 +1,17 @@
 //===- step_table.cpp - kernels and step tables of a model ----------------===//
+//
+// Every kern.kernel becomes a call; an nn op outside a kernel is an error.
+// Two kernels share code when their keys match: the kernel printed in its own
+// scope (values numbered within it, so f(c, x) and f(x, c) differ), with
+// `inplace` but without `slots` (a slot says where a buffer lives, not what
+// the kernel computes): the MLP's forward kernels compile once for
+// train_step, eval_step, predict and gradient. An in-place result takes the
+// tensor id of the argument it overwrites. gradient_f64 is the gradient
+// function again with every f32 tensor f64, its kernels twinned with `f64`
+// set (lowered in Float(64), kiln's CPU schedule, on the host even in a GPU
+// build).
+//
+//===----------------------------------------------------------------------===//
 #include "compiler/halide/step_table.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"

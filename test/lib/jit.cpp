@@ -1,7 +1,7 @@
 //===- jit.cpp - run a step function's kernels by Halide JIT --------------===//
 #include "test/lib/jit.h"
 #include "compiler/halide/host_target.h"
-#include "compiler/halide/lower_ops.h"
+#include "compiler/halide/build_kernel.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 

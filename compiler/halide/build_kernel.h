@@ -1,6 +1,6 @@
-//===- lower_ops.h - kernels as Halide pipelines ----------------*- C++ -*-===//
-#ifndef KILN_COMPILER_HALIDE_LOWER_OPS_H
-#define KILN_COMPILER_HALIDE_LOWER_OPS_H
+//===- build_kernel.h - kernels as Halide pipelines -------------*- C++ -*-===//
+#ifndef KILN_COMPILER_HALIDE_BUILD_KERNEL_H
+#define KILN_COMPILER_HALIDE_BUILD_KERNEL_H
 
 #include "compiler/halide/step_table.h"
 
@@ -33,4 +33,4 @@ std::optional<KernelPipeline> buildKernel(const KernelPlan &kernel,
 
 } // namespace kiln::hl
 
-#endif // KILN_COMPILER_HALIDE_LOWER_OPS_H
+#endif // KILN_COMPILER_HALIDE_BUILD_KERNEL_H

@@ -5,6 +5,19 @@
 //   kiln build model.cpp --emit=grad   print one stage and stop
 //   kiln build model.cpp -o model --dump-ir=DIR   write every stage
 //
+// The way through: a model.cpp is compiled against libkiln_dsl.so (with
+// the -D macros) into a generator, which runs and writes 00-nn.mlir; a .mlir
+// input is read as it is. Either is checked for forward references
+// (compiler/precheck) before MLIR parses it. The stages of pipeline.cpp
+// follow (00-nn ... 05-plan). The back end then plans the step table
+// (step_table.cpp), compiles the kernels with Halide (aot.cpp: kernels.o,
+// or one object per GPU kernel, and halide_runtime.o; 06-halide/), emits
+// kiln_model_desc as C (emit_table.cpp, 07-table.cpp), and links
+//   c++ table.cpp kernels.o halide_runtime.o libkiln_runtime.a
+//       -lz -lpthread -ldl -lm
+// into the model binary. --stats prints memoryStats of every step function,
+// with fusion and without.
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/driver/config.h"
 #include "compiler/driver/toolchain.h"

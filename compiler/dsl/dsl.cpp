@@ -6,6 +6,17 @@
 // line; the failed tensor is invalid and silently poisons its users, so one
 // mistake gives one error.
 //
+// Activations and losses that are compositions of nn ops (tanh = 2σ(2x) − 1,
+// leaky ReLU, ELU, Swish, softplus, BCE with logits, MAE, Huber, hinge, the
+// L1/L2 penalties) are built here, so their derivatives come from the ops'
+// checked rules; the stable forms keep the branch a `where` does not take
+// from overflowing (0·∞ = NaN in the adjoint). Batch norm is built from
+// existing ops too: the batch's mean and biased variance, nn.train_eval of
+// the batch- and the running-normalised input, γ and β parameters, and
+// nn.state running statistics (the variance starting at ones) with
+// nn.updates of the model's own (PyTorch's momentum and unbiased running
+// variance).
+//
 //===----------------------------------------------------------------------===//
 #include "kiln/dsl.h"
 

@@ -2,9 +2,17 @@
 //
 // Activity analysis first: an op gets an adjoint only if it lies between a
 // differentiated value and the loss, and only f32 values carry adjoints, so
-// dead gradients are never built. Then one sweep over the forward ops in
-// reverse order asks each op for its VJP and sums the adjoints of values
-// with several users.
+// dead gradients are never built, and labels and masks never get adjoints.
+// Then one sweep over the forward ops in reverse order asks each op for its
+// VJP, sums the adjoints of values with several users (nn.add), and ends
+// with `nn.gradient %value, %grad` per differentiated value.
+//
+// `wrt=` chooses parameters or feature inputs (resolveWrt refuses labels and
+// integer inputs); by default every parameter. A value named by wrt= that
+// reaches the loss only through zero derivatives (sign, counts) gets a zero
+// gradient; under the default wrt, a parameter with no gradient is an error
+// that names the op where its derivative stops. `break-vjp=` (tests only)
+// builds a deliberately wrong gradient, from break_vjp.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/break_vjp.h"

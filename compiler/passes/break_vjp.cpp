@@ -8,7 +8,8 @@
 //                  routed to its maximum (max pooling treated as average)
 //   batch-norm     the batch statistics treated as constants (the dropped
 //                  mean and variance terms of a hand-written BN backward)
-// Never used by a real build.
+// Never used by a real build. test/e2e/grad_check_mutations.test shows
+// grad-check failing on each.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/break_vjp.h"

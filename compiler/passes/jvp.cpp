@@ -3,7 +3,8 @@
 // One forward sweep per seeded value: the seed's tangent is all ones, and
 // every op between it and the loss applies its JVP rule, so each sweep gives
 // the loss's derivative along one direction. Ops the loss does not depend on
-// get no tangent.
+// get no tangent. Each sweep ends in `nn.loss_tangent %value, %t` (a zero
+// constant when no path reaches the loss).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/model_utils.h"

@@ -1,4 +1,10 @@
 //===- model_utils.h - what several model passes ask of a model -*- C++ -*-===//
+//
+// What verify-shapes, autodiff, jvp and outline-steps share: which ops are
+// sinks, the f32 rule (only f32 values carry derivatives), the loss cone,
+// and the resolution of a pass's `wrt` names.
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_COMPILER_PASSES_MODEL_UTILS_H
 #define KILN_COMPILER_PASSES_MODEL_UTILS_H
 

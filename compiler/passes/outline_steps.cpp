@@ -1,12 +1,19 @@
 //===- outline_steps.cpp - train_step / eval_step / predict ---------------===//
 //
-// Each function is the backward slice of some of the model's sinks: its
-// arguments are the declarations the slice reads (parameters first, then
-// hyperparameters, then inputs) and its results the sinks' values. The
-// attributes on both say what the runtime binds them to. Dropout and noise
-// injection are the identity in eval_step and predict; nn.train_eval keeps
-// its training operand in train_step (and gradient, jvp), its evaluation
-// operand in eval_step and predict.
+// Each function is the backward slice of some of the model's sinks:
+// train_step (updates, loss), eval_step (loss, outputs), predict (outputs),
+// and gradient (loss, gradients) and jvp (loss, tangents) when those
+// exist. Its arguments are the declarations the slice reads (parameters
+// first, then optimizer state, then hyperparameters, then inputs) and its
+// results the sinks' values. The attributes on both say what the runtime
+// binds them to: nn.param / nn.state / nn.hyper / nn.input (+ nn.label) on
+// arguments, nn.update / nn.loss / nn.output (+ nn.metric) / nn.gradient /
+// nn.loss_tangent on results. An output that depends on a label is an error
+// (predict gets no labels). Dropout and noise injection are the identity in
+// eval_step and predict (so their seed is no argument there); nn.train_eval
+// keeps its training operand (batch norm's batch statistics) in train_step,
+// gradient and jvp, and its evaluation operand (the running statistics) in
+// eval_step and predict. The model keeps only its declarations.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/model_utils.h"

@@ -64,14 +64,14 @@ def Optimizer : Pass<"kiln-optimizer", "::mlir::ModuleOp"> {
 def OutlineSteps : Pass<"kiln-outline-steps", "::mlir::ModuleOp"> {
   let summary = "Outline the step functions a model binary runs";
   let description = [{
-    Slices the model graph into `func.func @train_step` (parameters,
-    hyperparameters, batch → new parameters, loss), `@eval_step` (→ loss,
-    outputs), `@predict` (features → outputs), `@gradient` (→ loss,
-    gradients) and `@jvp` (→ loss, loss tangents), each where the model has
-    what it needs. Arguments and results carry `nn.param`, `nn.hyper`,
-    `nn.input`, `nn.update`, `nn.loss`, `nn.output`, `nn.gradient` and
-    `nn.loss_tangent` attributes naming what the runtime binds. The model
-    keeps only its declarations.
+    Slices the model graph into `func.func @train_step` (parameters, optimizer
+    state, hyperparameters, batch → new parameters and state, loss),
+    `@eval_step` (→ loss, outputs), `@predict` (features → outputs),
+    `@gradient` (→ loss, gradients) and `@jvp` (→ loss, loss tangents), each
+    where the model has what it needs. Arguments and results carry `nn.param`,
+    `nn.state`, `nn.hyper`, `nn.input`, `nn.update`, `nn.loss`, `nn.output`,
+    `nn.gradient` and `nn.loss_tangent` attributes naming what the runtime
+    binds. The model keeps only its declarations.
   }];
   let dependentDialects = ["::kiln::nn::NNDialect", "::mlir::func::FuncDialect"];
 }

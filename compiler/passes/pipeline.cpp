@@ -1,4 +1,16 @@
 //===- pipeline.cpp - the stages of kiln build ----------------------------===//
+//
+// The stages kiln build runs and dumps (--emit, --dump-ir), in order:
+//   nn (00-nn)               --kiln-verify-shapes
+//   grad (01-grad)           --kiln-autodiff, and --kiln-jvp with --jvp
+//   optimizer (02-optimizer) --kiln-optimizer
+//   steps (03-steps)         --kiln-outline-steps, canonicalize, cse
+//   kern (04-kern)           --kiln-fuse
+//   plan (05-plan)           --kiln-plan-memory
+// and kiln-opt's `kiln-train-pipeline`, which runs all of them with the
+// default options (no jvp).
+//
+//===----------------------------------------------------------------------===//
 #include "compiler/passes/passes.h"
 
 #include "mlir/Pass/PassRegistry.h"

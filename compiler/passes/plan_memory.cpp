@@ -10,6 +10,19 @@
 //  - packs the other results into numbered slots of one arena, a slot
 //    reused once its previous value is dead (`slots`; -1: a buffer of its
 //    own, for updates the runtime swaps in).
+// So a step allocates nothing and copies no parameters.
+//
+// In place needs matching types, no later kernel reading the old value, the
+// function not returning it, the kernel reading it only through same-shape
+// elementwise ops (at the index it writes), and no other result of the
+// kernel taking the same argument. `auto:` kernels never write in place:
+// only kiln's schedule orders each read before the store (the in-place
+// wrappers of compiler/halide/build_kernel.cpp). A slot is chosen best fit
+// among the free ones (the smallest that holds the result, else the largest
+// one, grown, else a new one), by size at `batch=` (default 128); the
+// runtime sizes the slots for the real batch. In-place results and updates
+// not written in place get slot -1. memoryStats (passes.h, kiln build
+// --stats) measures a planned function.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/passes.h"

@@ -3,7 +3,11 @@
 // Op verifiers check each op's shapes (every op infers its result type and
 // the verifier compares). What no single op can see is checked here, at the
 // location of the declaration the user wrote, so a DSL mistake points at
-// the DSL line.
+// the DSL line: a loss (nn.model's verifier allows at most one), every
+// parameter used and reaching the loss (a loss that depends on none is an
+// error), and for each metric a label it can compare with (binary_accuracy:
+// the output's type; accuracy: one i32 class label of the output's leading
+// shape). An unused input is a warning.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/model_utils.h"

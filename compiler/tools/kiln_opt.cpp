@@ -1,4 +1,11 @@
 //===- kiln_opt.cpp - mlir-opt with kiln's dialects and passes ------------===//
+//
+// mlir-opt with the nn, kern and func dialects, kiln's passes and the
+// kiln-train-pipeline, for lit tests. Like kiln build, it refuses an input
+// with a forward reference before MLIR 19's parser sees it
+// (compiler/precheck/forward_refs.h).
+//
+//===----------------------------------------------------------------------===//
 #include "compiler/passes/passes.h"
 #include "compiler/precheck/forward_refs.h"
 #include "dialects/kern/kern_dialect.h"

@@ -1,4 +1,17 @@
 //===- kern_dialect.cpp - the kern dialect --------------------------------===//
+//
+// A kern.kernel is IsolatedFromAbove: its body reads only its block
+// arguments (one per input) and the constants cloned into it, so a kernel is
+// a self-contained unit that the back end lowers, and compares with other
+// kernels, on its own. The verifier checks as many body arguments as
+// inputs, of the same types; a body ending in kern.yield with the results'
+// types; an autoscheduler name exactly when the schedule is auto; a body
+// its schedule's template takes (templateOf: one matmul for "matmul", one
+// convolution for "conv", neither elsewhere; a reduction for "reduction",
+// none for "pointwise"); and one `slots` and one `inplace` entry per
+// result when they are present (test/dialects/kern/invalid.mlir).
+//
+//===----------------------------------------------------------------------===//
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 

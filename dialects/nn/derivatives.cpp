@@ -4,8 +4,29 @@
 // result and builds the adjoints of the operands `needed` asks for; an
 // adjoint of a broadcast operand is summed back to the operand's shape.
 // buildJVP receives the operands' tangents (null = zero) and builds the
-// result's tangent. Rules reuse saved results where the textbook identity
-// allows it (σ' = σ(1 − σ), (eˣ)' = eˣ, (√x)' = 1/(2√x)).
+// result's tangent. Rules build their ops in named steps (Grad), never as
+// two op-building arguments of one call: C++ leaves argument order
+// unspecified, and the IR must not depend on the compiler.
+//
+// Rules reuse saved results where the identity allows it: σ(1 − σ), eˣ,
+// 1/(2√x), ReLU's mask from its output, the softmax Jacobian from the
+// softmax, the quotient in div's rule. maximum, minimum, select and
+// reduce_max route the derivative through a mask (ties: to the lhs, resp.
+// shared equally). slice and pad are each other's adjoints, and so are
+// broadcast_to and sum_to. softmax_cross_entropy's slope is
+// (softmax − one_hot(label)) / n; binary_cross_entropy's adjoint is one op,
+// nn.binary_cross_entropy_grad, which also guards a(1 − a) against zero;
+// nn.element_count divides by the batch size known at run time. The three
+// convolutions are bilinear forms of one sum, so each one's VJP and JVP are
+// the other two; max_pool2d with values and max_pool2d_grad are each other's
+// adjoints, as are avg_pool2d and avg_pool2d_grad. Dropout's VJP and JVP are
+// the same dropout (the mask is recomputed, never stored); noise's
+// derivative is the identity.
+//
+// Not differentiable, deliberately (each with its reason in the
+// gradient-check coverage test): compare (a mask) and argmax (an index),
+// one_hot (its operand is an integer label), cast (meant for masks and
+// labels) and binary_cross_entropy_grad (first order only).
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/nn/nn_dialect.h"

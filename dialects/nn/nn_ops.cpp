@@ -1,4 +1,15 @@
 //===- nn_ops.cpp - nn ops: verifiers, shape inference, folders -----------===//
+//
+// Every op whose result shape follows from its operands implements
+// InferTypeOpInterface, and its inferReturnTypes is the shape verifier: it
+// reports the error at the op, with a note at each operand's definition
+// (shapeError). The DSL calls the same function on every op it builds
+// (dsl.cpp, ModelImpl::finish), so a DSL file and a .mlir file get the same
+// messages. nn.model's verifier checks what spans the model: unique names,
+// at most one loss, the optimizer's hyperparameters and its learning-rate
+// schedule, a compiled-in dataset.
+//
+//===----------------------------------------------------------------------===//
 #include "dialects/nn/nn_dialect.h"
 
 #include "dialects/nn/shape.h"

@@ -535,6 +535,12 @@ def NN_BinaryCrossEntropyGradOp : NN_ComputeOp<"binary_cross_entropy_grad", [
 // Convolution and pooling (NHWC data, HWIO filters)
 //===----------------------------------------------------------------------===//
 
+// Channels innermost in every tensor a convolution touches, so the channels
+// are the vector lanes of all three convolutions. Fashion-MNIST's 784 pixels
+// are already a 28×28×1 image (a reshape, no transpose), and a flatten before
+// a dense layer is free. NCHW would vectorize along the width (28, 14, 7:
+// ragged against 16 lanes) and need transposes around the matmuls.
+
 class NN_ConvOp<string mnemonic, list<Trait> traits = []>
     : NN_ComputeOp<mnemonic, traits # [InferTypeOpAdaptor,
         DeclareOpInterfaceMethods<DifferentiableOpInterface>]> {

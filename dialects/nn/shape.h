@@ -1,6 +1,10 @@
 //===- shape.h - shape rules shared by inference and lowering ---*- C++ -*-===//
 //
-// Shapes follow MLIR: a dim of ShapedType::kDynamic is the batch size.
+// Shapes follow MLIR: a dim of ShapedType::kDynamic is the batch size, and
+// broadcasting matches it only with another batch dim or 1. A Window (which
+// input element each tap of each output reads) is shared by shape
+// inference, the reference evaluator and the Halide lowering; the output
+// size of every convolution and pooling op is inferred by windowOutputSize.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_DIALECTS_NN_SHAPE_H

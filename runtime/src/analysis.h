@@ -1,4 +1,15 @@
 //===- analysis.h - derivatives and gradient checks of a model --*- C++ -*-===//
+//
+// `./model derivatives` and `./model grad-check`. grad-check judges the
+// float64 twin of the gradient function (gradient_f64, every kernel in
+// float64 on the CPU) against central differences of its own loss at h and
+// h/2 (a coordinate whose two differences disagree has a kink within h and
+// is skipped; a miss is judged again at h/10), and the model's float32
+// gradient against the float64 one over whole tensors. The differentiated
+// loss is the gradient function's, so dropout and noise are on (both
+// precisions draw the same masks).
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_ANALYSIS_H
 #define KILN_RUNTIME_ANALYSIS_H
 

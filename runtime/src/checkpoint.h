@@ -1,16 +1,20 @@
 //===- checkpoint.h - training state saved and restored ---------*- C++ -*-===//
 //
 // A checkpoint is one file, DIR/checkpoint.kiln: the model's name, the
-// training position (steps, completed epochs, batches into the next one,
-// seed, batch size, early stopping's best epoch), the feature normalisation,
-// every parameter and optimizer-state tensor by name and shape, and a CRC-32 of
-// all of it. The random state needs no bytes of its own: every draw is a
-// function of (seed, stream), and the streams are the epoch (shuffling) and
-// the parameter (initialisation), so (seed, epochs) restores it exactly.
+// training position (steps, completed epochs, batches into the next one and
+// their summed loss, seed, batch size, early stopping's best epoch), the
+// run's hyperparameters (lr as at the start; a resume restores those no flag
+// sets anew), the feature normalisation, every parameter and optimizer-state
+// tensor by name and shape, and a CRC-32 of all of it. The random state
+// needs no bytes of its own: every draw is a function of (seed, stream), and
+// the streams are the epoch (shuffling) and the parameter (initialisation),
+// so (seed, epochs) restores it exactly.
 //
 // Writes are atomic: a temporary file in DIR, fsync'd, renamed over the old
 // checkpoint, and the directory fsync'd, so a write killed at any point
-// leaves the previous checkpoint whole.
+// leaves the previous checkpoint whole. Loading checks the magic, the
+// checksum, the format version, the model's name and every tensor's name and
+// shape before it touches the state.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_CHECKPOINT_H

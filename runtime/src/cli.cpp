@@ -1,7 +1,10 @@
 //===- cli.cpp - the model binary's command line --------------------------===//
 //
 // Dispatches to the commands (one file each, commands.h); options are
-// parsed by args.cpp, data and checkpoints prepared by command_data.cpp.
+// parsed by args.cpp, data and checkpoints prepared by command_data.cpp;
+// `help` is this file's. Commands that run kernels first require the
+// model's device (device.cpp); a command's --help prints without probing
+// it. An Interrupted run exits with 128 + the signal.
 //
 //===----------------------------------------------------------------------===//
 #include "cli.h"

@@ -1,4 +1,10 @@
 //===- command_data.h - what the model binary's commands share --*- C++ -*-===//
+//
+// The data options (--dataset, --data, --threads, the split and the
+// normalisation), a checkpoint to restore, the first batch. Data compiled
+// into the model (kiln_model::dataset) is used when no other data is given.
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_COMMAND_DATA_H
 #define KILN_RUNTIME_COMMAND_DATA_H
 

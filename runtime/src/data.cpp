@@ -1,8 +1,10 @@
 //===- data.cpp - data sets: reading files, gathering batches, splits -----===//
 //
-// The readers live one per format (idx_reader.cpp, cifar_reader.cpp,
-// npy_reader.cpp, csv_reader.cpp), the named sets in named_datasets.cpp,
-// normalisation in normalize.cpp.
+// The readers live one per format (see data.h). Here: readFile (gzip'd or
+// plain, through zlib), the seeded split, and the batch gather, which
+// applies the feature map with AVX-512/AVX2 clones (the runtime is built
+// for the baseline ISA) and prefetches random rows three ahead, since the
+// hardware prefetcher cannot guess them.
 //
 //===----------------------------------------------------------------------===//
 #include "data.h"

@@ -1,4 +1,20 @@
 //===- data.h - data sets, splits and normalisation -------------*- C++ -*-===//
+//
+// One reader per format: csv_reader.cpp (scikit-learn's CSVs, diabetes,
+// plain CSV/TSV with header and delimiter detection), idx_reader.cpp,
+// cifar_reader.cpp (CIFAR-10's binary batches), npy_reader.cpp; the named
+// sets (where Debian installs them) in named_datasets.cpp, normalisation in
+// normalize.cpp, and data.cpp for reading gzip'd or plain files, the batch
+// gather and the seeded split. Errors name the file, and the line or record
+// where there is one.
+//
+// Features are kept as read (IDX and CIFAR pixels as bytes; CIFAR's planes
+// transposed once, at load, to channels last) behind a per-feature affine
+// map. Normalisation (z-score, min-max to [0, 1] or [LO, HI], per-channel
+// z-score over planes or channels last), fitted on the training rows,
+// composes into that map instead of rewriting the table.
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_DATA_H
 #define KILN_RUNTIME_DATA_H
 

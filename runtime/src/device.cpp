@@ -5,6 +5,16 @@
 // names the device. The driver APIs are declared here by hand: no CUDA or
 // OpenCL headers.
 //
+// The probe loads the driver the model's target needs (libcuda.so.1,
+// libOpenCL.so.1) into the process's global scope, where Halide's runtime
+// looks first: it would otherwise dlopen the unversioned names, which only
+// development packages install. requireDevice (cli.cpp: train, eval,
+// predict, derivatives, grad-check, not their --help) stops with a clear
+// error when there is no device, or when the GPU is older than the compute
+// capability the PTX was built for. Halide's error handler is replaced
+// (its default prints and aborts): a failing kernel or device copy returns
+// its error code, and the executor's error carries Halide's message.
+//
 //===----------------------------------------------------------------------===//
 #include "device.h"
 #include "error.h"

@@ -1,4 +1,22 @@
 //===- executor.cpp - run one step function of the table ------------------===//
+//
+// Arguments are bound by the caller (the session, by kind and name).
+// prepare() runs on the first step and whenever the batch size changes: it
+// sizes each arena slot for its largest tensor at that batch, lays the
+// slots out in one arena (each 64-byte aligned) and makes the slotted
+// tensors views into it; other intermediates own their storage. A kernel
+// failure names the kernel, its ops and its DSL line, with Halide's
+// message (device.cpp's error handler).
+//
+// On a GPU the step's arguments that a kernel reads go up first
+// (readArgs_, device.cpp's uploadToDevice): a kernel's own copy of the
+// labels, the step count or the learning rate came mid-step and waited for
+// every kernel queued before it. After the first step a step uploads only
+// the batch and the scalars step and lr, downloads only the loss and
+// allocates nothing (test/gpu/fake_driver.test). --profile leaves out the
+// first run, which sets the device up (127 ms on an H100).
+//
+//===----------------------------------------------------------------------===//
 #include "executor.h"
 #include "device.h"
 #include "error.h"

@@ -1,4 +1,13 @@
 //===- session.cpp - a model's state, fed with batches --------------------===//
+//
+// ModelState checks the table's ABI version, holds the parameters and
+// optimizer state and initialises them from their initializers, each tensor
+// from its own RNG stream of the seed. Session feeds rows (the gather split
+// over the pool for batches of 2^16 feature values or more; i32 class labels
+// checked first) and binds each step function's executor once: parameters
+// and state by name, the feature and label batches, the hyperparameters.
+//
+//===----------------------------------------------------------------------===//
 #include "session.h"
 #include "error.h"
 #include "rng.h"

@@ -1,4 +1,21 @@
 //===- tensor.h - host tensors handed to Halide kernels ---------*- C++ -*-===//
+//
+// 64-byte-aligned row-major storage of f32, i32, f64 (gradient_f64's) or
+// bool (one byte each), or a view of bytes owned elsewhere (an arena slot).
+// The Halide view is refreshed on each access, so tensors can move (the
+// trainer swaps updated parameters in).
+//
+// With GPU kernels the buffer also has a device copy, which Halide's
+// runtime allocates and fills on a kernel's first use and keeps across
+// calls, with its dirty flags: parameters, optimizer state and activations
+// stay on the device between kernels and steps. The host side follows
+// lazily: a read through a const accessor first copies a newer device copy
+// back; the non-const accessors are for writing, and mark the host copy as
+// the newer one (the next kernel uploads it). The executor drops the host
+// copy of a kernel's pure outputs before the call (discardHost): the kernel
+// overwrites them, so a host read of the loss costs no upload.
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_TENSOR_H
 #define KILN_RUNTIME_TENSOR_H
 
@@ -15,15 +32,8 @@ namespace kiln::rt {
 
 /// A row-major tensor (f32, i32, bool, or f64 for grad-check) with a
 /// halide_buffer_t view. Reshaping to a size that fits keeps the storage, so
-/// per-step rebinding never allocates.
-///
-/// With GPU kernels the buffer also has a device copy, which Halide's
-/// runtime allocates and fills on a kernel's first use and keeps across
-/// calls: parameters, optimizer state and activations stay on the device
-/// between steps. The host side follows lazily: a read through a const
-/// accessor first copies a newer device copy back; the non-const accessors
-/// are for writing, and mark the host copy as the newer one (the next
-/// kernel uploads it).
+/// per-step rebinding never allocates. Host and device copies: see the file
+/// comment.
 class Tensor {
 public:
   Tensor() = default;
@@ -45,7 +55,7 @@ public:
   const std::vector<int64_t> &dims() const { return dims_; }
   int64_t size() const { return size_; }
   /// Typed views of the storage (f32, i32, f64, bool as one byte): const ones
-  /// to read, the others to write (see the class comment).
+  /// to read, the others to write (see the file comment).
   float *data() { return reinterpret_cast<float *>(writeHost()); }
   const float *data() const {
     return reinterpret_cast<const float *>(readHost());

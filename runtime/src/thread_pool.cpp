@@ -1,4 +1,13 @@
 //===- thread_pool.cpp - the kernels' parallel loops ----------------------===//
+//
+// Each thread owns a contiguous share of a loop's indices and steals from
+// the others' shares when its own is done: two loops over the same range
+// then touch the same data on the same core (the batch gather and the
+// kernels that read the batch), yet a late worker cannot hold a loop up.
+// Idle workers spin for KILN_SPIN_US microseconds (default 2000), enough
+// to bridge the gap between kernels and between steps, and then sleep.
+//
+//===----------------------------------------------------------------------===//
 #include "thread_pool.h"
 
 #include "HalideRuntime.h"
@@ -37,12 +46,8 @@ std::chrono::microseconds spinBudget() {
 /// One loop at a time. A worker announces itself in `refs` before it reads
 /// the loop's fields and re-checks `current` afterwards, so the caller may
 /// reuse the fields once `current` is cleared and `refs` drops to zero.
-///
-/// Each thread owns a contiguous share of the indices (the caller the
-/// first) and steals from the others' shares when its own is done: two
-/// loops over the same range then touch the same data on the same core
-/// (the batch gather and the kernels that read the batch), yet a late
-/// worker cannot hold the loop up.
+/// Thread t owns share t of the indices (the caller the first; see the file
+/// comment).
 struct ThreadPool::Shared {
   struct alignas(64) Share {
     std::atomic<int> next{0};

@@ -7,6 +7,9 @@
 // the logistic-regression benchmark). Here workers spin for a while after
 // each loop, so the next kernel finds them awake, then sleep.
 //
+// Its size is --threads, else HL_NUM_THREADS, else the CPUs the process may
+// run on. Nested and concurrent loops run inline on the caller's thread.
+//
 //===----------------------------------------------------------------------===//
 #ifndef KILN_RUNTIME_THREAD_POOL_H
 #define KILN_RUNTIME_THREAD_POOL_H

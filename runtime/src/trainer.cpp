@@ -1,4 +1,22 @@
 //===- trainer.cpp - the training loop and evaluation ---------------------===//
+//
+// Shuffled mini-batches, the last partial batch kept; the shuffle of epoch e
+// is a function of (seed, e), so a resumed run replays it. Before each step
+// the `step` hyperparameter is set, and `lr` from the schedule
+// (schedule.cpp). After it, the updates not written in place are swapped
+// in: the old storage becomes the next step's output buffer, with no copy
+// and no allocation. After each epoch: the metrics CSV row, the checkpoint
+// (never written over with non-finite parameters), early stopping
+// (patience on the validation loss); at the end the plot (metrics.cpp).
+// Evaluation runs in chunks of 1024 rows, scoring binary accuracy or
+// accuracy (argmax against an i32 class label); without a validation split
+// it scores the training rows. SIGINT/SIGTERM (StopSignals) stop between two
+// steps, after a mid-epoch checkpoint when the run has one; the binary
+// exits with 128 + the signal (cli.cpp). --profile prints the heaviest
+// train_step kernels with their ops and DSL lines, and on a GPU the steps'
+// uploads.
+//
+//===----------------------------------------------------------------------===//
 #include "trainer.h"
 #include "device.h"
 #include "error.h"

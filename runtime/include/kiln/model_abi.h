@@ -7,6 +7,12 @@
  * Plain C so the table compiles in a blink and the runtime needs no LLVM,
  * MLIR or Halide compiler library.
  *
+ * The runtime owns this format and every enum that crosses it (dtypes,
+ * bindings, metrics, learning-rate schedules, initializers, parameter
+ * kinds), defined once here; the compiler's step table and table emitter
+ * use the same enums. A table of another KILN_ABI_VERSION is refused when
+ * the model starts (session.cpp).
+ *
 \*===----------------------------------------------------------------------===*/
 #ifndef KILN_MODEL_ABI_H
 #define KILN_MODEL_ABI_H
@@ -110,7 +116,9 @@ enum kiln_init_kind {
 };
 
 /* Persistent tensors: trained parameters and optimizer state (Adam's
- * moments), both kept across steps; state starts at zero. */
+ * moments, batch norm's running statistics), both kept across steps and
+ * initialised from `init` (zeros for optimizer state; a running variance
+ * starts at ones). */
 enum kiln_param_kind { KILN_PARAM = 0, KILN_STATE = 1 };
 
 typedef struct kiln_param {

@@ -16,7 +16,16 @@
 //   }
 //
 // Every call records the caller's file:line:col, so a shape error points at
-// the line that made it. This header has no MLIR or LLVM in it.
+// the line that made it: functions take a defaulted std::source_location,
+// operators get theirs through the implicit conversion to `At`. A failed op
+// yields an invalid Tensor that silently poisons its users, so one mistake
+// gives one error. KILN_MODEL defines the generator's main, and
+// `kiln build -DNAME=VALUE` defines macros for the model file (one file,
+// several variants).
+//
+// This header has no MLIR or LLVM in it. libkiln_dsl.so holds MLIR
+// (linked statically, hidden by --exclude-libs,ALL) and exports only
+// kiln:: (KILN_API).
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_DSL_H

@@ -46,6 +46,16 @@ LogicalResult differentiate(ModelOp model, ArrayRef<std::string> wrtNames,
       kiln::resolveWrt(model, wrtNames, "kiln-autodiff");
   if (failed(loss) || failed(wrt))
     return failure();
+  // A scan's reverse sweep reads the carries each step started from: the
+  // forward scan records them (as stacked outputs) rather than a second
+  // forward scan recomputing them.
+  for (ScanOp scan : llvm::make_early_inc_range(body.getOps<ScanOp>())) {
+    OpBuilder at(scan);
+    ScanOp recording = scan.withRecordedCarries(at);
+    scan->replaceAllUsesWith(
+        recording->getResults().take_front(scan->getNumResults()));
+    scan->erase();
+  }
   SmallVector<Operation *> forward;
   for (Operation &op : body)
     if (!kiln::isSink(&op))

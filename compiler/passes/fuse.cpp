@@ -54,8 +54,9 @@ namespace {
 // (kern::templateOf, which the kernel's verifier checks against).
 using kiln::kern::Schedule;
 using Kind = Schedule;
-constexpr Kind kPointwise = Schedule::pointwise, kReduction = Schedule::reduction,
-               kConv = Schedule::conv, kMatmul = Schedule::matmul;
+constexpr Kind kPointwise = Schedule::pointwise,
+               kReduction = Schedule::reduction, kConv = Schedule::conv,
+               kMatmul = Schedule::matmul;
 Kind kindOf(Operation *op) { return kiln::kern::templateOf(op); }
 
 ArrayRef<int64_t> shapeOf(Value v) {
@@ -69,7 +70,7 @@ class Grouping {
 public:
   explicit Grouping(Block &body, bool explain) : explain_(explain) {
     for (Operation &op : body) {
-      if (isa<func::ReturnOp, ConstantOp>(op))
+      if (op.hasTrait<OpTrait::IsTerminator>() || isa<ConstantOp>(op))
         continue;
       index_[&op] = ops_.size();
       ops_.push_back(&op);
@@ -103,6 +104,10 @@ public:
   bool merge(Operation *a, Operation *b, StringRef rule) {
     if (sameGroup(a, b))
       return true;
+    if (isa<ScanOp>(a) || isa<ScanOp>(b)) {
+      refuse(a, b, rule, "a loop stays a loop (its body is fused apart)");
+      return false;
+    }
     // A cycle appears iff one group reaches the other through a third.
     if (reachesViaOther(a, b) || reachesViaOther(b, a)) {
       refuse(a, b, rule, "the kernel graph would have a cycle");
@@ -119,8 +124,8 @@ public:
     auto say = [&](llvm::raw_ostream &os) {
       os << "kiln-fuse: " << rule << ": not merging '" << a->getName()
          << "' (op " << index_.lookup(a) << ", " << a->getLoc() << ") with '"
-         << b->getName() << "' (op " << index_.lookup(b) << ", "
-         << b->getLoc() << "): " << why << "\n";
+         << b->getName() << "' (op " << index_.lookup(b) << ", " << b->getLoc()
+         << "): " << why << "\n";
     };
     if (explain_)
       say(llvm::errs());
@@ -184,7 +189,7 @@ Operation *soleUser(Value v) {
       return nullptr;
     user = use.getOwner();
   }
-  return user && !isa<func::ReturnOp>(user) ? user : nullptr;
+  return user && !user->hasTrait<OpTrait::IsTerminator>() ? user : nullptr;
 }
 
 void fuseGroups(Grouping &g) {
@@ -194,9 +199,8 @@ void fuseGroups(Grouping &g) {
     if (kindOf(op) != kPointwise || !isScalar(op->getResult(0)))
       continue;
     for (Value x : op->getOperands())
-      if (Operation *def = x.getDefiningOp(); def && g.grouped(def) &&
-                                              kindOf(def) == kPointwise &&
-                                              isScalar(x))
+      if (Operation *def = x.getDefiningOp();
+          def && g.grouped(def) && kindOf(def) == kPointwise && isScalar(x))
         g.merge(op, def, "scalar chain");
   }
   // Prologue: an elementwise op with one consumer is inlined into it
@@ -276,13 +280,11 @@ Schedule scheduleFor(Operation *anchor, StringRef autoschedule) {
   return t;
 }
 
-LogicalResult fuseFunction(func::FuncOp fn, bool fusion,
-                           StringRef autoschedule, bool explain) {
-  Block &body = fn.getBody().front();
-  for (Operation &op : body)
-    if (isa<kiln::kern::KernelOp>(op))
-      return op.emitError()
-             << "function @" << fn.getName() << " is already fused";
+/// Fuses the ops of `body` (a function's, or a loop's step) into kernels.
+/// A loop is not fused with anything: it stays in place, its own body
+/// fused into the kernels of one step.
+LogicalResult fuseBlock(Block &body, bool fusion, StringRef autoschedule,
+                        bool explain) {
   Grouping g(body, explain);
   if (fusion)
     fuseGroups(g);
@@ -320,13 +322,20 @@ LogicalResult fuseFunction(func::FuncOp fn, bool fusion,
         ready.push(c);
   }
   if (order.size() != leaders.size())
-    return fn.emitError() << "kiln-fuse: the kernel graph has a cycle";
+    return body.getParentOp()->emitError()
+           << "kiln-fuse: the kernel graph has a cycle";
 
   // Emit the kernels before the return, then drop the original ops.
   Operation *ret = body.getTerminator();
   OpBuilder b(ret);
   IRMapping outside; // original value -> value in the new function body
   for (Operation *leader : order) {
+    if (auto scan = dyn_cast<ScanOp>(leader)) {
+      auto loop = cast<ScanOp>(b.clone(*scan, outside));
+      if (failed(fuseBlock(loop.getBodyBlock(), fusion, autoschedule, explain)))
+        return failure();
+      continue;
+    }
     SmallVector<Operation *> members = g.members(leader);
     llvm::DenseSet<Operation *> inGroup(members.begin(), members.end());
     llvm::SetVector<Value> inputs;
@@ -385,6 +394,16 @@ LogicalResult fuseFunction(func::FuncOp fn, bool fusion,
     if (&op != ret && !isa<kiln::kern::KernelOp>(op) && op.use_empty())
       op.erase();
   return success();
+}
+
+LogicalResult fuseFunction(func::FuncOp fn, bool fusion, StringRef autoschedule,
+                           bool explain) {
+  Block &body = fn.getBody().front();
+  for (Operation &op : body)
+    if (isa<kiln::kern::KernelOp>(op))
+      return op.emitError()
+             << "function @" << fn.getName() << " is already fused";
+  return fuseBlock(body, fusion, autoschedule, explain);
 }
 
 struct FusePass : kiln::impl::FuseBase<FusePass> {

@@ -22,7 +22,9 @@
 // one, grown, else a new one), by size at `batch=` (default 128); the
 // runtime sizes the slots for the real batch. In-place results and updates
 // not written in place get slot -1. memoryStats (passes.h, kiln build
-// --stats) measures a planned function.
+// --stats) measures a planned function. A loop (nn.scan) keeps its operands
+// live until it ends; its results and the kernels of its body get buffers
+// of their own.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/passes/passes.h"
@@ -77,13 +79,17 @@ struct Liveness {
   llvm::DenseMap<Operation *, int> position;
 
   explicit Liveness(Block &body) {
-    for (Operation &op : body)
-      if (auto k = dyn_cast<kiln::kern::KernelOp>(op)) {
-        position[k] = kernels.size();
+    for (Operation &op : body) {
+      if (auto k = dyn_cast<kiln::kern::KernelOp>(op))
         kernels.push_back(k);
-      }
+      // A loop reads its operands through all its steps: it holds a
+      // position like a kernel, so they stay live until it ends.
+      if (isa<kiln::kern::KernelOp, ScanOp>(op))
+        position[&op] = count++;
+    }
   }
-  int end() const { return kernels.size(); }
+  int count = 0;
+  int end() const { return count; }
   /// The last kernel reading `v`; end() when the function returns it; -1
   /// when nothing reads it.
   int lastUse(Value v) const {
@@ -106,7 +112,7 @@ struct Slot {
 LogicalResult planFunction(func::FuncOp fn, int64_t batch) {
   Block &body = fn.getBody().front();
   for (Operation &op : body)
-    if (!isa<kiln::kern::KernelOp, func::ReturnOp, ConstantOp>(op))
+    if (!isa<kiln::kern::KernelOp, ScanOp, func::ReturnOp, ConstantOp>(op))
       return op.emitError() << "kiln-plan-memory: '" << op.getName()
                             << "' outside a kern.kernel (run --kiln-fuse "
                                "first)";
@@ -136,8 +142,9 @@ LogicalResult planFunction(func::FuncOp fn, int64_t batch) {
       // In place: the old value is dead after this kernel, which reads it
       // (if at all) only where it writes the new one.
       int target = -1;
-      if (auto it = updateOf.find(r); it != updateOf.end() && it->second >= 0 &&
-                                      k.getSchedule() != kiln::kern::Schedule::autoschedule) {
+      if (auto it = updateOf.find(r);
+          it != updateOf.end() && it->second >= 0 &&
+          k.getSchedule() != kiln::kern::Schedule::autoschedule) {
         Value old = fn.getArgument(it->second);
         bool ok = old.getType() == r.getType() && live.lastUse(old) <= at &&
                   !llvm::is_contained(ret.getOperands(), old);

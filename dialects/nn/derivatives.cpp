@@ -33,6 +33,7 @@
 #include "dialects/nn/shape.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
 using namespace kiln::nn;
@@ -1249,5 +1250,292 @@ LogicalResult TrainEvalOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 LogicalResult TrainEvalOp::buildJVP(OpBuilder &b, ValueRange tangents,
                                     SmallVectorImpl<Value> &resultTangents) {
   resultTangents.assign(1, tangents[0]);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// nn.scan: the derivatives of a loop are loops over the body's derivatives.
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+bool isF32(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType().isF32();
+}
+
+/// The reverse sweep of one step's ops (in block order), seeded with
+/// `adjoint`: every op an adjoint reaches applies its VJP to its f32
+/// operands, and operands with several users sum their adjoints.
+LogicalResult sweepBack(OpBuilder &b, ArrayRef<Operation *> ops,
+                        llvm::DenseMap<Value, Value> &adjoint) {
+  for (Operation *op : llvm::reverse(ops)) {
+    SmallVector<Value> resultGrads;
+    bool any = false;
+    for (Value r : op->getResults()) {
+      resultGrads.push_back(adjoint.lookup(r));
+      any |= static_cast<bool>(resultGrads.back());
+    }
+    if (!any)
+      continue;
+    auto diff = dyn_cast<DifferentiableOpInterface>(op);
+    if (!diff)
+      return op->emitError() << "'" << op->getName()
+                             << "' in an nn.scan body is not differentiable, "
+                                "but the loss depends on it";
+    SmallVector<bool> needed;
+    for (auto [i, x] : llvm::enumerate(op->getOperands()))
+      needed.push_back(isF32(x) && diff.isDifferentiableOperand(i) &&
+                       !x.getDefiningOp<ConstantOp>());
+    SmallVector<Value> grads;
+    if (failed(diff.buildVJP(b, resultGrads, needed, grads)))
+      return failure();
+    for (auto [x, g] : llvm::zip(op->getOperands(), grads))
+      if (g) {
+        auto [it, inserted] = adjoint.try_emplace(x, g);
+        if (!inserted)
+          it->second = b.create<AddOp>(op->getLoc(), it->second, g);
+      }
+  }
+  return success();
+}
+
+} // namespace
+
+bool ScanOp::isDifferentiableOperand(unsigned i) {
+  return isF32(getOperand(i));
+}
+
+// The backward scan runs the other way. Its carries: each f32 carry's
+// adjoint (from the final carry's), then each needed closure's adjoint
+// summed over the steps so far. Its sequences: the recorded carries, the
+// forward sequences (the step is recomputed from them), the stacked
+// outputs' adjoints. Its step outputs: the sequences' adjoints.
+LogicalResult ScanOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                               ArrayRef<bool> needed,
+                               SmallVectorImpl<Value> &operandGrads) {
+  Grad g{b, getLoc()};
+  unsigned n = getNumCarries(), s = getSequences().size(),
+           c = getClosures().size(), m = getStacked().size();
+  ScanOp fwd = *this;
+  for (unsigned i = 0; i < n; ++i)
+    if (!getRecordedCarry(i)) {
+      fwd = withRecordedCarries(b);
+      break;
+    }
+  SmallVector<unsigned> carries, closures, seqs, outs;
+  for (unsigned i = 0; i < n; ++i)
+    if (isF32(getInits()[i]))
+      carries.push_back(i);
+  for (unsigned k = 0; k < c; ++k)
+    if (needed[n + s + k])
+      closures.push_back(k);
+  for (unsigned j = 0; j < s; ++j)
+    if (needed[n + j])
+      seqs.push_back(j);
+  for (unsigned o = 0; o < m; ++o)
+    if (resultGrads[n + o])
+      outs.push_back(o);
+
+  SmallVector<Value> inits, sequences;
+  for (unsigned i : carries)
+    inits.push_back(g.orZeros(resultGrads[i], getInits()[i]));
+  for (unsigned k : closures)
+    inits.push_back(g.zerosLike(getClosures()[k]));
+  for (unsigned i = 0; i < n; ++i)
+    sequences.push_back(fwd.getRecordedCarry(i));
+  llvm::append_range(sequences, getSequences());
+  for (unsigned o : outs)
+    sequences.push_back(resultGrads[n + o]);
+  SmallVector<Type> types;
+  for (Value v : inits)
+    types.push_back(v.getType());
+  for (unsigned j : seqs)
+    types.push_back(getSequences()[j].getType());
+  auto bwd = b.create<ScanOp>(getLoc(), types, inits, sequences, getClosures(),
+                              getLengthAttr(), getAxisAttr(),
+                              getReverse() ? UnitAttr() : b.getUnitAttr());
+
+  Block *body = new Block();
+  bwd.getBody().push_back(body);
+  for (Value v : inits)
+    body->addArgument(v.getType(), getLoc());
+  for (Value v : sequences)
+    body->addArgument(sliceType(v.getType(), getAxis()), getLoc());
+  for (Value v : getClosures())
+    body->addArgument(v.getType(), getLoc());
+  unsigned nb = inits.size(), slices = nb + n, outSlices = slices + s,
+           closureArgs = outSlices + outs.size();
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(body);
+  Block &fb = getBodyBlock();
+  IRMapping map;
+  for (unsigned i = 0; i < n; ++i)
+    map.map(fb.getArgument(i), body->getArgument(nb + i));
+  for (unsigned j = 0; j < s; ++j)
+    map.map(fb.getArgument(n + j), body->getArgument(slices + j));
+  for (unsigned k = 0; k < c; ++k)
+    map.map(fb.getArgument(n + s + k), body->getArgument(closureArgs + k));
+  SmallVector<Operation *> step;
+  for (Operation &op : fb.without_terminator())
+    step.push_back(b.clone(op, map));
+
+  llvm::DenseMap<Value, Value> adjoint;
+  auto seed = [&](Value v, Value a) {
+    auto [it, inserted] = adjoint.try_emplace(v, a);
+    if (!inserted)
+      it->second = g.add(it->second, a);
+  };
+  ValueRange yielded = getYield().getValues();
+  for (auto [p, i] : llvm::enumerate(carries))
+    seed(map.lookupOrDefault(yielded[i]), body->getArgument(p));
+  for (auto [p, o] : llvm::enumerate(outs))
+    seed(map.lookupOrDefault(yielded[n + o]), body->getArgument(outSlices + p));
+  if (failed(sweepBack(b, step, adjoint)))
+    return failure();
+
+  SmallVector<Value> yields;
+  for (unsigned i : carries) {
+    Value carryIn = body->getArgument(nb + i);
+    yields.push_back(g.orZeros(adjoint.lookup(carryIn), carryIn));
+  }
+  for (auto [p, k] : llvm::enumerate(closures)) {
+    Value acc = body->getArgument(carries.size() + p);
+    Value d = adjoint.lookup(body->getArgument(closureArgs + k));
+    yields.push_back(d ? g.add(acc, d) : acc);
+  }
+  for (unsigned j : seqs) {
+    Value slice = body->getArgument(slices + j);
+    yields.push_back(g.orZeros(adjoint.lookup(slice), slice));
+  }
+  b.create<YieldOp>(getLoc(), yields);
+
+  operandGrads.assign(getNumOperands(), Value());
+  for (auto [p, i] : llvm::enumerate(carries))
+    if (needed[i])
+      operandGrads[i] = bwd.getResult(p);
+  for (auto [p, k] : llvm::enumerate(closures))
+    operandGrads[n + s + k] = bwd.getResult(carries.size() + p);
+  for (auto [p, j] : llvm::enumerate(seqs))
+    operandGrads[n + j] = bwd.getResult(nb + p);
+  return success();
+}
+
+// A scan of the body and its JVP side by side: the carries gain their
+// tangents (every f32 carry: a closure's tangent reaches a carry whose
+// initial tangent is zero), the sequences and closures theirs, and each
+// step yields its outputs' tangents after its outputs.
+LogicalResult ScanOp::buildJVP(OpBuilder &b, ValueRange tangents,
+                               SmallVectorImpl<Value> &resultTangents) {
+  Grad g{b, getLoc()};
+  unsigned n = getNumCarries(), s = getSequences().size(),
+           c = getClosures().size(), m = getStacked().size();
+  SmallVector<unsigned> carries, seqs, closures, outs;
+  for (unsigned i = 0; i < n; ++i)
+    if (isF32(getInits()[i]))
+      carries.push_back(i);
+  for (unsigned j = 0; j < s; ++j)
+    if (tangents[n + j])
+      seqs.push_back(j);
+  for (unsigned k = 0; k < c; ++k)
+    if (tangents[n + s + k])
+      closures.push_back(k);
+  for (unsigned o = 0; o < m; ++o)
+    if (isF32(getStacked()[o]))
+      outs.push_back(o);
+
+  SmallVector<Value> inits(getInits()), sequences(getSequences()),
+      closed(getClosures());
+  for (unsigned i : carries)
+    inits.push_back(g.orZeros(tangents[i], getInits()[i]));
+  for (unsigned j : seqs)
+    sequences.push_back(tangents[n + j]);
+  for (unsigned k : closures)
+    closed.push_back(tangents[n + s + k]);
+  SmallVector<Type> types;
+  for (Value v : inits)
+    types.push_back(v.getType());
+  for (Value r : getStacked())
+    types.push_back(r.getType());
+  for (unsigned o : outs)
+    types.push_back(getStacked()[o].getType());
+  auto scan =
+      b.create<ScanOp>(getLoc(), types, inits, sequences, closed,
+                       getLengthAttr(), getAxisAttr(), getReverseAttr());
+
+  Block *body = new Block();
+  scan.getBody().push_back(body);
+  for (Value v : inits)
+    body->addArgument(v.getType(), getLoc());
+  for (Value v : sequences)
+    body->addArgument(sliceType(v.getType(), getAxis()), getLoc());
+  for (Value v : closed)
+    body->addArgument(v.getType(), getLoc());
+  unsigned slices = inits.size(), closureArgs = slices + sequences.size();
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(body);
+  Block &fb = getBodyBlock();
+  IRMapping map;
+  llvm::DenseMap<Value, Value> tangent;
+  for (unsigned i = 0; i < n; ++i)
+    map.map(fb.getArgument(i), body->getArgument(i));
+  for (auto [p, i] : llvm::enumerate(carries))
+    tangent[body->getArgument(i)] = body->getArgument(n + p);
+  for (unsigned j = 0; j < s; ++j)
+    map.map(fb.getArgument(n + j), body->getArgument(slices + j));
+  for (auto [p, j] : llvm::enumerate(seqs))
+    tangent[body->getArgument(slices + j)] = body->getArgument(slices + s + p);
+  for (unsigned k = 0; k < c; ++k)
+    map.map(fb.getArgument(n + s + k), body->getArgument(closureArgs + k));
+  for (auto [p, k] : llvm::enumerate(closures))
+    tangent[body->getArgument(closureArgs + k)] =
+        body->getArgument(closureArgs + c + p);
+
+  for (Operation &op : fb.without_terminator()) {
+    Operation *copy = b.clone(op, map);
+    SmallVector<Value> operandTangents;
+    bool any = false;
+    for (Value x : copy->getOperands()) {
+      operandTangents.push_back(tangent.lookup(x));
+      any |= static_cast<bool>(operandTangents.back());
+    }
+    if (!any ||
+        llvm::none_of(copy->getResults(), [](Value r) { return isF32(r); }))
+      continue;
+    auto diff = dyn_cast<DifferentiableOpInterface>(copy);
+    if (!diff)
+      return copy->emitError() << "'" << copy->getName()
+                               << "' in an nn.scan body is not "
+                                  "differentiable, but a tangent reaches it";
+    SmallVector<Value> results;
+    if (failed(diff.buildJVP(b, operandTangents, results)))
+      return failure();
+    for (auto [r, t] : llvm::zip(copy->getResults(), results))
+      if (t)
+        tangent[r] = t;
+  }
+  ValueRange yielded = getYield().getValues();
+  SmallVector<Value> yields;
+  for (Value v : yielded.take_front(n))
+    yields.push_back(map.lookupOrDefault(v));
+  for (unsigned i : carries) {
+    Value v = map.lookupOrDefault(yielded[i]);
+    yields.push_back(g.orZeros(tangent.lookup(v), v));
+  }
+  for (Value v : yielded.drop_front(n))
+    yields.push_back(map.lookupOrDefault(v));
+  for (unsigned o : outs) {
+    Value v = map.lookupOrDefault(yielded[n + o]);
+    yields.push_back(g.orZeros(tangent.lookup(v), v));
+  }
+  b.create<YieldOp>(getLoc(), yields);
+
+  resultTangents.assign(getNumResults(), Value());
+  for (auto [p, i] : llvm::enumerate(carries))
+    resultTangents[i] = scan.getResult(n + p);
+  unsigned tangentOuts = inits.size() + m;
+  for (auto [p, o] : llvm::enumerate(outs))
+    resultTangents[n + o] = scan.getResult(tangentOuts + p);
   return success();
 }

@@ -16,6 +16,7 @@
 #include <cmath>
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringExtras.h"
@@ -1114,3 +1115,152 @@ LogicalResult AvgPool2dGradOp::inferReturnTypes(MLIRContext *ctx,
 }
 
 #undef KILN_FAIL_AT
+
+//===----------------------------------------------------------------------===//
+// nn.scan
+//===----------------------------------------------------------------------===//
+
+YieldOp ScanOp::getYield() {
+  return cast<YieldOp>(getBodyBlock().getTerminator());
+}
+
+Value ScanOp::getRecordedCarry(unsigned i) {
+  Block &body = getBodyBlock();
+  for (auto [m, v] :
+       llvm::enumerate(getYield().getValues().drop_front(getNumCarries())))
+    if (v == body.getArgument(i))
+      return getStacked()[m];
+  return {};
+}
+
+ScanOp ScanOp::withRecordedCarries(OpBuilder &b) {
+  SmallVector<Type> types(getResultTypes());
+  SmallVector<unsigned> missing;
+  for (unsigned i = 0; i < getNumCarries(); ++i)
+    if (!getRecordedCarry(i)) {
+      missing.push_back(i);
+      types.push_back(
+          stackedType(getInits()[i].getType(), getLength(), getAxis()));
+    }
+  auto scan = b.create<ScanOp>(getLoc(), types, getInits(), getSequences(),
+                               getClosures(), getLengthAttr(), getAxisAttr(),
+                               getReverseAttr());
+  IRMapping map;
+  getBody().cloneInto(&scan.getBody(), map);
+  YieldOp yield = scan.getYield();
+  SmallVector<Value> values(yield.getValues());
+  for (unsigned i : missing)
+    values.push_back(scan.getBodyBlock().getArgument(i));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(yield);
+  b.create<YieldOp>(yield.getLoc(), values);
+  yield.erase();
+  return scan;
+}
+
+RankedTensorType ScanOp::sliceType(Type sequence, int64_t axis) {
+  auto t = cast<RankedTensorType>(sequence);
+  if (axis < 0 || axis >= t.getRank())
+    return {};
+  SmallVector<int64_t> shape(t.getShape());
+  shape.erase(shape.begin() + axis);
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+RankedTensorType ScanOp::stackedType(Type step, int64_t length, int64_t axis) {
+  auto t = cast<RankedTensorType>(step);
+  if (axis < 0 || axis > t.getRank())
+    return {};
+  SmallVector<int64_t> shape(t.getShape());
+  shape.insert(shape.begin() + axis, length);
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+LogicalResult ScanOp::verifyRegions() {
+  int64_t length = getLength(), axis = getAxis();
+  if (length < 1)
+    return emitOpError() << "length must be at least 1, got " << length;
+  if (axis < 1)
+    return emitOpError() << "axis must be 1 or more (dim 0 is the batch), got "
+                         << axis;
+  for (auto [i, s] : llvm::enumerate(getSequences())) {
+    auto t = cast<RankedTensorType>(s.getType());
+    if (axis >= t.getRank())
+      return emitOpError() << "sequence #" << i << " (" << t << ") has no axis "
+                           << axis;
+    if (t.getDimSize(axis) != length)
+      return emitOpError() << "sequence #" << i << " (" << t << ") has "
+                           << (t.isDynamicDim(axis)
+                                   ? std::string("a dynamic size")
+                                   : std::to_string(t.getDimSize(axis)))
+                           << " along axis " << axis << ", but the scan runs "
+                           << length << " steps";
+  }
+  Block &body = getBodyBlock();
+  unsigned carries = getNumCarries(), sequences = getSequences().size();
+  unsigned expected = carries + sequences + getClosures().size();
+  if (body.getNumArguments() != expected)
+    return emitOpError() << "body takes " << body.getNumArguments()
+                         << " arguments, expected " << expected << " ("
+                         << carries << " carries, " << sequences
+                         << " sequence slices, " << getClosures().size()
+                         << " closures)";
+  for (auto [i, init] : llvm::enumerate(getInits()))
+    if (body.getArgument(i).getType() != init.getType())
+      return emitOpError() << "body argument #" << i << " (carry #" << i
+                           << ") is " << body.getArgument(i).getType()
+                           << ", but the initial carry is " << init.getType();
+  for (auto [i, s] : llvm::enumerate(getSequences())) {
+    Type want = sliceType(s.getType(), axis);
+    Type got = body.getArgument(carries + i).getType();
+    if (got != want)
+      return emitOpError() << "body argument #" << carries + i
+                           << " (a step of sequence #" << i << ") is " << got
+                           << ", but a step of " << s.getType()
+                           << " along axis " << axis << " is " << want;
+  }
+  for (auto [i, c] : llvm::enumerate(getClosures())) {
+    unsigned a = carries + sequences + i;
+    if (body.getArgument(a).getType() != c.getType())
+      return emitOpError() << "body argument #" << a << " (closure #" << i
+                           << ") is " << body.getArgument(a).getType()
+                           << ", but the closure is " << c.getType();
+  }
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError() << "body must end in nn.yield";
+  if (yield.getValues().size() < carries)
+    return yield.emitOpError()
+           << "yields " << yield.getValues().size()
+           << " values, but the scan has " << carries << " carries";
+  for (unsigned i = 0; i < carries; ++i)
+    if (yield.getValues()[i].getType() != getInits()[i].getType())
+      return yield.emitOpError()
+             << "yields carry #" << i << " as "
+             << yield.getValues()[i].getType() << ", but the carry is "
+             << getInits()[i].getType();
+  unsigned outputs = yield.getValues().size() - carries;
+  if (getNumResults() != carries + outputs)
+    return emitOpError() << "has " << getNumResults() << " results, expected "
+                         << carries + outputs << " (" << carries
+                         << " final carries, " << outputs
+                         << " stacked step outputs)";
+  for (unsigned i = 0; i < carries; ++i)
+    if (getResult(i).getType() != getInits()[i].getType())
+      return emitOpError() << "result #" << i << " (final carry #" << i
+                           << ") is " << getResult(i).getType()
+                           << ", but the carry is " << getInits()[i].getType();
+  for (unsigned j = 0; j < outputs; ++j) {
+    Type step = yield.getValues()[carries + j].getType();
+    Type want = stackedType(step, length, axis);
+    if (!want)
+      return yield.emitOpError() << "step output #" << j << " (" << step
+                                 << ") cannot be stacked along axis " << axis;
+    if (getResult(carries + j).getType() != want)
+      return emitOpError() << "result #" << carries + j << " (step output #"
+                           << j << " stacked) is "
+                           << getResult(carries + j).getType() << ", expected "
+                           << want;
+  }
+  return success();
+}

@@ -6,6 +6,7 @@ include "dialects/nn/nn_base.td"
 include "dialects/nn/nn_interfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -688,6 +689,104 @@ def NN_TrainEvalOp : NN_ComputeOp<"train_eval", [
   let arguments = (ins NN_F32Tensor:$train, NN_F32Tensor:$eval);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = "$train `,` $eval attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Loops
+//===----------------------------------------------------------------------===//
+
+def NN_ScanOp : NN_Op<"scan", [IsolatedFromAbove, SingleBlock,
+    RecursiveMemoryEffects, AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<DifferentiableOpInterface,
+                              ["isDifferentiableOperand"]>]> {
+  let summary = "a loop over a time axis: carries, sequences, closures";
+  let description = [{
+    Runs its body once per step t of `length` steps (t = length-1 down to 0
+    with `reverse`). The body is one step: its block takes the carries, then
+    slice t of each sequence (the sequence with its `axis` removed), then the
+    closed-over values (parameters), and `nn.yield`s the new carries followed
+    by the step's outputs. The results are the final carries followed by the
+    step outputs stacked along `axis` (output t at index t, whatever the
+    direction). Every sequence has `length` elements along `axis`; dim 0
+    stays the batch. The body is isolated from above: what it reads from
+    outside is a closure operand, so the loop is a unit that passes (and the
+    back end) handle on their own, and its size does not grow with
+    `length`.
+
+    Its VJP is a scan in the other direction over the body's VJP: it reads
+    the carries each forward step started from (recorded as stacked
+    outputs, see `withRecordedCarries`), carries the carries' adjoints and
+    the closures' accumulated adjoints, and stacks the sequences' adjoints.
+    Its JVP is a scan of the body and its JVP together.
+
+    ```mlir
+    %h, %hs = nn.scan length 28 axis 1 carries(%h0) sequences(%x) closures(%w, %u)
+        : (tensor<?x64xf32>, tensor<?x28x28xf32>, tensor<28x64xf32>, tensor<64x64xf32>)
+        -> (tensor<?x64xf32>, tensor<?x28x64xf32>) {
+    ^bb0(%h_in: tensor<?x64xf32>, %x_t: tensor<?x28xf32>, %w_: tensor<28x64xf32>, %u_: tensor<64x64xf32>):
+      ...
+      nn.yield %h_out, %h_out : tensor<?x64xf32>, tensor<?x64xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<NN_AnyTensor>:$inits,
+                       Variadic<NN_AnyTensor>:$sequences,
+                       Variadic<NN_AnyTensor>:$closures,
+                       I64Attr:$length, I64Attr:$axis, UnitAttr:$reverse);
+  let results = (outs Variadic<NN_AnyTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `length` $length `axis` $axis (`reverse` $reverse^)?
+    `carries` `(` $inits `)` `sequences` `(` $sequences `)`
+    `closures` `(` $closures `)` attr-dict `:`
+    functional-type(operands, results) $body
+  }];
+  let hasRegionVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+    unsigned getNumCarries() { return getInits().size(); }
+    ::mlir::ResultRange getFinals() {
+      return getResults().take_front(getNumCarries());
+    }
+    ::mlir::ResultRange getStacked() {
+      return getResults().drop_front(getNumCarries());
+    }
+    ::mlir::Block::BlockArgListType getCarryArgs() {
+      return getBodyBlock().getArguments().take_front(getNumCarries());
+    }
+    ::mlir::Block::BlockArgListType getSliceArgs() {
+      return getBodyBlock().getArguments().slice(getNumCarries(),
+                                                 getSequences().size());
+    }
+    ::mlir::Block::BlockArgListType getClosureArgs() {
+      return getBodyBlock().getArguments().drop_front(
+          getNumCarries() + getSequences().size());
+    }
+    /// The body's terminator.
+    YieldOp getYield();
+    /// The stacked result that records carry #i as each step received it
+    /// (a step output that yields the carry's block argument), or null.
+    ::mlir::Value getRecordedCarry(unsigned i);
+    /// A copy of this scan, built at `b`, that also records every carry
+    /// not recorded yet (its results start with this scan's). The reverse
+    /// sweep reads the carries each step started from.
+    ScanOp withRecordedCarries(::mlir::OpBuilder &b);
+    /// The type of one step's slice of a sequence of type `sequence`: its
+    /// `axis` removed (null when it has no such axis).
+    static ::mlir::RankedTensorType sliceType(::mlir::Type sequence,
+                                              int64_t axis);
+    /// The type of `length` step outputs of type `step` stacked along
+    /// `axis` (null when `step` has fewer than `axis` dims).
+    static ::mlir::RankedTensorType stackedType(::mlir::Type step,
+                                                int64_t length, int64_t axis);
+  }];
+}
+
+def NN_YieldOp : NN_Op<"yield", [Terminator, HasParent<"ScanOp">, Pure,
+                                 ReturnLike]> {
+  let summary = "one step's new carries, then its outputs";
+  let arguments = (ins Variadic<NN_AnyTensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
 
 #endif // KILN_NN_OPS_TD

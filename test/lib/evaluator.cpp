@@ -260,7 +260,94 @@ struct Evaluator {
   }
 
   FailureOr<Tensor> run(Operation *op);
+  /// Runs a block's ops on `args`; returns its terminator's operands.
+  FailureOr<std::vector<Tensor>> runBlock(Block &block, ArrayRef<Tensor> args);
+  /// nn.scan: the body once per step, slices in, stacked outputs out.
+  FailureOr<std::vector<Tensor>> runScan(ScanOp scan);
 };
+
+/// Slice `t` of `x` along `axis` (that axis removed).
+Tensor sliceAlong(const Tensor &x, int64_t axis, int64_t t) {
+  Shape s(x.shape);
+  s.erase(s.begin() + axis);
+  Tensor r(s, x.dtype);
+  forEach(s, [&](const Index &idx) {
+    Index full(idx);
+    full.insert(full.begin() + axis, t);
+    r.data[ravel(idx, s)] = at(x, full);
+  });
+  return r;
+}
+
+FailureOr<std::vector<Tensor>> Evaluator::runBlock(Block &block,
+                                                   ArrayRef<Tensor> args) {
+  for (auto [arg, t] : llvm::zip(block.getArguments(), args))
+    env[arg] = t;
+  for (Operation &op : block) {
+    if (op.hasTrait<OpTrait::IsTerminator>()) {
+      std::vector<Tensor> results;
+      for (Value v : op.getOperands())
+        results.push_back(get(v));
+      return results;
+    }
+    if (auto scan = dyn_cast<ScanOp>(op)) {
+      FailureOr<std::vector<Tensor>> rs = runScan(scan);
+      if (failed(rs))
+        return failure();
+      for (auto [r, t] : llvm::zip(scan->getResults(), *rs))
+        env[r] = std::move(t);
+      continue;
+    }
+    if (op.getNumResults() != 1)
+      return op.emitError()
+             << "reference evaluator: no rule for '" << op.getName() << "'";
+    FailureOr<Tensor> t = run(&op);
+    if (failed(t))
+      return failure();
+    env[op.getResult(0)] = std::move(*t);
+  }
+  return block.getParentOp()->emitError() << "reference evaluator: no "
+                                             "terminator";
+}
+
+FailureOr<std::vector<Tensor>> Evaluator::runScan(ScanOp scan) {
+  int64_t length = scan.getLength(), axis = scan.getAxis();
+  unsigned carries = scan.getNumCarries();
+  std::vector<Tensor> carry;
+  for (Value v : scan.getInits())
+    carry.push_back(get(v));
+  std::vector<Tensor> stacked;
+  for (Value r : scan.getStacked()) {
+    FailureOr<Shape> s = shapeOf(r, scan);
+    if (failed(s))
+      return failure();
+    stacked.emplace_back(*s, dtypeOf(r.getType()));
+  }
+  for (int64_t k = 0; k < length; ++k) {
+    int64_t t = scan.getReverse() ? length - 1 - k : k;
+    std::vector<Tensor> args(carry);
+    for (Value s : scan.getSequences())
+      args.push_back(sliceAlong(get(s), axis, t));
+    for (Value c : scan.getClosures())
+      args.push_back(get(c));
+    FailureOr<std::vector<Tensor>> out = runBlock(scan.getBodyBlock(), args);
+    if (failed(out))
+      return failure();
+    for (unsigned i = 0; i < carries; ++i)
+      carry[i] = std::move((*out)[i]);
+    for (auto [j, st] : llvm::enumerate(stacked)) {
+      const Tensor &y = (*out)[carries + j];
+      forEach(y.shape, [&](const Index &idx) {
+        Index full(idx);
+        full.insert(full.begin() + axis, t);
+        st.data[ravel(full, st.shape)] = at(y, idx);
+      });
+    }
+  }
+  carry.insert(carry.end(), std::make_move_iterator(stacked.begin()),
+               std::make_move_iterator(stacked.end()));
+  return carry;
+}
 
 FailureOr<Tensor> Evaluator::run(Operation *op) {
   Value result = op->getResult(0);
@@ -689,22 +776,7 @@ FailureOr<std::vector<Tensor>> evaluate(func::FuncOp fn,
                             << t.describe() << ", expected " << type;
     ev.env[arg] = t;
   }
-  std::vector<Tensor> results;
-  for (Operation &op : fn.getBody().front()) {
-    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      for (Value v : ret.getOperands())
-        results.push_back(ev.get(v));
-      return results;
-    }
-    if (op.getNumResults() != 1)
-      return op.emitError()
-             << "reference evaluator: no rule for '" << op.getName() << "'";
-    FailureOr<Tensor> t = ev.run(&op);
-    if (failed(t))
-      return failure();
-    ev.env[op.getResult(0)] = std::move(*t);
-  }
-  return fn.emitError() << "reference evaluator: no return";
+  return ev.runBlock(fn.getBody().front(), {});
 }
 
 } // namespace kiln::ref

@@ -21,6 +21,7 @@
 #include "kiln/dsl.h"
 
 #include "dialects/nn/nn_dialect.h"
+#include "llvm/ADT/SetVector.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -1168,6 +1169,290 @@ Tensor batch_norm(Model &m, const std::string &name, Tensor x,
         b.create<nn::UpdateOp>(where, valueOf(running), valueOf(next)));
   }
   return At(At(gamma, loc) * hat, loc) + beta;
+}
+
+//===----------------------------------------------------------------------===//
+// Loops and recurrent layers
+//===----------------------------------------------------------------------===//
+
+ScanResult scan(const std::vector<Tensor> &carries,
+                const std::vector<Tensor> &sequences, const Step &step,
+                ScanOptions opts, Loc loc) {
+  ModelImpl *m = nullptr;
+  for (const std::vector<Tensor> *list : {&carries, &sequences})
+    for (const Tensor &t : *list) {
+      ModelImpl *tm = Access::impl(t);
+      if (!tm)
+        return {};
+      if (m && tm != m) {
+        emitError(m->loc(loc)) << "scan operands belong to different models";
+        return {};
+      }
+      m = tm;
+    }
+  if (!m) {
+    std::fprintf(stderr,
+                 "%s:%u: error: scan needs at least one carry or "
+                 "sequence\n",
+                 loc.file_name(), loc.line());
+    std::exit(1);
+  }
+  Location where = m->loc(loc);
+  int64_t axis = opts.axis, length = opts.length;
+  for (auto [i, s] : llvm::enumerate(sequences)) {
+    if (axis < 1 || axis >= s.rank()) {
+      emitError(where) << "scan sequence #" << i << " of rank " << s.rank()
+                       << " has no time axis " << axis
+                       << " (dim 0 is the batch)";
+      return {};
+    }
+    int64_t n = s.dim(axis);
+    if (n == kiln::batch || (length && n != length)) {
+      emitError(where) << "scan sequence #" << i << " has "
+                       << (n == kiln::batch ? std::string("a dynamic size")
+                                            : std::to_string(n))
+                       << " along axis " << axis << ", expected " << length;
+      return {};
+    }
+    length = n;
+  }
+  if (length < 1) {
+    emitError(where) << "scan needs a sequence or a positive "
+                        "ScanOptions::length";
+    return {};
+  }
+
+  // The step's body, built in a block of its own; what it reads from
+  // outside becomes a closure below.
+  auto *block = new Block();
+  std::vector<Tensor> carryArgs, sliceArgs;
+  for (const Tensor &c : carries)
+    carryArgs.push_back(
+        m->wrap(block->addArgument(valueOf(c).getType(), where)));
+  for (const Tensor &s : sequences)
+    sliceArgs.push_back(m->wrap(block->addArgument(
+        nn::ScanOp::sliceType(valueOf(s).getType(), axis), where)));
+  std::vector<Tensor> yielded;
+  {
+    OpBuilder::InsertionGuard guard(m->builder);
+    m->builder.setInsertionPointToStart(block);
+    yielded = step(carryArgs, sliceArgs);
+    bool ok = yielded.size() >= carries.size();
+    if (!ok)
+      emitError(where) << "scan step returned " << yielded.size()
+                       << " tensors, fewer than its " << carries.size()
+                       << " carries";
+    for (const Tensor &y : yielded)
+      ok &= y.valid() && Access::impl(y) == m;
+    if (!ok) {
+      block->dropAllDefinedValueUses();
+      block->dropAllReferences();
+      delete block;
+      return {};
+    }
+    SmallVector<Value> values;
+    for (const Tensor &y : yielded)
+      values.push_back(valueOf(y));
+    m->builder.create<nn::YieldOp>(where, values);
+  }
+  auto inside = [&](Block *b) {
+    for (; b; b = b->getParentOp() ? b->getParentOp()->getBlock() : nullptr)
+      if (b == block)
+        return true;
+    return false;
+  };
+  llvm::SetVector<Value> closures;
+  block->walk([&](Operation *op) {
+    for (Value v : op->getOperands()) {
+      Block *owner = isa<BlockArgument>(v) ? cast<BlockArgument>(v).getOwner()
+                                           : v.getDefiningOp()->getBlock();
+      if (!inside(owner))
+        closures.insert(v);
+    }
+  });
+  for (Value v : closures) {
+    Value arg = block->addArgument(v.getType(), v.getLoc());
+    v.replaceUsesWithIf(arg, [&](OpOperand &use) {
+      return inside(use.getOwner()->getBlock());
+    });
+  }
+
+  SmallVector<Type> types;
+  SmallVector<Value> inits, seqs;
+  for (const Tensor &c : carries) {
+    inits.push_back(valueOf(c));
+    types.push_back(inits.back().getType());
+  }
+  for (const Tensor &sq : sequences)
+    seqs.push_back(valueOf(sq));
+  for (size_t j = carries.size(); j < yielded.size(); ++j) {
+    Type t =
+        nn::ScanOp::stackedType(valueOf(yielded[j]).getType(), length, axis);
+    if (!t) {
+      emitError(where) << "scan step output #" << j - carries.size()
+                       << " has fewer than " << axis
+                       << " dims: it cannot be stacked along axis " << axis;
+      block->dropAllDefinedValueUses();
+      block->dropAllReferences();
+      delete block;
+      return {};
+    }
+    types.push_back(t);
+  }
+  OpBuilder &b = m->builder;
+  auto op = b.create<nn::ScanOp>(
+      where, types, inits, seqs, closures.getArrayRef(),
+      b.getI64IntegerAttr(length), b.getI64IntegerAttr(axis),
+      opts.reverse ? b.getUnitAttr() : UnitAttr());
+  op.getBody().push_back(block);
+  if (failed(verify(op))) {
+    op->erase();
+    return {};
+  }
+  ScanResult r;
+  for (Value v : op.getFinals())
+    r.carries.push_back(m->wrap(v));
+  for (Value v : op.getStacked())
+    r.outputs.push_back(m->wrap(v));
+  return r;
+}
+
+namespace {
+
+/// The zero state [batch, n] of a recurrent layer reading x.
+Tensor zeroState(Tensor x, int64_t n, const Loc &loc) {
+  return broadcast_to(scalar(x, 0, loc), {kiln::batch, n}, loc);
+}
+
+/// PyTorch's recurrent parameters: weight_ih [gates·hidden, features],
+/// weight_hh [gates·hidden, hidden], bias_ih, bias_hh [gates·hidden], all
+/// U(±1/√hidden). Null tensors after an error.
+struct RecurrentParams {
+  Tensor wih, whh, bih, bhh;
+};
+std::optional<RecurrentParams>
+recurrentParams(Model &m, const std::string &layer, const std::string &name,
+                Tensor x, int64_t hidden, int64_t gates, const Loc &loc) {
+  if (!x.valid())
+    return std::nullopt;
+  if (x.rank() != 3 || x.dim(1) == kiln::batch) {
+    emitError(m.impl()->loc(loc))
+        << layer << " layer '" << name
+        << "' needs an input [batch, time, features] with a static time "
+           "dim, got rank "
+        << x.rank();
+    return std::nullopt;
+  }
+  if (hidden < 1) {
+    emitError(m.impl()->loc(loc))
+        << layer << " layer '" << name << "' needs a positive hidden size";
+    return std::nullopt;
+  }
+  double k = 1.0 / std::sqrt(static_cast<double>(hidden));
+  Init u = init::uniform(-k, k);
+  RecurrentParams p{
+      m.param(name + ".weight_ih", {gates * hidden, x.dim(2)}, u, loc),
+      m.param(name + ".weight_hh", {gates * hidden, hidden}, u, loc),
+      m.param(name + ".bias_ih", {gates * hidden}, u, loc),
+      m.param(name + ".bias_hh", {gates * hidden}, u, loc)};
+  if (!p.wih.valid() || !p.whh.valid() || !p.bih.valid() || !p.bhh.valid())
+    return std::nullopt;
+  return p;
+}
+
+/// Columns [k·n, (k+1)·n) of z [batch, gates·n].
+Tensor gate(Tensor z, int64_t k, int64_t n, const Loc &loc) {
+  return slice(z, {0, k * n}, {-1, (k + 1) * n}, {}, loc);
+}
+
+} // namespace
+
+Tensor lstm(Model &m, const std::string &name, Tensor x, int64_t hidden,
+            RnnOptions opts, Loc loc) {
+  auto p = recurrentParams(m, "lstm", name, x, hidden, 4, loc);
+  if (!p)
+    return Tensor();
+  Tensor h0 = zeroState(x, hidden, loc), c0 = zeroState(x, hidden, loc);
+  MatmulOptions t{false, true};
+  ScanResult r = scan(
+      {h0, c0}, {x},
+      [&](const std::vector<Tensor> &carry, const std::vector<Tensor> &xs) {
+        Tensor z = At(At(At(matmul(xs[0], p->wih, t, loc), loc) + p->bih, loc) +
+                          matmul(carry[0], p->whh, t, loc),
+                      loc) +
+                   p->bhh;
+        Tensor i = sigmoid(gate(z, 0, hidden, loc), loc);
+        Tensor f = sigmoid(gate(z, 1, hidden, loc), loc);
+        Tensor g = tanh(gate(z, 2, hidden, loc), loc);
+        Tensor o = sigmoid(gate(z, 3, hidden, loc), loc);
+        Tensor c = At(At(f, loc) * carry[1], loc) + (At(i, loc) * g);
+        Tensor h = At(o, loc) * tanh(c, loc);
+        std::vector<Tensor> out{h, c};
+        if (opts.return_sequences)
+          out.push_back(h);
+        return out;
+      },
+      {1, opts.reverse, 0}, loc);
+  if (r.carries.empty())
+    return Tensor();
+  return opts.return_sequences ? r.outputs[0] : r.carries[0];
+}
+
+Tensor rnn(Model &m, const std::string &name, Tensor x, int64_t hidden,
+           RnnOptions opts, Loc loc) {
+  auto p = recurrentParams(m, "rnn", name, x, hidden, 1, loc);
+  if (!p)
+    return Tensor();
+  MatmulOptions t{false, true};
+  ScanResult r = scan(
+      {zeroState(x, hidden, loc)}, {x},
+      [&](const std::vector<Tensor> &carry, const std::vector<Tensor> &xs) {
+        Tensor z = At(At(At(matmul(xs[0], p->wih, t, loc), loc) + p->bih, loc) +
+                          matmul(carry[0], p->whh, t, loc),
+                      loc) +
+                   p->bhh;
+        Tensor h = tanh(z, loc);
+        std::vector<Tensor> out{h};
+        if (opts.return_sequences)
+          out.push_back(h);
+        return out;
+      },
+      {1, opts.reverse, 0}, loc);
+  if (r.carries.empty())
+    return Tensor();
+  return opts.return_sequences ? r.outputs[0] : r.carries[0];
+}
+
+Tensor gru(Model &m, const std::string &name, Tensor x, int64_t hidden,
+           RnnOptions opts, Loc loc) {
+  auto p = recurrentParams(m, "gru", name, x, hidden, 3, loc);
+  if (!p)
+    return Tensor();
+  MatmulOptions t{false, true};
+  ScanResult r = scan(
+      {zeroState(x, hidden, loc)}, {x},
+      [&](const std::vector<Tensor> &carry, const std::vector<Tensor> &xs) {
+        // PyTorch's GRU: r and z from both sums, n with r gating the
+        // hidden part (bias included), h' = (1 − z)·n + z·h.
+        Tensor gi = At(matmul(xs[0], p->wih, t, loc), loc) + p->bih;
+        Tensor gh = At(matmul(carry[0], p->whh, t, loc), loc) + p->bhh;
+        Tensor rg = sigmoid(
+            At(gate(gi, 0, hidden, loc), loc) + gate(gh, 0, hidden, loc), loc);
+        Tensor z = sigmoid(
+            At(gate(gi, 1, hidden, loc), loc) + gate(gh, 1, hidden, loc), loc);
+        Tensor n = tanh(At(gate(gi, 2, hidden, loc), loc) +
+                            (At(rg, loc) * gate(gh, 2, hidden, loc)),
+                        loc);
+        Tensor h = At(n, loc) + (At(z, loc) * (At(carry[0], loc) - n));
+        std::vector<Tensor> out{h};
+        if (opts.return_sequences)
+          out.push_back(h);
+        return out;
+      },
+      {1, opts.reverse, 0}, loc);
+  if (r.carries.empty())
+    return Tensor();
+  return opts.return_sequences ? r.outputs[0] : r.carries[0];
 }
 
 //===----------------------------------------------------------------------===//

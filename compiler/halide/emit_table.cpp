@@ -105,16 +105,41 @@ void emitFunction(const FunctionPlan &f, const ModelPlan &plan,
   for (auto [i, c] : llvm::enumerate(f.calls)) {
     ids("in", i, c.inputs);
     ids("out", i, c.outputs);
+    if (!c.loop)
+      continue;
+    const LoopPlan &l = *c.loop;
+    const std::pair<const char *, ArrayRef<int>> lists[] = {
+        {"ci", l.carryInit},    {"cin", l.carryIn},      {"cout", l.carryOut},
+        {"cfin", l.carryFinal}, {"seq", l.seq},          {"slice", l.seqSlice},
+        {"ostep", l.outStep},   {"ostack", l.outStacked}};
+    for (auto [what, list] : lists)
+      ids(what, i, list);
+    std::string q = p + "_";
+    std::string n = std::to_string(i);
+    os << "static const kiln_loop " << p << "_loop" << i << " = {" << l.length
+       << ", " << l.axis << ", " << (l.reverse ? 1 : 0) << ", " << l.numBody
+       << ", " << l.carryIn.size() << ", " << q << "ci" << n << ", " << q
+       << "cin" << n << ", " << q << "cout" << n << ", " << q << "cfin" << n
+       << ", " << l.seq.size() << ", " << q << "seq" << n << ", " << q
+       << "slice" << n << ", " << l.outStep.size() << ", " << q << "ostep" << n
+       << ", " << q << "ostack" << n << "};\n";
   }
   os << "static const kiln_call " << p << "_calls[] = {\n";
   for (auto [i, c] : llvm::enumerate(f.calls)) {
+    if (c.loop) {
+      os << "  {0, \"loop\", \"scan\", " << quote(c.loc) << ", 0, " << p
+         << "_in" << i << ", 0, " << p << "_out" << i << ", &" << p << "_loop"
+         << i << "},\n";
+      continue;
+    }
     const KernelPlan &k = plan.kernels[c.kernel];
     os << "  {" << k.name << "_argv, " << quote(k.name) << ", " << quote(k.ops)
        << ", " << quote(c.loc) << ", " << c.inputs.size() << ", " << p << "_in"
-       << i << ", " << c.outputs.size() << ", " << p << "_out" << i << "},\n";
+       << i << ", " << c.outputs.size() << ", " << p << "_out" << i
+       << ", 0},\n";
   }
   if (f.calls.empty())
-    os << "  {0, 0, 0, 0, 0, 0, 0, 0},\n";
+    os << "  {0, 0, 0, 0, 0, 0, 0, 0, 0},\n";
   os << "};\n";
   os << "static const kiln_function " << p << " = {" << quote(p) << ", "
      << f.tensors.size() << ", " << p << "_tensors, " << f.numSlots << ", "

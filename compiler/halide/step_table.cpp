@@ -22,6 +22,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
+#include <functional>
 #include <map>
 
 using namespace mlir;
@@ -366,85 +367,155 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
                               << " has no nn.param/nn.hyper/nn.input name";
       fp.args.push_back({name, *kind, tensorOf(arg)});
     }
-    for (Operation &op : fn.getBody().front()) {
-      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-        for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-          std::string name;
-          kiln_metric metric = KILN_METRIC_NONE;
-          auto kind = resultKind(fn.getResultAttrDict(i), name, metric);
-          if (metric < 0)
-            return fn.emitError() << "result #" << i << " has an unknown "
-                                  << "nn.metric (expected none, accuracy or "
-                                     "binary_accuracy)";
-          if (!kind)
-            return fn.emitError() << "result #" << i
-                                  << " has no nn.update/nn.loss/nn.output name";
-          int id = tensorOf(v);
-          if (auto c = v.getDefiningOp<ConstantOp>()) {
-            auto dense = cast<DenseElementsAttr>(c.getValue());
-            TensorPlan &t = fp.tensors[id];
-            t.isConstant = true;
-            if (t.dtype == KILN_F32)
-              for (float x : dense.getValues<float>())
-                t.data.push_back(x);
-            else if (t.dtype == KILN_I32)
-              for (int32_t x : dense.getValues<int32_t>())
-                t.data.push_back(x);
-            else
-              for (bool x : dense.getValues<bool>())
-                t.data.push_back(x);
-          }
-          fp.results.push_back({name, *kind, id, metric});
-        }
-        continue;
+    // A constant that must exist as a tensor (a function result, a loop's
+    // operand): its data goes into the table.
+    auto materialized = [&](Value v) {
+      int id = tensorOf(v);
+      if (auto c = v.getDefiningOp<ConstantOp>()) {
+        auto dense = cast<DenseElementsAttr>(c.getValue());
+        TensorPlan &t = fp.tensors[id];
+        if (t.isConstant)
+          return id;
+        t.isConstant = true;
+        if (t.dtype == KILN_F32)
+          for (float x : dense.getValues<float>())
+            t.data.push_back(x);
+        else if (t.dtype == KILN_I32)
+          for (int32_t x : dense.getValues<int32_t>())
+            t.data.push_back(x);
+        else
+          for (bool x : dense.getValues<bool>())
+            t.data.push_back(x);
       }
-      if (isa<ConstantOp>(op))
-        continue; // inlined into the kernels that read it (or a result)
-      auto kernelOp = dyn_cast<kern::KernelOp>(op);
-      if (!kernelOp)
-        return op.emitError() << "cannot compile '" << op.getName()
-                              << "' outside a kern.kernel (run --kiln-fuse)";
-      std::string key = kernelKey(&op);
-      auto [it, inserted] = kernelByKey.try_emplace(key, plan.kernels.size());
-      if (inserted) {
-        KernelPlan k;
-        k.name = "kiln_k" + std::to_string(plan.kernels.size());
-        k.op = &op;
-        k.loc = formatLoc(op.getLoc());
-        for (Operation &inner : kernelOp.getBodyBlock().without_terminator())
-          if (!isa<ConstantOp>(inner))
-            k.ops += (k.ops.empty() ? "" : "+") +
-                     inner.getName().stripDialect().str();
-        plan.kernels.push_back(std::move(k));
+      return id;
+    };
+    std::function<LogicalResult(Block &)> planBlock;
+    // A loop is a call followed by its body's calls. The body's closures
+    // are the outer tensors; its carries and slices tensors of their own.
+    auto planLoop = [&](ScanOp scan) -> LogicalResult {
+      LoopPlan loop;
+      loop.length = scan.getLength();
+      loop.axis = scan.getAxis();
+      loop.reverse = scan.getReverse();
+      for (auto [arg, v] : llvm::zip(scan.getClosureArgs(), scan.getClosures()))
+        ids[arg] = materialized(v);
+      for (auto [arg, v] : llvm::zip(scan.getCarryArgs(), scan.getInits())) {
+        loop.carryInit.push_back(materialized(v));
+        loop.carryIn.push_back(tensorOf(arg));
       }
-      // An in-place result is the argument's tensor; a slotted one names
-      // its arena slot.
-      if (auto inplace = kernelOp.getInplace())
-        for (auto [r, arg] : llvm::enumerate(*inplace))
-          if (arg >= 0)
-            ids[kernelOp.getResult(r)] = tensorOf(fn.getArgument(arg));
-      if (auto slots = kernelOp.getSlots())
-        for (auto [r, slot] : llvm::enumerate(*slots))
-          if (slot >= 0) {
-            fp.tensors[tensorOf(kernelOp.getResult(r))].slot = slot;
-            fp.numSlots = std::max<int>(fp.numSlots, slot + 1);
-          }
-      for (Operation &inner : kernelOp.getBodyBlock().without_terminator()) {
-        if (isa<ConstantOp>(inner))
-          continue;
-        auto [fixed, perSample] = opFlops(&inner);
-        fp.flopsFixed += fixed;
-        fp.flopsPerSample += perSample;
+      for (auto [arg, v] :
+           llvm::zip(scan.getSliceArgs(), scan.getSequences())) {
+        loop.seq.push_back(materialized(v));
+        loop.seqSlice.push_back(tensorOf(arg));
       }
+      unsigned at = fp.calls.size();
       CallPlan call;
-      call.kernel = it->second;
-      for (Value v : kernelOp.getInputs())
-        call.inputs.push_back(tensorOf(v));
-      for (unsigned r : outputBufferOrder(kernelOp.getResultTypes()))
-        call.outputs.push_back(tensorOf(kernelOp.getResult(r)));
-      call.loc = formatLoc(op.getLoc());
+      call.kernel = ~0u;
+      call.loc = formatLoc(scan.getLoc());
       fp.calls.push_back(std::move(call));
-    }
+      double fixed = fp.flopsFixed, perSample = fp.flopsPerSample;
+      if (failed(planBlock(scan.getBodyBlock())))
+        return failure();
+      // The body's work, once per step.
+      fp.flopsFixed = fixed + (fp.flopsFixed - fixed) * loop.length;
+      fp.flopsPerSample =
+          perSample + (fp.flopsPerSample - perSample) * loop.length;
+      loop.numBody = fp.calls.size() - at - 1;
+      ValueRange yielded = scan.getYield().getValues();
+      unsigned n = scan.getNumCarries();
+      for (auto [i, v] : llvm::enumerate(yielded)) {
+        if (v.getDefiningOp<ConstantOp>())
+          return scan.getYield().emitError()
+                 << "a loop step yields a constant (value #" << i
+                 << "); kiln needs it computed by an op";
+        if (i < n) {
+          loop.carryOut.push_back(tensorOf(v));
+          loop.carryFinal.push_back(tensorOf(scan.getResult(i)));
+        } else {
+          loop.outStep.push_back(tensorOf(v));
+          loop.outStacked.push_back(tensorOf(scan.getResult(i)));
+        }
+      }
+      fp.calls[at].loop = std::move(loop);
+      return success();
+    };
+    planBlock = [&](Block &block) -> LogicalResult {
+      for (Operation &op : block) {
+        if (isa<YieldOp>(op))
+          continue; // the loop's copies (below)
+        if (auto scan = dyn_cast<ScanOp>(op)) {
+          if (failed(planLoop(scan)))
+            return failure();
+          continue;
+        }
+        if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+          for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+            std::string name;
+            kiln_metric metric = KILN_METRIC_NONE;
+            auto kind = resultKind(fn.getResultAttrDict(i), name, metric);
+            if (metric < 0)
+              return fn.emitError() << "result #" << i << " has an unknown "
+                                    << "nn.metric (expected none, accuracy or "
+                                       "binary_accuracy)";
+            if (!kind)
+              return fn.emitError()
+                     << "result #" << i
+                     << " has no nn.update/nn.loss/nn.output name";
+            fp.results.push_back({name, *kind, materialized(v), metric});
+          }
+          continue;
+        }
+        if (isa<ConstantOp>(op))
+          continue; // inlined into the kernels that read it (or a result)
+        auto kernelOp = dyn_cast<kern::KernelOp>(op);
+        if (!kernelOp)
+          return op.emitError() << "cannot compile '" << op.getName()
+                                << "' outside a kern.kernel (run --kiln-fuse)";
+        std::string key = kernelKey(&op);
+        auto [it, inserted] = kernelByKey.try_emplace(key, plan.kernels.size());
+        if (inserted) {
+          KernelPlan k;
+          k.name = "kiln_k" + std::to_string(plan.kernels.size());
+          k.op = &op;
+          k.loc = formatLoc(op.getLoc());
+          for (Operation &inner : kernelOp.getBodyBlock().without_terminator())
+            if (!isa<ConstantOp>(inner))
+              k.ops += (k.ops.empty() ? "" : "+") +
+                       inner.getName().stripDialect().str();
+          plan.kernels.push_back(std::move(k));
+        }
+        // An in-place result is the argument's tensor; a slotted one names
+        // its arena slot.
+        if (auto inplace = kernelOp.getInplace())
+          for (auto [r, arg] : llvm::enumerate(*inplace))
+            if (arg >= 0)
+              ids[kernelOp.getResult(r)] = tensorOf(fn.getArgument(arg));
+        if (auto slots = kernelOp.getSlots())
+          for (auto [r, slot] : llvm::enumerate(*slots))
+            if (slot >= 0) {
+              fp.tensors[tensorOf(kernelOp.getResult(r))].slot = slot;
+              fp.numSlots = std::max<int>(fp.numSlots, slot + 1);
+            }
+        for (Operation &inner : kernelOp.getBodyBlock().without_terminator()) {
+          if (isa<ConstantOp>(inner))
+            continue;
+          auto [fixed, perSample] = opFlops(&inner);
+          fp.flopsFixed += fixed;
+          fp.flopsPerSample += perSample;
+        }
+        CallPlan call;
+        call.kernel = it->second;
+        for (Value v : kernelOp.getInputs())
+          call.inputs.push_back(tensorOf(v));
+        for (unsigned r : outputBufferOrder(kernelOp.getResultTypes()))
+          call.outputs.push_back(tensorOf(kernelOp.getResult(r)));
+        call.loc = formatLoc(op.getLoc());
+        fp.calls.push_back(std::move(call));
+      }
+      return success();
+    };
+    if (failed(planBlock(fn.getBody().front())))
+      return failure();
     plan.functions.push_back(std::move(fp));
   }
   // The gradient again, every kernel computing in float64: grad-check's
@@ -460,6 +531,8 @@ FailureOr<ModelPlan> planModel(ModuleOp module) {
         t.dtype = KILN_F64;
     std::map<unsigned, unsigned> twin;
     for (CallPlan &c : f64.calls) {
+      if (c.loop)
+        continue;
       auto [it, inserted] = twin.try_emplace(c.kernel, plan.kernels.size());
       if (inserted) {
         KernelPlan k = plan.kernels[c.kernel];

@@ -42,8 +42,19 @@ struct BindingPlan {
   kiln_metric metric = KILN_METRIC_NONE;
 };
 
+/// A loop (nn.scan) over the calls after it: kiln_loop's fields.
+struct LoopPlan {
+  int64_t length = 0, axis = 1;
+  bool reverse = false;
+  unsigned numBody = 0;
+  llvm::SmallVector<int> carryInit, carryIn, carryOut, carryFinal;
+  llvm::SmallVector<int> seq, seqSlice;
+  llvm::SmallVector<int> outStep, outStacked;
+};
+
 struct CallPlan {
-  unsigned kernel;
+  unsigned kernel; // unused for a loop
+  std::optional<LoopPlan> loop;
   llvm::SmallVector<int> inputs;
   llvm::SmallVector<int> outputs; // in the kernel's buffer order
   std::string loc;                // of the kernel's first op

@@ -171,8 +171,84 @@ void Executor::run(int64_t batch) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
             .count();
   }
-  for (int c = 0; c < fn_.num_calls; ++c) {
+  runCalls(0, fn_.num_calls, profile);
+}
+
+namespace {
+
+/// Copies `from`'s elements into `to` (the same shape and type).
+void copyTensor(const Tensor &from, Tensor &to) {
+  std::memcpy(to.bytes(), static_cast<const void *>(from.data()),
+              from.sizeBytes());
+}
+
+/// Copies slice `t` along `axis` between a sequence and one step's tensor
+/// (the sequence's shape without that axis): into the step with `toStep`,
+/// else from it.
+void copySlice(Tensor &seq, int axis, int64_t t, Tensor &step, bool toStep) {
+  const std::vector<int64_t> &d = seq.dims();
+  int64_t outer = 1, inner = Tensor::elementSize(seq.dtype());
+  for (int i = 0; i < axis; ++i)
+    outer *= d[i];
+  for (size_t i = axis + 1; i < d.size(); ++i)
+    inner *= d[i];
+  int64_t length = d[axis];
+  if (toStep) {
+    const auto *src = reinterpret_cast<const uint8_t *>(
+        static_cast<const Tensor &>(seq).data());
+    uint8_t *dst = step.bytes();
+    for (int64_t o = 0; o < outer; ++o)
+      std::memcpy(dst + o * inner, src + (o * length + t) * inner, inner);
+  } else {
+    const auto *src = reinterpret_cast<const uint8_t *>(
+        static_cast<const Tensor &>(step).data());
+    uint8_t *dst = seq.bytes();
+    for (int64_t o = 0; o < outer; ++o)
+      std::memcpy(dst + (o * length + t) * inner, src + o * inner, inner);
+  }
+}
+
+} // namespace
+
+void Executor::runLoop(int c, std::vector<double> *profile) {
+  const kiln_loop &l = *fn_.calls[c].loop;
+  for (int k = 0; k < l.num_carries; ++k)
+    if (l.carry_init[k] != l.carry_in[k])
+      copyTensor(slot(l.carry_init[k]), slot(l.carry_in[k]));
+  std::vector<Tensor> staged(l.num_carries);
+  for (int step = 0; step < l.length; ++step) {
+    int64_t t = l.reverse ? l.length - 1 - step : step;
+    for (int s = 0; s < l.num_sequences; ++s)
+      copySlice(slot(l.seq[s]), l.axis, t, slot(l.seq_slice[s]), true);
+    runCalls(c + 1, c + 1 + l.num_body, profile);
+    // Step outputs first: one may be the carry this step started from.
+    for (int o = 0; o < l.num_outputs; ++o)
+      copySlice(slot(l.out_stacked[o]), l.axis, t, slot(l.out_step[o]), false);
+    // Staged, as a step may yield one carry's input as another's output.
+    for (int k = 0; k < l.num_carries; ++k)
+      if (l.carry_out[k] != l.carry_in[k]) {
+        const Tensor &from = slot(l.carry_out[k]);
+        staged[k].setDtype(from.dtype());
+        staged[k].reshape(from.dims());
+        copyTensor(from, staged[k]);
+      }
+    for (int k = 0; k < l.num_carries; ++k)
+      if (l.carry_out[k] != l.carry_in[k])
+        copyTensor(staged[k], slot(l.carry_in[k]));
+  }
+  for (int k = 0; k < l.num_carries; ++k)
+    if (l.carry_final[k] != l.carry_in[k])
+      copyTensor(slot(l.carry_in[k]), slot(l.carry_final[k]));
+}
+
+void Executor::runCalls(int begin, int end, std::vector<double> *profile) {
+  for (int c = begin; c < end; ++c) {
     const kiln_call &call = fn_.calls[c];
+    if (call.loop) {
+      runLoop(c, profile);
+      c += call.loop->num_body;
+      continue;
+    }
     argv_.clear();
     for (int i = 0; i < call.num_inputs; ++i)
       argv_.push_back(slot(call.inputs[i]).raw());

@@ -41,6 +41,11 @@ public:
 
 private:
   Tensor &slot(int tensorId);
+  /// Runs calls [begin, end); a loop runs its body once per step.
+  void runCalls(int begin, int end, std::vector<double> *profile);
+  /// The loop at call `c` (kiln_loop: slices in, body, outputs and
+  /// carries back).
+  void runLoop(int c, std::vector<double> *profile);
   /// Sizes the owned tensors and the arena for `batch`.
   void prepare(int64_t batch);
 

@@ -79,8 +79,9 @@ struct Case {
   /// Rejects draws too close to a kink (ties of max, |x| near 0); the
   /// harness draws again.
   std::function<bool(const std::vector<Tensor> &)> acceptable;
-  /// Checked by the reference evaluator only: the Halide back end does not
-  /// lower the op yet (nn.scan, until the step table runs loops).
+  /// Checked by the reference evaluator only: the JIT runner does not run
+  /// loops (nn.scan) yet; the compiled loop's gradient is checked end to
+  /// end by the model binary's grad-check (test/e2e/lstm_fashion_mnist.test).
   bool referenceOnly = false;
 };
 
@@ -264,7 +265,7 @@ protected:
           << name << ": forward " << ref->tangent.at(name) << " vs fd "
           << fdOnes;
     }
-    std::printf("  %-26s %-34s reference %.2e  compiled (not lowered yet)\n",
+    std::printf("  %-26s %-34s reference %.2e  compiled (not in the JIT runner)\n",
                 c.op.c_str(), c.variant.c_str(), worst);
     return {worst, 0};
   }

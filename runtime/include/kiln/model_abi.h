@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define KILN_ABI_VERSION 8 /* bump on any change below */
+#define KILN_ABI_VERSION 9 /* bump on any change below */
 #define KILN_MAX_RANK 8
 /* A dimension of this size is the batch size, bound at run time. */
 #define KILN_BATCH_DIM (-1)
@@ -48,8 +48,27 @@ typedef struct kiln_tensor {
   int32_t slot;
 } kiln_tensor;
 
+/* A loop (nn.scan): the `num_body` calls after its own run once per step,
+ * t = 0 .. length-1 (length-1 .. 0 when `reverse`). Before the first step
+ * each carry_init is copied into its carry_in; before each step slice t of
+ * each sequence (along `axis`; dim 0 is the batch) into its seq_slice.
+ * After each step each out_step is copied into slice t of its out_stacked,
+ * then each carry_out into its carry_in; after the last, each carry_in
+ * into its carry_final. The body's closures are the outer tensors
+ * themselves. All tensor ids are the function's. */
+typedef struct kiln_loop {
+  int32_t length, axis, reverse;
+  int32_t num_body;
+  int32_t num_carries;
+  const int32_t *carry_init, *carry_in, *carry_out, *carry_final;
+  int32_t num_sequences;
+  const int32_t *seq, *seq_slice;
+  int32_t num_outputs;
+  const int32_t *out_step, *out_stacked;
+} kiln_loop;
+
 typedef struct kiln_call {
-  kiln_kernel_fn fn;
+  kiln_kernel_fn fn; /* NULL for a loop */
   const char *kernel; /* kernel symbol, e.g. "kiln_k3" */
   const char *op;     /* the nn ops it computes, e.g. "matmul+add+relu" */
   const char *loc;    /* where its first op came from, "file:line:col" */
@@ -57,6 +76,7 @@ typedef struct kiln_call {
   const int32_t *inputs; /* tensor ids */
   int32_t num_outputs;
   const int32_t *outputs; /* tensor ids, in the kernel's buffer order */
+  const kiln_loop *loop;  /* non-NULL: a loop (fn NULL, no inputs/outputs) */
 } kiln_call;
 
 enum kiln_binding_kind {

@@ -32,6 +32,7 @@
 #define KILN_DSL_H
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <source_location>
@@ -441,6 +442,51 @@ struct BatchNormOptions {
 KILN_API Tensor batch_norm(Model &m, const std::string &name, Tensor x,
                            BatchNormOptions opts = {},
                            Loc loc = Loc::current());
+
+// ---- Loops and recurrent layers ----------------------------------------
+/// One step of a loop: the carries and slice t of each sequence in; the
+/// new carries (as many, of the same shapes) and then the step's outputs
+/// out. The step may read any tensor of the model (parameters, other
+/// layers' results): those become the loop's closures. Declare parameters
+/// outside the step.
+using Step = std::function<std::vector<Tensor>(
+    const std::vector<Tensor> &carries, const std::vector<Tensor> &slices)>;
+struct ScanOptions {
+  int64_t axis = 1;     ///< the time axis of the sequences and outputs
+  bool reverse = false; ///< run t = T-1 down to 0
+  int64_t length = 0;   ///< steps; 0: the sequences' size along `axis`
+};
+struct ScanResult {
+  std::vector<Tensor> carries; ///< after the last step
+  std::vector<Tensor> outputs; ///< each step's outputs, stacked along axis
+};
+/// A real loop in the IR (nn.scan): its size and compile time do not grow
+/// with the sequence length, and autodiff backpropagates through time.
+KILN_API ScanResult scan(const std::vector<Tensor> &carries,
+                         const std::vector<Tensor> &sequences, const Step &step,
+                         ScanOptions opts = {}, Loc loc = Loc::current());
+
+struct RnnOptions {
+  bool return_sequences = false; ///< [batch, T, hidden] instead of the last
+  bool reverse = false;          ///< read the sequence from its end
+};
+/// An LSTM layer over x [batch, T, features], PyTorch's gates (i, f, g, o)
+/// and parameters: "<name>.weight_ih" [4·hidden, features],
+/// "<name>.weight_hh" [4·hidden, hidden], "<name>.bias_ih" and
+/// "<name>.bias_hh" [4·hidden], all U(±1/√hidden). The state starts at
+/// zero; returns the last hidden state [batch, hidden] (or every one).
+KILN_API Tensor lstm(Model &m, const std::string &name, Tensor x,
+                     int64_t hidden, RnnOptions opts = {},
+                     Loc loc = Loc::current());
+/// A GRU layer, PyTorch's gates (r, z, n: n = tanh(x·W_inᵀ + b_in +
+/// r·(h·W_hnᵀ + b_hn)), h ← (1 − z)·n + z·h) and parameters
+/// ("<name>.weight_ih" [3·hidden, features], ...).
+KILN_API Tensor gru(Model &m, const std::string &name, Tensor x, int64_t hidden,
+                    RnnOptions opts = {}, Loc loc = Loc::current());
+/// An Elman RNN layer: h ← tanh(x_t·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh),
+/// PyTorch's parameters ("<name>.weight_ih" [hidden, features], ...).
+KILN_API Tensor rnn(Model &m, const std::string &name, Tensor x, int64_t hidden,
+                    RnnOptions opts = {}, Loc loc = Loc::current());
 
 namespace detail {
 /// The generator's main: builds the model and writes its nn IR.

@@ -19,6 +19,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -1156,6 +1157,63 @@ ScanOp ScanOp::withRecordedCarries(OpBuilder &b) {
   b.create<YieldOp>(yield.getLoc(), values);
   yield.erase();
   return scan;
+}
+
+namespace {
+/// Drops the step outputs nothing reads (a recorded carry in eval_step,
+/// where no backward loop needs it) and the closures the body no longer
+/// reads: each would cost a copy or a binding every step.
+struct DropUnusedScanValues : OpRewritePattern<ScanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ScanOp scan,
+                                PatternRewriter &rw) const override {
+    unsigned n = scan.getNumCarries();
+    SmallVector<unsigned> outputs, closures;
+    for (auto [m, r] : llvm::enumerate(scan.getStacked()))
+      if (!r.use_empty())
+        outputs.push_back(m);
+    for (auto [k, arg] : llvm::enumerate(scan.getClosureArgs()))
+      if (!arg.use_empty())
+        closures.push_back(k);
+    if (outputs.size() == scan.getStacked().size() &&
+        closures.size() == scan.getClosures().size())
+      return failure();
+    SmallVector<Type> types(scan.getInits().getTypes());
+    for (unsigned m : outputs)
+      types.push_back(scan.getStacked()[m].getType());
+    SmallVector<Value> closed;
+    for (unsigned k : closures)
+      closed.push_back(scan.getClosures()[k]);
+    auto fresh = rw.create<ScanOp>(
+        scan.getLoc(), types, scan.getInits(), scan.getSequences(), closed,
+        scan.getLengthAttr(), scan.getAxisAttr(), scan.getReverseAttr());
+    rw.inlineRegionBefore(scan.getBody(), fresh.getBody(),
+                          fresh.getBody().end());
+    Block &body = fresh.getBodyBlock();
+    unsigned first = n + scan.getSequences().size();
+    for (int k = scan.getClosures().size() - 1; k >= 0; --k)
+      if (!llvm::is_contained(closures, static_cast<unsigned>(k)))
+        body.eraseArgument(first + k);
+    YieldOp yield = fresh.getYield();
+    SmallVector<Value> values(yield.getValues().take_front(n));
+    for (unsigned m : outputs)
+      values.push_back(yield.getValues()[n + m]);
+    rw.setInsertionPoint(yield);
+    rw.replaceOpWithNewOp<YieldOp>(yield, values);
+    SmallVector<Value> replacements(fresh.getFinals());
+    for (unsigned m = 0, kept = 0; m < scan.getStacked().size(); ++m)
+      replacements.push_back(llvm::is_contained(outputs, m)
+                                 ? fresh.getStacked()[kept++]
+                                 : Value());
+    rw.replaceOp(scan, replacements);
+    return success();
+  }
+};
+} // namespace
+
+void ScanOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                         MLIRContext *ctx) {
+  patterns.add<DropUnusedScanValues>(ctx);
 }
 
 RankedTensorType ScanOp::sliceType(Type sequence, int64_t axis) {

@@ -742,6 +742,7 @@ def NN_ScanOp : NN_Op<"scan", [IsolatedFromAbove, SingleBlock,
     functional-type(operands, results) $body
   }];
   let hasRegionVerifier = 1;
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     ::mlir::Block &getBodyBlock() { return getBody().front(); }
     unsigned getNumCarries() { return getInits().size(); }

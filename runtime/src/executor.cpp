@@ -212,6 +212,17 @@ void copySlice(Tensor &seq, int axis, int64_t t, Tensor &step, bool toStep) {
 
 void Executor::runLoop(int c, std::vector<double> *profile) {
   const kiln_loop &l = *fn_.calls[c].loop;
+  // --profile charges the loop's own copies (slices in, outputs and
+  // carries back: its overhead per step) to the loop's call.
+  using Clock = std::chrono::steady_clock;
+  auto t0 = profile ? Clock::now() : Clock::time_point();
+  auto charge = [&] {
+    if (!profile)
+      return;
+    auto now = Clock::now();
+    (*profile)[c] += std::chrono::duration<double>(now - t0).count();
+    t0 = now;
+  };
   for (int k = 0; k < l.num_carries; ++k)
     if (l.carry_init[k] != l.carry_in[k])
       copyTensor(slot(l.carry_init[k]), slot(l.carry_in[k]));
@@ -220,7 +231,10 @@ void Executor::runLoop(int c, std::vector<double> *profile) {
     int64_t t = l.reverse ? l.length - 1 - step : step;
     for (int s = 0; s < l.num_sequences; ++s)
       copySlice(slot(l.seq[s]), l.axis, t, slot(l.seq_slice[s]), true);
+    charge();
     runCalls(c + 1, c + 1 + l.num_body, profile);
+    if (profile)
+      t0 = Clock::now();
     // Step outputs first: one may be the carry this step started from.
     for (int o = 0; o < l.num_outputs; ++o)
       copySlice(slot(l.out_stacked[o]), l.axis, t, slot(l.out_step[o]), false);
@@ -239,6 +253,7 @@ void Executor::runLoop(int c, std::vector<double> *profile) {
   for (int k = 0; k < l.num_carries; ++k)
     if (l.carry_final[k] != l.carry_in[k])
       copyTensor(slot(l.carry_in[k]), slot(l.carry_final[k]));
+  charge();
 }
 
 void Executor::runCalls(int begin, int end, std::vector<double> *profile) {

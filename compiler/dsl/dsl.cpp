@@ -1367,92 +1367,91 @@ Tensor gate(Tensor z, int64_t k, int64_t n, const Loc &loc) {
 
 } // namespace
 
-Tensor lstm(Model &m, const std::string &name, Tensor x, int64_t hidden,
-            RnnOptions opts, Loc loc) {
-  auto p = recurrentParams(m, "lstm", name, x, hidden, 4, loc);
+namespace {
+
+/// One step of a recurrent cell: the states and x_t in, the new states out
+/// (the first is the hidden state the layer returns).
+using Cell = std::function<std::vector<Tensor>(
+    const RecurrentParams &, const std::vector<Tensor> &states, Tensor xt)>;
+
+/// A recurrent layer: its parameters, a zero initial state per entry of
+/// `states`, and one scan of `cell` over x's time axis.
+Tensor recurrent(Model &m, const char *layer, const std::string &name, Tensor x,
+                 int64_t hidden, int64_t gates, unsigned states,
+                 RnnOptions opts, const Loc &loc, const Cell &cell) {
+  auto p = recurrentParams(m, layer, name, x, hidden, gates, loc);
   if (!p)
     return Tensor();
-  Tensor h0 = zeroState(x, hidden, loc), c0 = zeroState(x, hidden, loc);
-  MatmulOptions t{false, true};
+  std::vector<Tensor> init;
+  for (unsigned i = 0; i < states; ++i)
+    init.push_back(zeroState(x, hidden, loc));
   ScanResult r = scan(
-      {h0, c0}, {x},
+      init, {x},
       [&](const std::vector<Tensor> &carry, const std::vector<Tensor> &xs) {
-        Tensor z = At(At(At(matmul(xs[0], p->wih, t, loc), loc) + p->bih, loc) +
-                          matmul(carry[0], p->whh, t, loc),
-                      loc) +
-                   p->bhh;
+        std::vector<Tensor> out = cell(*p, carry, xs[0]);
+        if (opts.return_sequences)
+          out.push_back(out[0]);
+        return out;
+      },
+      {1, opts.reverse, 0}, loc);
+  if (r.carries.empty())
+    return Tensor();
+  return opts.return_sequences ? r.outputs[0] : r.carries[0];
+}
+
+/// x·Wᵀ + b, the input or hidden part of every gate at once.
+Tensor affine(Tensor v, Tensor w, Tensor b, const Loc &loc) {
+  return At(matmul(v, w, {false, true}, loc), loc) + b;
+}
+
+} // namespace
+
+Tensor lstm(Model &m, const std::string &name, Tensor x, int64_t hidden,
+            RnnOptions opts, Loc loc) {
+  return recurrent(
+      m, "lstm", name, x, hidden, 4, 2, opts, loc,
+      [&](const RecurrentParams &p, const std::vector<Tensor> &s, Tensor xt) {
+        Tensor z = At(affine(xt, p.wih, p.bih, loc), loc) +
+                   affine(s[0], p.whh, p.bhh, loc);
         Tensor i = sigmoid(gate(z, 0, hidden, loc), loc);
         Tensor f = sigmoid(gate(z, 1, hidden, loc), loc);
         Tensor g = tanh(gate(z, 2, hidden, loc), loc);
         Tensor o = sigmoid(gate(z, 3, hidden, loc), loc);
-        Tensor c = At(At(f, loc) * carry[1], loc) + (At(i, loc) * g);
-        Tensor h = At(o, loc) * tanh(c, loc);
-        std::vector<Tensor> out{h, c};
-        if (opts.return_sequences)
-          out.push_back(h);
-        return out;
-      },
-      {1, opts.reverse, 0}, loc);
-  if (r.carries.empty())
-    return Tensor();
-  return opts.return_sequences ? r.outputs[0] : r.carries[0];
+        Tensor c = At(At(f, loc) * s[1], loc) + (At(i, loc) * g);
+        return std::vector<Tensor>{At(o, loc) * tanh(c, loc), c};
+      });
 }
 
 Tensor rnn(Model &m, const std::string &name, Tensor x, int64_t hidden,
            RnnOptions opts, Loc loc) {
-  auto p = recurrentParams(m, "rnn", name, x, hidden, 1, loc);
-  if (!p)
-    return Tensor();
-  MatmulOptions t{false, true};
-  ScanResult r = scan(
-      {zeroState(x, hidden, loc)}, {x},
-      [&](const std::vector<Tensor> &carry, const std::vector<Tensor> &xs) {
-        Tensor z = At(At(At(matmul(xs[0], p->wih, t, loc), loc) + p->bih, loc) +
-                          matmul(carry[0], p->whh, t, loc),
-                      loc) +
-                   p->bhh;
-        Tensor h = tanh(z, loc);
-        std::vector<Tensor> out{h};
-        if (opts.return_sequences)
-          out.push_back(h);
-        return out;
-      },
-      {1, opts.reverse, 0}, loc);
-  if (r.carries.empty())
-    return Tensor();
-  return opts.return_sequences ? r.outputs[0] : r.carries[0];
+  return recurrent(
+      m, "rnn", name, x, hidden, 1, 1, opts, loc,
+      [&](const RecurrentParams &p, const std::vector<Tensor> &s, Tensor xt) {
+        return std::vector<Tensor>{tanh(At(affine(xt, p.wih, p.bih, loc), loc) +
+                                            affine(s[0], p.whh, p.bhh, loc),
+                                        loc)};
+      });
 }
 
 Tensor gru(Model &m, const std::string &name, Tensor x, int64_t hidden,
            RnnOptions opts, Loc loc) {
-  auto p = recurrentParams(m, "gru", name, x, hidden, 3, loc);
-  if (!p)
-    return Tensor();
-  MatmulOptions t{false, true};
-  ScanResult r = scan(
-      {zeroState(x, hidden, loc)}, {x},
-      [&](const std::vector<Tensor> &carry, const std::vector<Tensor> &xs) {
-        // PyTorch's GRU: r and z from both sums, n with r gating the
-        // hidden part (bias included), h' = (1 − z)·n + z·h.
-        Tensor gi = At(matmul(xs[0], p->wih, t, loc), loc) + p->bih;
-        Tensor gh = At(matmul(carry[0], p->whh, t, loc), loc) + p->bhh;
-        Tensor rg = sigmoid(
-            At(gate(gi, 0, hidden, loc), loc) + gate(gh, 0, hidden, loc), loc);
-        Tensor z = sigmoid(
-            At(gate(gi, 1, hidden, loc), loc) + gate(gh, 1, hidden, loc), loc);
+  // PyTorch's GRU: r and z from both sums, n with r gating the hidden part
+  // (its bias included), h' = (1 − z)·n + z·h.
+  return recurrent(
+      m, "gru", name, x, hidden, 3, 1, opts, loc,
+      [&](const RecurrentParams &p, const std::vector<Tensor> &s, Tensor xt) {
+        Tensor gi = affine(xt, p.wih, p.bih, loc);
+        Tensor gh = affine(s[0], p.whh, p.bhh, loc);
+        auto sum = [&](int64_t k) {
+          return At(gate(gi, k, hidden, loc), loc) + gate(gh, k, hidden, loc);
+        };
+        Tensor r = sigmoid(sum(0), loc), z = sigmoid(sum(1), loc);
         Tensor n = tanh(At(gate(gi, 2, hidden, loc), loc) +
-                            (At(rg, loc) * gate(gh, 2, hidden, loc)),
+                            (At(r, loc) * gate(gh, 2, hidden, loc)),
                         loc);
-        Tensor h = At(n, loc) + (At(z, loc) * (At(carry[0], loc) - n));
-        std::vector<Tensor> out{h};
-        if (opts.return_sequences)
-          out.push_back(h);
-        return out;
-      },
-      {1, opts.reverse, 0}, loc);
-  if (r.carries.empty())
-    return Tensor();
-  return opts.return_sequences ? r.outputs[0] : r.carries[0];
+        return std::vector<Tensor>{At(n, loc) +
+                                   (At(z, loc) * (At(s[0], loc) - n))};
+      });
 }
 
 //===----------------------------------------------------------------------===//

@@ -227,6 +227,19 @@ protected:
     return d;
   }
 
+  /// ∂loss/∂x[k] by central differences of the double-precision loss.
+  double centralDifference(ModuleOp module, std::map<std::string, Tensor> &in,
+                           Tensor &x, int64_t k) {
+    double saved = x.data[k];
+    double h = 1e-6 * std::max(1.0, std::fabs(saved));
+    x.data[k] = saved + h;
+    double up = loss(module, in);
+    x.data[k] = saved - h;
+    double down = loss(module, in);
+    x.data[k] = saved;
+    return (up - down) / (2 * h);
+  }
+
   /// A case the back end cannot compile yet: the reference evaluator's
   /// reverse and forward derivatives against central differences.
   std::pair<double, double> checkReference(const Case &c, ModuleOp module,
@@ -245,14 +258,7 @@ protected:
       const Tensor &g = ref->gradient.at(name);
       double fdOnes = 0;
       for (int64_t k = 0; k < x.size(); ++k) {
-        double saved = x.data[k];
-        double h = 1e-6 * std::max(1.0, std::fabs(saved));
-        x.data[k] = saved + h;
-        double up = loss(module, in);
-        x.data[k] = saved - h;
-        double down = loss(module, in);
-        x.data[k] = saved;
-        double fd = (up - down) / (2 * h);
+        double fd = centralDifference(module, in, x, k);
         fdOnes += fd;
         double e = relError(g.data[k], fd);
         worst = std::max(worst, e);
@@ -265,8 +271,9 @@ protected:
           << name << ": forward " << ref->tangent.at(name) << " vs fd "
           << fdOnes;
     }
-    std::printf("  %-26s %-34s reference %.2e  compiled (not in the JIT runner)\n",
-                c.op.c_str(), c.variant.c_str(), worst);
+    std::printf(
+        "  %-26s %-34s reference %.2e  compiled (not in the JIT runner)\n",
+        c.op.c_str(), c.variant.c_str(), worst);
     return {worst, 0};
   }
 
@@ -360,14 +367,7 @@ protected:
       // along all-ones (the forward-mode direction).
       double fdOnes = 0;
       for (int64_t k = 0; k < x.size(); ++k) {
-        double saved = x.data[k];
-        double h = 1e-6 * std::max(1.0, std::fabs(saved));
-        x.data[k] = saved + h;
-        double up = loss(*module, in);
-        x.data[k] = saved - h;
-        double down = loss(*module, in);
-        x.data[k] = saved;
-        double fd = (up - down) / (2 * h);
+        double fd = centralDifference(*module, in, x, k);
         fdOnes += fd;
         double er = relError(gRef.data[k], fd), ej = relError(gJit.data[k], fd);
         worstRef = std::max(worstRef, er);

@@ -5,7 +5,8 @@ prints samples/s. Benchmark helper only (Debian's python3-torch).
 
 usage: torch_reference.py MODEL --epochs N --batch-size B --threads T
 MODEL: logreg (784->10 softmax regression), mlp (784-512-256-10 ReLU),
-cnn_a (examples/fashion_mnist_cnn.cpp) or cnn_b (fashion_mnist_bn_cnn.cpp),
+cnn_a (examples/fashion_mnist_cnn.cpp), cnn_b (fashion_mnist_bn_cnn.cpp) or
+lstm (examples/lstm_fashion_mnist.cpp),
 all with softmax cross-entropy and Adam (lr 1e-3).
 Prints one line: `torch MODEL samples_per_s=... epoch_seconds=... accuracy=...`.
 """
@@ -38,8 +39,24 @@ class Image(torch.nn.Module):
         return x.view(-1, 1, 28, 28)
 
 
+class RowLstm(torch.nn.Module):
+    """examples/lstm_fashion_mnist.cpp: an LSTM (128) over 28 rows of 28
+    pixels, a dense layer on the last hidden state."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(28, 128, batch_first=True)
+        self.out = torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x.view(-1, 28, 28))
+        return self.out(h[-1])
+
+
 def model_for(name):
     nn = torch.nn
+    if name == "lstm":
+        return RowLstm()
     if name == "logreg":
         return nn.Linear(784, 10)
     if name == "cnn_a":  # examples/fashion_mnist_cnn.cpp
@@ -63,7 +80,7 @@ def model_for(name):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("model", choices=["logreg", "mlp", "cnn_a", "cnn_b"])
+    p.add_argument("model", choices=["logreg", "mlp", "cnn_a", "cnn_b", "lstm"])
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)

@@ -79,10 +79,6 @@ struct Case {
   /// Rejects draws too close to a kink (ties of max, |x| near 0); the
   /// harness draws again.
   std::function<bool(const std::vector<Tensor> &)> acceptable;
-  /// Checked by the reference evaluator only: the JIT runner does not run
-  /// loops (nn.scan) yet; the compiled loop's gradient is checked end to
-  /// end by the model binary's grad-check (test/e2e/lstm_fashion_mnist.test).
-  bool referenceOnly = false;
 };
 
 std::string shapeText(const std::vector<int64_t> &s) {
@@ -240,43 +236,6 @@ protected:
     return (up - down) / (2 * h);
   }
 
-  /// A case the back end cannot compile yet: the reference evaluator's
-  /// reverse and forward derivatives against central differences.
-  std::pair<double, double> checkReference(const Case &c, ModuleOp module,
-                                           std::map<std::string, Tensor> &in,
-                                           std::optional<Derivatives> ref) {
-    if (!ref) {
-      ADD_FAILURE() << "running the derived functions failed";
-      return {INFINITY, INFINITY};
-    }
-    double worst = relError(ref->loss, loss(module, in));
-    for (auto [i, o] : llvm::enumerate(c.operands)) {
-      if (!o.differentiable)
-        continue;
-      std::string name = "a" + std::to_string(i);
-      Tensor &x = in[name];
-      const Tensor &g = ref->gradient.at(name);
-      double fdOnes = 0;
-      for (int64_t k = 0; k < x.size(); ++k) {
-        double fd = centralDifference(module, in, x, k);
-        fdOnes += fd;
-        double e = relError(g.data[k], fd);
-        worst = std::max(worst, e);
-        EXPECT_LE(e, kRefTolerance) << name << "[" << k << "]: reverse "
-                                    << g.data[k] << " vs fd " << fd;
-      }
-      double t = relError(ref->tangent.at(name), fdOnes);
-      worst = std::max(worst, t);
-      EXPECT_LE(t, kRefTolerance)
-          << name << ": forward " << ref->tangent.at(name) << " vs fd "
-          << fdOnes;
-    }
-    std::printf(
-        "  %-26s %-34s reference %.2e  compiled (not in the JIT runner)\n",
-        c.op.c_str(), c.variant.c_str(), worst);
-    return {worst, 0};
-  }
-
   /// Checks one case; returns {worst reference error, worst compiled error}.
   std::pair<double, double> check(const Case &c, std::mt19937_64 &rng) {
     SCOPED_TRACE(c.op + " [" + c.variant + "]");
@@ -330,8 +289,6 @@ protected:
     }
 
     auto ref = derivatives(*module, in, kiln::ref::evaluate);
-    if (c.referenceOnly)
-      return checkReference(c, *module, in, *ref);
     auto jit = derivatives(*module, in, kiln::hl::runJit);
     // The same functions after --kiln-fuse: fused kernels must compute the
     // same derivatives as one kernel per op.
@@ -1053,7 +1010,6 @@ std::vector<Case> cases() {
                             });
              return op.getStacked()[0];
            }};
-  rnn.referenceOnly = true;
   cs.push_back(rnn);
   Case twoCarries{
       "nn.scan",
@@ -1071,7 +1027,6 @@ std::vector<Case> cases() {
                  });
         return b.create<MulOp>(loc, op.getFinals()[0], op.getFinals()[1]);
       }};
-  twoCarries.referenceOnly = true;
   cs.push_back(twoCarries);
   Case nested{
       "nn.scan",
@@ -1096,7 +1051,6 @@ std::vector<Case> cases() {
                  });
         return op.getStacked()[0];
       }};
-  nested.referenceOnly = true;
   cs.push_back(nested);
   return cs;
 }

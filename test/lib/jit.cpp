@@ -1,7 +1,7 @@
 //===- jit.cpp - run a step function's kernels by Halide JIT --------------===//
 #include "test/lib/jit.h"
-#include "compiler/halide/host_target.h"
 #include "compiler/halide/build_kernel.h"
+#include "compiler/halide/host_target.h"
 #include "dialects/kern/kern_dialect.h"
 #include "dialects/nn/nn_dialect.h"
 
@@ -50,57 +50,140 @@ ref::Tensor fromBuffer(const H::Buffer<> &b, ref::DType dtype,
   return t;
 }
 
-} // namespace
+/// A constant's value as a tensor (a constant a function returns or a loop
+/// yields never reaches a kernel).
+ref::Tensor constantTensor(nn::ConstantOp c) {
+  auto dense = cast<DenseElementsAttr>(c.getValue());
+  ref::Tensor t(std::vector<int64_t>(dense.getType().getShape().begin(),
+                                     dense.getType().getShape().end()),
+                ref::dtypeOf(dense.getType()));
+  int64_t i = 0;
+  if (t.dtype == ref::DType::F32)
+    for (float x : dense.getValues<float>())
+      t.data[i++] = x;
+  else if (t.dtype == ref::DType::I32)
+    for (int32_t x : dense.getValues<int32_t>())
+      t.data[i++] = x;
+  else
+    for (bool x : dense.getValues<bool>())
+      t.data[i++] = x;
+  return t;
+}
 
-FailureOr<std::vector<ref::Tensor>>
-runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
-  int64_t batch = 1;
-  llvm::DenseMap<Value, ref::Tensor> env;
-  for (auto [arg, t] : llvm::zip(fn.getArguments(), args)) {
-    auto type = cast<RankedTensorType>(arg.getType());
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (type.isDynamicDim(d))
-        batch = t.shape[d];
-    env[arg] = t;
-  }
-  H::Target target = jitTarget();
-  // Compiled pipelines by kernel key: the same kernel in eval_step,
-  // gradient and jvp compiles once per process.
-  struct Compiled {
-    KernelPipeline kp;
-    H::Pipeline pipeline;
-  };
-  static std::map<std::string, Compiled> cache;
-  for (Operation &op : fn.getBody().front()) {
-    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      std::vector<ref::Tensor> results;
-      for (Value v : ret.getOperands()) {
-        if (auto c = v.getDefiningOp<nn::ConstantOp>()) {
-          // A constant result never reaches a kernel: read its attribute.
-          auto dense = cast<DenseElementsAttr>(c.getValue());
-          ref::Tensor t(std::vector<int64_t>(dense.getType().getShape().begin(),
-                                             dense.getType().getShape().end()),
-                        ref::dtypeOf(dense.getType()));
-          int64_t i = 0;
-          if (t.dtype == ref::DType::F32)
-            for (float x : dense.getValues<float>())
-              t.data[i++] = x;
-          else if (t.dtype == ref::DType::I32)
-            for (int32_t x : dense.getValues<int32_t>())
-              t.data[i++] = x;
-          else
-            for (bool x : dense.getValues<bool>())
-              t.data[i++] = x;
-          results.push_back(t);
-          continue;
-        }
-        results.push_back(env.find(v)->second);
-      }
-      return results;
+/// Slice `t` of `x` along `axis`, or (`into`) `step` written there.
+void sliceAt(ref::Tensor &x, int64_t axis, int64_t t, ref::Tensor &step,
+             bool into) {
+  int64_t outer = 1, inner = 1, length = x.shape[axis];
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= x.shape[i];
+  for (size_t i = axis + 1; i < x.shape.size(); ++i)
+    inner *= x.shape[i];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      double &a = x.data[(o * length + t) * inner + i];
+      double &b = step.data[o * inner + i];
+      if (into)
+        a = b;
+      else
+        b = a;
     }
-    if (isa<nn::ConstantOp>(op))
-      continue; // inlined into its users' kernels
-    // A kern.kernel, or (unfused) one nn op with constants inlined.
+}
+
+/// Compiled pipelines by kernel key: the same kernel in eval_step,
+/// gradient and jvp compiles once per process.
+struct Compiled {
+  KernelPipeline kp;
+  H::Pipeline pipeline;
+};
+std::map<std::string, Compiled> &cache() {
+  static std::map<std::string, Compiled> c;
+  return c;
+}
+
+struct Runner {
+  int64_t batch = 1;
+  H::Target target = jitTarget();
+  llvm::DenseMap<Value, ref::Tensor> env;
+
+  std::vector<int64_t> shapeOf(Value v) {
+    std::vector<int64_t> shape;
+    for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
+      shape.push_back(ShapedType::isDynamic(d) ? batch : d);
+    return shape;
+  }
+
+  /// Runs a block's ops; returns its terminator's operands.
+  FailureOr<std::vector<ref::Tensor>> runBlock(Block &block) {
+    for (Operation &op : block) {
+      if (op.hasTrait<OpTrait::IsTerminator>()) {
+        std::vector<ref::Tensor> results;
+        for (Value v : op.getOperands())
+          if (auto c = v.getDefiningOp<nn::ConstantOp>())
+            results.push_back(constantTensor(c));
+          else
+            results.push_back(env.find(v)->second);
+        return results;
+      }
+      if (isa<nn::ConstantOp>(op))
+        continue; // inlined into its users' kernels
+      if (auto scan = dyn_cast<nn::ScanOp>(op)) {
+        if (failed(runScan(scan)))
+          return failure();
+        continue;
+      }
+      if (failed(runKernel(op)))
+        return failure();
+    }
+    return block.getParentOp()->emitError() << "no terminator";
+  }
+
+  /// A loop, as the runtime's executor runs it: slices in, the body's
+  /// kernels, step outputs and carries back.
+  LogicalResult runScan(nn::ScanOp scan) {
+    int64_t length = scan.getLength(), axis = scan.getAxis();
+    unsigned n = scan.getNumCarries();
+    auto value = [&](Value v) {
+      if (auto c = v.getDefiningOp<nn::ConstantOp>())
+        return constantTensor(c);
+      return env.find(v)->second;
+    };
+    std::vector<ref::Tensor> carries;
+    for (Value v : scan.getInits())
+      carries.push_back(value(v));
+    std::vector<ref::Tensor> stacked;
+    for (Value r : scan.getStacked())
+      stacked.emplace_back(shapeOf(r), ref::dtypeOf(r.getType()));
+    Block &body = scan.getBodyBlock();
+    for (int64_t k = 0; k < length; ++k) {
+      int64_t t = scan.getReverse() ? length - 1 - k : k;
+      for (unsigned i = 0; i < n; ++i)
+        env[body.getArgument(i)] = carries[i];
+      for (auto [arg, s] :
+           llvm::zip(scan.getSliceArgs(), scan.getSequences())) {
+        ref::Tensor seq = value(s);
+        ref::Tensor slice(shapeOf(arg), seq.dtype);
+        sliceAt(seq, axis, t, slice, false);
+        env[arg] = slice;
+      }
+      for (auto [arg, c] : llvm::zip(scan.getClosureArgs(), scan.getClosures()))
+        env[arg] = value(c);
+      FailureOr<std::vector<ref::Tensor>> out = runBlock(body);
+      if (failed(out))
+        return failure();
+      for (unsigned i = 0; i < n; ++i)
+        carries[i] = (*out)[i];
+      for (auto [j, st] : llvm::enumerate(stacked))
+        sliceAt(st, axis, t, (*out)[n + j], true);
+    }
+    for (unsigned i = 0; i < n; ++i)
+      env[scan.getResult(i)] = carries[i];
+    for (auto [j, st] : llvm::enumerate(stacked))
+      env[scan.getStacked()[j]] = st;
+    return success();
+  }
+
+  /// A kern.kernel, or (unfused) one nn op with constants inlined.
+  LogicalResult runKernel(Operation &op) {
     SmallVector<Value> inputs;
     if (auto k = dyn_cast<kern::KernelOp>(op))
       llvm::append_range(inputs, k.getInputs());
@@ -110,16 +193,16 @@ runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
           inputs.push_back(v);
     try {
       std::string key = kernelKey(&op);
-      auto it = cache.find(key);
-      if (it == cache.end()) {
+      auto it = cache().find(key);
+      if (it == cache().end()) {
         KernelPlan k;
-        k.name = "jit_k" + std::to_string(cache.size());
+        k.name = "jit_k" + std::to_string(cache().size());
         k.op = &op;
         std::optional<KernelPipeline> built = buildKernel(k, target);
         if (!built)
           return failure();
         H::Pipeline pipeline(built->outputs);
-        it = cache.emplace(key, Compiled{*built, pipeline}).first;
+        it = cache().emplace(key, Compiled{*built, pipeline}).first;
       }
       KernelPipeline &kp = it->second.kp;
       for (auto [param, v] : llvm::zip(kp.inputs, inputs))
@@ -128,12 +211,10 @@ runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
       std::vector<H::Buffer<>> buffers;
       std::vector<std::vector<int64_t>> shapes;
       for (unsigned r : kp.bufferOrder) {
-        auto type = cast<RankedTensorType>(op.getResult(r).getType());
-        std::vector<int64_t> shape;
-        for (int64_t d : type.getShape())
-          shape.push_back(ShapedType::isDynamic(d) ? batch : d);
-        buffers.push_back(toBuffer(ref::Tensor(shape, ref::dtypeOf(type))));
-        shapes.push_back(shape);
+        Value result = op.getResult(r);
+        shapes.push_back(shapeOf(result));
+        buffers.push_back(toBuffer(
+            ref::Tensor(shapes.back(), ref::dtypeOf(result.getType()))));
       }
       it->second.pipeline.realize(H::Realization(buffers), target);
       for (auto [p, r] : llvm::enumerate(kp.bufferOrder))
@@ -142,8 +223,23 @@ runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
     } catch (const H::Error &e) {
       return op.emitError() << "Halide JIT failed: " << e.what();
     }
+    return success();
   }
-  return fn.emitError() << "no return";
+};
+
+} // namespace
+
+FailureOr<std::vector<ref::Tensor>>
+runJit(func::FuncOp fn, const std::vector<ref::Tensor> &args) {
+  Runner run;
+  for (auto [arg, t] : llvm::zip(fn.getArguments(), args)) {
+    auto type = cast<RankedTensorType>(arg.getType());
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        run.batch = t.shape[d];
+    run.env[arg] = t;
+  }
+  return run.runBlock(fn.getBody().front());
 }
 
 } // namespace kiln::hl

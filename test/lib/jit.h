@@ -2,7 +2,9 @@
 //
 // For tests: runs a func.func of nn ops with exactly the kernels kiln
 // AOT-compiles (one Halide pipeline per op, same lowering and schedule), but
-// JIT-compiled in-process, on float32/int32/bool buffers.
+// JIT-compiled in-process, on float32/int32/bool buffers. Loops (nn.scan)
+// run as the runtime runs them: slices in, the body's kernels, outputs and
+// carries back.
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_TEST_LIB_JIT_H
